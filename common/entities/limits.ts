@@ -1,0 +1,26 @@
+// Action limits and their bounds (DESIGN.md §4). Memory's system maximum is configurable.
+
+export interface ActionLimits {
+  readonly timeout: number; // ms
+  readonly memory: number; // MB
+  readonly logs: number; // MB
+  readonly concurrency: number;
+}
+
+export interface LimitBounds {
+  readonly timeout: { min: number; max: number };
+  readonly memory: { min: number; max: number };
+  readonly logs: { min: number; max: number };
+  readonly concurrency: { min: number; max: number };
+}
+
+export const DEFAULT_LIMITS: ActionLimits = { timeout: 60000, memory: 256, logs: 10, concurrency: 1 };
+
+export function defaultBounds(maxMemoryMb = 512): LimitBounds {
+  return {
+    timeout: { min: 100, max: 300000 },
+    memory: { min: 128, max: maxMemoryMb },
+    logs: { min: 0, max: 10 },
+    concurrency: { min: 1, max: 1 },
+  };
+}

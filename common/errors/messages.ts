@@ -1,0 +1,50 @@
+// Every user-facing sentence the platform says lives here, as OpenWhisk keeps them in one
+// `Messages` object. Strings marked "OpenWhisk" are byte-for-byte what its clients and tests match.
+
+export const Messages = {
+  // OpenWhisk
+  resourceDoesNotExist: 'The requested resource does not exist.',
+  routeNotFound: 'The requested resource could not be found.',
+  namedResourceDoesNotExist: (what: string) => `The requested resource '${what}' does not exist.`,
+  authenticationRequired: 'The resource requires authentication, which was not supplied with the request',
+  authenticationInvalid: 'The supplied authentication is invalid',
+  notAuthorized: (what: string) => `The supplied authentication is not authorized to access '${what}'.`,
+  resourceExists: 'resource already exists',
+  wrongCollection: 'Resource by this name exists but is not in this collection.',
+  concurrentModification: 'Concurrent modification to resource detected.',
+  malformedContent: (detail: string) => `The request content was malformed:\n${detail}`,
+  malformedQuery: (param: string, detail: string) => `The query parameter '${param}' was malformed:\n${detail}`,
+  illegalEntityName: 'The name of the entity contains illegal characters.',
+  illegalNamespace: 'The namespace contains illegal characters.',
+  nameTooLong: (length: number) => `Name segement longer than allowed: ${length} > 256.`,
+  unsupportedRuntime: (kind: string, valid: readonly string[]) =>
+    `The specified runtime '${kind}' is not supported by this platform. Valid values are: '${valid.join("', '")}'.`,
+  timeoutInvalid: 'Timeout must be number of milliseconds up to 60000.',
+  entityTooLarge: (field: string, size: number, max: number) => `${field} larger than allowed: ${size} > ${max} bytes.`,
+  unsupportedContentType: "The request's Content-Type is not supported. Expected:\napplication/json",
+  methodNotAllowed: (methods: string) => `HTTP method not allowed, supported methods: ${methods}`,
+  activationIdLength: (length: number) => `Activation id length is ${length} but must be 32.`,
+  activationIdInvalid: 'The activation id is not valid.',
+  noInvokers: 'No invokers available',
+  internalError: 'There was an internal server error.',
+  throttledRate: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
+  throttledConcurrent: (count: number, allowed: number) => `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
+
+  // Wisp's own: name the field, the value given and the rule it broke.
+  fieldType: (field: string, value: unknown, expected: string) =>
+    `'${field}' must be ${expected}, but was ${describeValue(value)}.`,
+  fieldRequired: (field: string) => `'${field}' is required.`,
+  limitOutOfRange: (what: string, value: number, unit: string, min: number, max: number) =>
+    `${what} ${value} ${unit} is outside the allowed range of ${min} to ${max} ${unit}.`,
+  bodyNotJson: 'The request body is not valid JSON.',
+  bodyNotObject: (value: unknown) => `The request body must be a JSON object, but was ${describeValue(value)}.`,
+  queryBoolean: (param: string, value: string) => `The query parameter '${param}' must be 'true' or 'false', but was '${value}'.`,
+  serviceUnavailable: 'The service is temporarily unavailable.',
+} as const;
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const shown = typeof value === 'string' ? `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'` : String(value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${shown}`;
+}

@@ -1,0 +1,37 @@
+// Every name placed on shared infrastructure (Kafka topics, NATS subjects, Redis keys, Docker
+// labels and names) is built here from one prefix, never as a literal at a call site, so that
+// parallel test runs and several developers on one broker never see each other's traffic.
+
+export interface Naming {
+  readonly prefix: string;
+  invokerTopic(invokerId: string): string;
+  invokerGroup(invokerId: string): string;
+  completionSubject(controllerId: string): string;
+  healthSubject(): string;
+  cacheInvalidationSubject(): string;
+  redisKey(...parts: string[]): string;
+  containerName(invokerId: string, suffix: string): string;
+  containerLabels(invokerId: string): Record<string, string>;
+  readonly containerLabelKey: string;
+  readonly invokerLabelKey: string;
+  networkName(): string;
+}
+
+export function createNaming(prefix: string): Naming {
+  const labelKey = 'org.wisp.prefix';
+  const invokerLabelKey = 'org.wisp.invoker';
+  return {
+    prefix,
+    invokerTopic: (invokerId) => `${prefix}.${invokerId}`,
+    invokerGroup: (invokerId) => `${prefix}.${invokerId}.consumer`,
+    completionSubject: (controllerId) => `${prefix}.completed.${controllerId}`,
+    healthSubject: () => `${prefix}.health`,
+    cacheInvalidationSubject: () => `${prefix}.cache-invalidation`,
+    redisKey: (...parts) => [prefix, ...parts].join(':'),
+    containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
+    containerLabels: (invokerId) => ({ [labelKey]: prefix, [invokerLabelKey]: invokerId }),
+    containerLabelKey: labelKey,
+    invokerLabelKey,
+    networkName: () => `${prefix}-actions`,
+  };
+}

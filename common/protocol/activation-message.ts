@@ -1,0 +1,74 @@
+import type { ActionLimits } from '../entities/limits';
+import { isActivationId } from '../ids';
+
+// Controller → invoker. Versioned envelope; carries the action's name and revision, never its
+// code (the invoker fetches code by revision and caches it).
+
+export const ACTIVATION_MESSAGE_VERSION = 1;
+
+export interface ActivationMessage {
+  readonly v: typeof ACTIVATION_MESSAGE_VERSION;
+  readonly activationId: string;
+  readonly transid: string;
+  /** Where the ack goes: the controller's completion subject is derived from this id. */
+  readonly controllerId: string;
+  /** Fully qualified action: namespace (`ns` or `ns/pkg`), name, and the revision the controller resolved. */
+  readonly action: { readonly namespace: string; readonly name: string; readonly revision: string; readonly version: string };
+  readonly limits: ActionLimits;
+  readonly kind: string;
+  /** The caller's identity: subject, namespace, and the `uuid:key` handed to the action. */
+  readonly user: { readonly subject: string; readonly namespace: string; readonly authKey: string };
+  readonly content: Record<string, unknown> | unknown[];
+  readonly blocking: boolean;
+  /** epoch ms when the controller accepted the request (for waitTime). */
+  readonly acceptedAt: number;
+  readonly cause?: string;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly message: ActivationMessage }
+  | { readonly ok: false; readonly reason: string; readonly activationId?: string; readonly controllerId?: string; readonly transid?: string };
+
+export function encodeActivationMessage(message: ActivationMessage): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** Never throws: a message that cannot be decoded is reported with whatever id could be read. */
+export function decodeActivationMessage(raw: Buffer): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not an object' };
+  const m = parsed as Record<string, unknown>;
+  const activationId = typeof m.activationId === 'string' && isActivationId(m.activationId) ? m.activationId : undefined;
+  const controllerId = typeof m.controllerId === 'string' ? m.controllerId : undefined;
+  const transid = typeof m.transid === 'string' ? m.transid : undefined;
+  const fail = (reason: string): DecodeResult => ({
+    ok: false,
+    reason,
+    ...(activationId ? { activationId } : {}),
+    ...(controllerId ? { controllerId } : {}),
+    ...(transid ? { transid } : {}),
+  });
+  if (m.v !== ACTIVATION_MESSAGE_VERSION) return fail(`unsupported envelope version ${String(m.v)}`);
+  if (!activationId) return fail('missing or invalid activationId');
+  if (!controllerId || !transid) return fail('missing controllerId or transid');
+  const action = m.action as Record<string, unknown> | undefined;
+  if (!action || typeof action.namespace !== 'string' || typeof action.name !== 'string' || typeof action.revision !== 'string' || typeof action.version !== 'string') {
+    return fail('missing or invalid action');
+  }
+  const user = m.user as Record<string, unknown> | undefined;
+  if (!user || typeof user.subject !== 'string' || typeof user.namespace !== 'string' || typeof user.authKey !== 'string') {
+    return fail('missing or invalid user');
+  }
+  const limits = m.limits as Record<string, unknown> | undefined;
+  if (!limits || !['timeout', 'memory', 'logs', 'concurrency'].every((k) => typeof limits[k] === 'number')) {
+    return fail('missing or invalid limits');
+  }
+  if (typeof m.kind !== 'string' || typeof m.blocking !== 'boolean' || typeof m.acceptedAt !== 'number') return fail('missing kind, blocking or acceptedAt');
+  if (typeof m.content !== 'object' || m.content === null) return fail('content is not an object or array');
+  return { ok: true, message: parsed as ActivationMessage };
+}

@@ -1,0 +1,84 @@
+import type { RuntimeFamily } from '../entities/action';
+
+// ContainerFactory: create / pause / resume / destroy action containers and stream their logs.
+// Adapters: docker (dockerode), process (the same runtime proxy as a local child process).
+// Each declares what it can really do, so the process factory is never forced to fake what
+// only Docker enforces.
+
+export interface ContainerSpec {
+  /** Unique name, built with Naming.containerName. */
+  readonly name: string;
+  readonly family: RuntimeFamily;
+  /** Docker image for this family; the process factory ignores it. */
+  readonly image: string;
+  readonly memoryMb: number;
+  /** Environment of the runtime process (e.g. __OW_API_HOST). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Extra labels; the factory always adds Naming.containerLabels(invokerId). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface LogLine {
+  /** RFC 3339 with nanoseconds where the source has them. */
+  readonly time: string;
+  readonly stream: LogStream;
+  readonly text: string;
+}
+
+export interface CollectedLogs {
+  readonly lines: readonly LogLine[];
+  /** Bytes past `limitBytes` were dropped. */
+  readonly truncated: boolean;
+  /** A sentinel was seen on both streams (or none was awaited). */
+  readonly complete: boolean;
+}
+
+export interface CollectOptions {
+  readonly limitBytes: number;
+  /** Wait for XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX on stdout and on stderr. */
+  readonly waitForSentinel: boolean;
+  /** How long to wait for the sentinels before returning what arrived. */
+  readonly timeoutMs: number;
+}
+
+export interface ContainerStatus {
+  readonly running: boolean;
+  readonly oomKilled: boolean;
+}
+
+export interface Container {
+  readonly id: string;
+  readonly name: string;
+  /** Where the runtime proxy listens, e.g. `http://172.18.0.5:8080`. */
+  readonly baseUrl: string;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Idempotent. */
+  destroy(): Promise<void>;
+  /**
+   * Returns the log lines written since the previous call, up to the sentinel lines (which are
+   * dropped). Buffered output is bounded: a container printing megabytes cannot exhaust memory.
+   */
+  collectLogs(options: CollectOptions): Promise<CollectedLogs>;
+  status(): Promise<ContainerStatus>;
+}
+
+export interface ContainerFactoryCapabilities {
+  readonly enforcesMemory: boolean;
+  readonly reportsOom: boolean;
+  readonly canPause: boolean;
+}
+
+export interface ContainerFactory {
+  readonly capabilities: ContainerFactoryCapabilities;
+  /** Prepares the factory (network, images present) and removes orphans labelled with this invoker's id. */
+  init(): Promise<void>;
+  /** Resolves once the runtime inside accepts HTTP connections; rejects (and cleans up) otherwise. */
+  create(spec: ContainerSpec): Promise<Container>;
+  /** Destroys every container this factory's invoker id owns. */
+  close(): Promise<void>;
+}
+
+export const LOG_SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX';
