@@ -40,6 +40,10 @@ export const Messages = {
   bodyNotObject: (value: unknown) => `The request body must be a JSON object, but was ${describeValue(value)}.`,
   queryBoolean: (param: string, value: string) => `The query parameter '${param}' must be 'true' or 'false', but was '${value}'.`,
   serviceUnavailable: 'The service is temporarily unavailable.',
+  execUndefined: 'exec undefined',
+  codeUndefined: (kind: string) => `'code' must be a non-empty string for kind '${kind}'.`,
+  limitAbove: (what: string, value: number, unit: string, max: number) => `${what} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
+  limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
 } as const;
 
 export function describeValue(value: unknown): string {

@@ -45,7 +45,7 @@ export class PlatformError extends Error {
   ) {
     super(message, options);
     this.status = statusOfCode[code];
-    this.expose = this.status < 500;
+    this.expose = this.status < 500 || this.status === 503;
     this.headers = options?.headers ?? {};
   }
 

@@ -1,0 +1,55 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { Messages } from '../common/errors/messages';
+import { PlatformError } from '../common/errors/platform-error';
+import type { Logger } from '../common/logging/logger';
+import type { ActivationStore } from '../common/spi/activation-store';
+import { authenticate } from './http/authenticate';
+import { cors } from './http/cors';
+import { errorHandler } from './http/error-handler';
+import type { RequestState } from './http/request-context';
+import { transactionId } from './http/transaction-id';
+import type { Dispatcher } from './invocation/dispatcher';
+import type { InvokerRegistry } from './invocation/invoker-registry';
+import { actionRoutes } from './routes/actions.routes';
+import { activationRoutes } from './routes/activations.routes';
+import { namespaceRoutes } from './routes/namespaces.routes';
+import { systemRoutes } from './routes/system.routes';
+import type { ActionService } from './services/action-service';
+import type { IdentityService } from './services/identity-service';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly build: string;
+  readonly identities: IdentityService;
+  readonly actions: ActionService;
+  readonly activations: ActivationStore;
+  readonly dispatcher: Dispatcher;
+  readonly registry: InvokerRegistry;
+}
+
+/** The Koa app; never listens, so tests can drive it directly. */
+export function buildApp(deps: AppDeps): Koa<RequestState> {
+  const app = new Koa<RequestState>();
+  app.proxy = false;
+  app.silent = true;
+
+  const system = systemRoutes({ build: deps.build, registry: deps.registry });
+  const api = new Router<RequestState>({ prefix: '/api/v1' });
+  api.use('/namespaces', authenticate(deps.identities));
+  for (const routes of [namespaceRoutes(), actionRoutes(deps), activationRoutes(deps.activations)]) {
+    api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
+  }
+
+  app.use(transactionId(deps.logger));
+  app.use(errorHandler());
+  app.use(cors());
+  app.use(system.routes());
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
+  return app;
+}
+
+function methodNotAllowed(): Error {
+  return new PlatformError('METHOD_NOT_ALLOWED', Messages.methodNotAllowed('GET, PUT, POST, DELETE'));
+}

@@ -1,0 +1,40 @@
+import { EnvReader, type Env } from '../common/config/env-reader';
+import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
+import { GUEST_AUTH, SYSTEM_AUTH } from '../common/entities/credentials';
+
+export interface ControllerConfig {
+  readonly shared: SharedConfig;
+  readonly controllerId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxActionMemoryMb: number;
+  /** Namespaces created at start with these `uuid:key` credentials (idempotent). */
+  readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
+}
+
+const AUTH_PATTERN = /^[\w-]{1,128}:[\w-]{1,128}$/;
+
+export function loadControllerConfig(env: Env): ControllerConfig {
+  const reader = new EnvReader(env);
+  const shared = readSharedConfig(reader);
+  const controllerId = reader.string('WISP_CONTROLLER_ID', 'controller0');
+  if (!/^[\w-]{1,64}$/.test(controllerId)) reader.problem(`WISP_CONTROLLER_ID must be letters, digits, '_' or '-', but was '${controllerId}'`);
+  const guestAuth = reader.string('WISP_GUEST_AUTH', GUEST_AUTH);
+  const systemAuth = reader.string('WISP_SYSTEM_AUTH', SYSTEM_AUTH);
+  for (const [name, value] of [['WISP_GUEST_AUTH', guestAuth], ['WISP_SYSTEM_AUTH', systemAuth]] as const) {
+    if (!AUTH_PATTERN.test(value)) reader.problem(`${name} must look like uuid:key`);
+  }
+  const config: ControllerConfig = {
+    shared,
+    controllerId,
+    host: reader.string('WISP_CONTROLLER_HOST', '127.0.0.1'),
+    port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
+    maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),
+    bootstrap: [
+      { subject: 'guest', namespace: 'guest', auth: guestAuth },
+      { subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth },
+    ],
+  };
+  reader.done();
+  return Object.freeze(config);
+}

@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultBounds } from '../common/entities/limits';
+import type { Logger } from '../common/logging/logger';
+import type { Naming } from '../common/naming';
+import type { ActivationStore } from '../common/spi/activation-store';
+import type { EntityStore } from '../common/spi/entity-store';
+import type { MessageBus } from '../common/spi/message-bus';
+import type { SignalBus } from '../common/spi/signal-bus';
+import { buildApp } from './app';
+import type { ControllerConfig } from './config';
+import { CompletionWaiter } from './invocation/completion-waiter';
+import { Dispatcher } from './invocation/dispatcher';
+import { InvokerRegistry } from './invocation/invoker-registry';
+import { LoadBalancer } from './invocation/load-balancer';
+import { ActionService } from './services/action-service';
+import { IdentityService } from './services/identity-service';
+
+// Composition of one controller from ports chosen elsewhere (a main.ts). Start order matters:
+// listeners for acks and heartbeats exist before the HTTP port accepts the first invoke.
+
+export interface ControllerDeps {
+  readonly config: ControllerConfig;
+  readonly logger: Logger;
+  readonly naming: Naming;
+  readonly bus: MessageBus;
+  readonly signals: SignalBus;
+  readonly entities: EntityStore;
+  readonly activations: ActivationStore;
+  readonly build?: string;
+}
+
+export interface RunningController {
+  readonly url: string;
+  readonly registry: InvokerRegistry;
+  stop(): Promise<void>;
+}
+
+export async function startController(deps: ControllerDeps): Promise<RunningController> {
+  const { config, logger, naming } = deps;
+  const log = logger.child({ component: 'controller', controllerId: config.controllerId });
+  const identities = new IdentityService({ store: deps.entities });
+  for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
+
+  const registry = new InvokerRegistry(deps.signals, naming, log.child({ component: 'invoker-registry' }));
+  const waiter = new CompletionWaiter({ controllerId: config.controllerId, signals: deps.signals, activations: deps.activations, naming, logger: log });
+  await registry.start();
+  await waiter.start();
+  const balancer = new LoadBalancer(() => registry.invokers());
+  const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
+  const actions = new ActionService(deps.entities, defaultBounds(config.maxActionMemoryMb));
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, actions, activations: deps.activations, dispatcher, registry });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Blocking invokes may wait 60 s; the socket must outlive that.
+  server.requestTimeout = 70_000;
+  server.headersTimeout = 70_000;
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  log.info({ url }, 'controller listening');
+
+  return {
+    url,
+    registry,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      dispatcher.stop();
+      await waiter.stop();
+      await registry.stop();
+    },
+  };
+}

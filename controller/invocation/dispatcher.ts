@@ -1,0 +1,110 @@
+import type { ActionDoc } from '../../common/entities/action';
+import type { ActivationRecord } from '../../common/entities/activation';
+import type { Identity } from '../../common/entities/identity';
+import { toObject } from '../../common/entities/parameters';
+import { newActivationId } from '../../common/ids';
+import type { Logger } from '../../common/logging/logger';
+import type { Naming } from '../../common/naming';
+import { ACTIVATION_MESSAGE_VERSION, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import type { MessageBus } from '../../common/spi/message-bus';
+import type { Stored } from '../../common/spi/entity-store';
+import type { CompletionWaiter } from './completion-waiter';
+import type { LoadBalancer } from './load-balancer';
+
+// Two-phase invoke: one outcome when the message is accepted, then the record, or just the id
+// when the blocking wait runs out (the action keeps running and its record lands in the store).
+
+export interface InvokeRequest {
+  readonly identity: Identity;
+  readonly action: Stored<ActionDoc>;
+  /** Namespace part of the action's path (`ns` or `ns/pkg`) and its simple name. */
+  readonly actionNamespace: string;
+  readonly actionName: string;
+  readonly payload: Record<string, unknown>;
+  readonly transid: string;
+  readonly cause?: string;
+}
+
+export type InvokeOutcome =
+  | { readonly kind: 'completed'; readonly activationId: string; readonly record: ActivationRecord }
+  | { readonly kind: 'accepted'; readonly activationId: string };
+
+// A reservation whose ack was lost is dropped this long after the action's deadline, so a lost
+// ack can never leave an invoker looking full for good.
+const RESERVATION_GRACE_MS = 30_000;
+
+export class Dispatcher {
+  private readonly reservations = new Map<string, { invokerId: string; memoryMb: number; expires: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: {
+      readonly controllerId: string;
+      readonly bus: MessageBus;
+      readonly naming: Naming;
+      readonly balancer: LoadBalancer;
+      readonly waiter: CompletionWaiter;
+      readonly logger: Logger;
+    },
+  ) {
+    deps.waiter.onCompletion((activationId) => this.release(activationId));
+    this.sweeper = setInterval(() => this.sweep(), 5000);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  async invoke(request: InvokeRequest, blocking: false): Promise<InvokeOutcome>;
+  async invoke(request: InvokeRequest, blocking: true, maxWaitMs: number): Promise<InvokeOutcome>;
+  async invoke(request: InvokeRequest, blocking: boolean, maxWaitMs = 0): Promise<InvokeOutcome> {
+    const { action, identity } = request;
+    const doc = action.doc;
+    const activationId = newActivationId();
+    const actionPath = `${request.actionNamespace}/${request.actionName}`;
+    const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory);
+    const runParameters = doc.parameters.filter((p) => !p.init);
+    const message: ActivationMessage = {
+      v: ACTIVATION_MESSAGE_VERSION,
+      activationId,
+      transid: request.transid,
+      controllerId: this.deps.controllerId,
+      action: { namespace: request.actionNamespace, name: request.actionName, revision: action.revision, version: doc.version },
+      limits: doc.limits,
+      kind: doc.exec.kind,
+      user: { subject: identity.subject, namespace: identity.namespace, authKey: identity.authKey },
+      content: { ...toObject(runParameters), ...request.payload },
+      blocking,
+      acceptedAt: Date.now(),
+      ...(request.cause ? { cause: request.cause } : {}),
+    };
+    // The waiter exists before the message does, so the ack cannot outrun it.
+    const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;
+    this.deps.balancer.reserve(invokerId, doc.limits.memory);
+    this.reservations.set(activationId, { invokerId, memoryMb: doc.limits.memory, expires: Date.now() + doc.limits.timeout + RESERVATION_GRACE_MS });
+    try {
+      await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message) }]);
+    } catch (err) {
+      waiter?.cancel();
+      this.release(activationId);
+      throw err;
+    }
+    this.deps.logger.debug({ transid: request.transid, activationId, namespace: identity.namespace, action: actionPath, invoker: invokerId }, 'activation sent');
+    if (!waiter) return { kind: 'accepted', activationId };
+    const record = await waiter.wait(maxWaitMs);
+    return record ? { kind: 'completed', activationId, record } : { kind: 'accepted', activationId };
+  }
+
+  private release(activationId: string): void {
+    const reservation = this.reservations.get(activationId);
+    if (!reservation) return;
+    this.reservations.delete(activationId);
+    this.deps.balancer.release(reservation.invokerId, reservation.memoryMb);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, reservation] of this.reservations) if (reservation.expires < now) this.release(id);
+  }
+}

@@ -1,0 +1,84 @@
+import Router from '@koa/router';
+import { Messages } from '../../common/errors/messages';
+import { PlatformError, badRequest, isPlatformError } from '../../common/errors/platform-error';
+import { validateEntityName } from '../../common/entities/entity-name';
+import type { Identity } from '../../common/entities/identity';
+import type { RequestState } from '../http/request-context';
+import { readJsonObject } from '../http/read-json-body';
+import { listParams } from '../http/list-params';
+import { queryBool, queryInt } from '../http/query';
+import { resolveNamespace } from '../http/resolve-namespace';
+import type { ActionService } from '../services/action-service';
+import type { Dispatcher } from '../invocation/dispatcher';
+import { actionSummary, actionView } from './action-views';
+import { answerAccepted, answerCompleted } from './invoke-response';
+
+export const INVOKE_BODY_LIMIT_BYTES = 1024 * 1024;
+export const ACTION_BODY_LIMIT_BYTES = 48 * 1024 * 1024 + 2 * 1024 * 1024;
+export const MAX_BLOCKING_WAIT_MS = 60_000;
+
+export interface ActionRoutesDeps {
+  readonly actions: ActionService;
+  readonly dispatcher: Dispatcher;
+}
+
+export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {
+  const router = new Router<RequestState>();
+  const target = (identity: Identity, params: Record<string, string>) => {
+    const name = validateEntityName(params.name ?? '');
+    const namespace = resolveNamespace(params.namespace ?? '', identity, name);
+    return { namespace, name };
+  };
+
+  router.get('/namespaces/:namespace/actions', async (ctx) => {
+    const namespace = resolveNamespace(ctx.params.namespace ?? '', ctx.state.identity!, 'actions');
+    const list = listParams(ctx.query, 'actions');
+    if (list.count) {
+      ctx.body = { actions: await deps.actions.count(namespace) };
+      return;
+    }
+    ctx.body = (await deps.actions.list(namespace, list)).map(actionSummary);
+  });
+
+  router.get('/namespaces/:namespace/actions/:name', async (ctx) => {
+    const { namespace, name } = target(ctx.state.identity!, ctx.params);
+    const stored = await deps.actions.get(namespace, name);
+    ctx.body = actionView(stored.doc, queryBool(ctx.query, 'code', true));
+  });
+
+  router.put('/namespaces/:namespace/actions/:name', async (ctx) => {
+    const { namespace, name } = target(ctx.state.identity!, ctx.params);
+    const overwrite = queryBool(ctx.query, 'overwrite', false);
+    const body = await readJsonObject(ctx, ACTION_BODY_LIMIT_BYTES, 'exec');
+    ctx.body = actionView(await deps.actions.put(namespace, name, body, overwrite));
+  });
+
+  router.delete('/namespaces/:namespace/actions/:name', async (ctx) => {
+    const { namespace, name } = target(ctx.state.identity!, ctx.params);
+    ctx.body = actionView(await deps.actions.delete(namespace, name));
+  });
+
+  router.post('/namespaces/:namespace/actions/:name', async (ctx) => {
+    const identity = ctx.state.identity!;
+    const { namespace, name } = target(identity, ctx.params);
+    const blocking = queryBool(ctx.query, 'blocking', false);
+    const resultOnly = queryBool(ctx.query, 'result', false);
+    const timeout = queryInt(ctx.query, 'timeout');
+    if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
+    const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
+    const action = await deps.actions.get(namespace, name);
+    const request = { identity, action, actionNamespace: namespace, actionName: name, payload, transid: ctx.state.transid };
+    let outcome;
+    try {
+      outcome = blocking ? await deps.dispatcher.invoke(request, true, timeout ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
+    } catch (err) {
+      if (isPlatformError(err)) throw err;
+      ctx.state.log.error({ err }, 'activation could not be queued');
+      throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
+    }
+    if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
+    else answerCompleted(ctx, outcome.record, resultOnly);
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+import { Messages } from '../../common/errors/messages';
+import { PlatformError, conflict, notFound } from '../../common/errors/platform-error';
+import type { ActionDoc } from '../../common/entities/action';
+import type { LimitBounds } from '../../common/entities/limits';
+import type { EntityStore, ListOptions, PutOutcome, Stored } from '../../common/spi/entity-store';
+import { buildAction } from './action-input';
+
+// Action CRUD over the EntityStore with OpenWhisk's answers: 409 for an existing name without
+// overwrite, for a stale revision, and for a name held by another kind of entity.
+
+export class ActionService {
+  constructor(
+    private readonly store: EntityStore,
+    private readonly bounds: LimitBounds,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(namespace: string, name: string): Promise<Stored<ActionDoc>> {
+    const stored = await this.store.get<ActionDoc>(namespace, name);
+    if (!stored) throw notFound(Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
+    return stored;
+  }
+
+  async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<ActionDoc> {
+    const existing = await this.store.get<ActionDoc>(namespace, name);
+    if (existing && existing.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
+    if (existing && !overwrite) throw conflict(Messages.resourceExists);
+    const doc = buildAction(body, { namespace, name, bounds: this.bounds, now: this.now() }, existing?.doc);
+    const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
+    if (!outcome.ok) throw conflictFor(outcome);
+    return doc;
+  }
+
+  async delete(namespace: string, name: string): Promise<ActionDoc> {
+    const stored = await this.get(namespace, name);
+    const deleted = await this.store.delete(namespace, name, stored.revision);
+    if (!deleted) throw conflict(Messages.concurrentModification);
+    return stored.doc;
+  }
+
+  async list(namespace: string, options: ListOptions): Promise<ActionDoc[]> {
+    return (await this.store.list<ActionDoc>(namespace, 'action', options)).map((s) => s.doc);
+  }
+
+  count(namespace: string): Promise<number> {
+    return this.store.count(namespace, 'action');
+  }
+}
+
+function conflictFor(outcome: Extract<PutOutcome, { ok: false }>): PlatformError {
+  switch (outcome.reason) {
+    case 'exists':
+      return conflict(Messages.resourceExists);
+    case 'revision-conflict':
+      return conflict(Messages.concurrentModification);
+    case 'wrong-type':
+      return conflict(Messages.wrongCollection);
+  }
+}
