@@ -9,6 +9,8 @@ export interface Naming {
   completionSubject(controllerId: string): string;
   healthSubject(): string;
   cacheInvalidationSubject(): string;
+  /** Where invokers put raw messages that carry no readable activation id (counted, kept for inspection). */
+  deadLetterTopic(): string;
   redisKey(...parts: string[]): string;
   containerName(invokerId: string, suffix: string): string;
   containerLabels(invokerId: string): Record<string, string>;
@@ -27,6 +29,7 @@ export function createNaming(prefix: string): Naming {
     completionSubject: (controllerId) => `${prefix}.completed.${controllerId}`,
     healthSubject: () => `${prefix}.health`,
     cacheInvalidationSubject: () => `${prefix}.cache-invalidation`,
+    deadLetterTopic: () => `${prefix}.dead-letter`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
     containerLabels: (invokerId) => ({ [labelKey]: prefix, [invokerLabelKey]: invokerId }),
