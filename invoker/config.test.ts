@@ -1,0 +1,69 @@
+import { ConfigError } from '../common/config/env-reader';
+import { loadInvokerConfig } from './config';
+
+describe('loadInvokerConfig', () => {
+  it('has defaults for everything', () => {
+    const config = loadInvokerConfig({});
+    expect(config).toEqual({
+      shared: expect.objectContaining({ prefix: 'wisp' }),
+      invokerId: 'invoker0',
+      userMemoryMb: 4096,
+      containerFactory: 'docker',
+      runtimeImages: { nodejs: 'wisp-runtime-nodejs:latest' },
+      queueCapacity: 256,
+      idleContainerMs: 600000,
+      apiHostForActions: 'http://127.0.0.1:3233',
+      claimGraceMs: 60000,
+      drainMs: 30000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadInvokerConfig({
+      WISP_PREFIX: 'wisp-test-1',
+      WISP_INVOKER_ID: 'invoker3',
+      WISP_INVOKER_USER_MEMORY_MB: '1024',
+      WISP_CONTAINER_FACTORY: 'process',
+      WISP_RUNTIME_IMAGE_NODEJS: 'my-node:1',
+      WISP_INVOKER_QUEUE_CAPACITY: '8',
+      WISP_INVOKER_IDLE_CONTAINER_MS: '5000',
+      WISP_API_HOST_FOR_ACTIONS: 'http://172.17.0.1:3233',
+      WISP_INVOKER_CLAIM_GRACE_MS: '100',
+      WISP_INVOKER_DRAIN_MS: '0',
+    });
+    expect(config).toMatchObject({
+      shared: { prefix: 'wisp-test-1' },
+      invokerId: 'invoker3',
+      userMemoryMb: 1024,
+      containerFactory: 'process',
+      runtimeImages: { nodejs: 'my-node:1' },
+      queueCapacity: 8,
+      idleContainerMs: 5000,
+      apiHostForActions: 'http://172.17.0.1:3233',
+      claimGraceMs: 100,
+      drainMs: 0,
+    });
+  });
+
+  it('reports every problem at once', () => {
+    let caught: unknown;
+    try {
+      loadInvokerConfig({
+        WISP_PREFIX: 'Bad Prefix',
+        WISP_INVOKER_ID: 'Invoker_0',
+        WISP_INVOKER_USER_MEMORY_MB: '64',
+        WISP_CONTAINER_FACTORY: 'podman',
+        WISP_INVOKER_QUEUE_CAPACITY: 'many',
+        WISP_API_HOST_FOR_ACTIONS: 'not a url',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(6);
+    for (const name of ['WISP_PREFIX', 'WISP_INVOKER_ID', 'WISP_INVOKER_USER_MEMORY_MB', 'WISP_CONTAINER_FACTORY', 'WISP_INVOKER_QUEUE_CAPACITY', 'WISP_API_HOST_FOR_ACTIONS']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+});

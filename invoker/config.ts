@@ -1,0 +1,69 @@
+import { EnvReader, type Env } from '../common/config/env-reader';
+import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
+import type { RuntimeFamily } from '../common/entities/action';
+
+// The invoker's settings, read from an environment passed in. Every problem is collected and
+// reported at once (ConfigError), so an operator fixes a bad deployment in one round.
+
+export type ContainerFactoryKind = 'docker' | 'process';
+
+export interface InvokerConfig {
+  readonly shared: SharedConfig;
+  /** One of the fixed pool `invoker0` … `invokerN-1`; names its topic, group and container labels. */
+  readonly invokerId: string;
+  /** Sum of the memory limits of all containers this invoker may hold. */
+  readonly userMemoryMb: number;
+  readonly containerFactory: ContainerFactoryKind;
+  readonly runtimeImages: Readonly<Record<RuntimeFamily, string>>;
+  /** Accepted-but-unstarted activations above which fetching pauses. */
+  readonly queueCapacity: number;
+  /** An idle warm container is removed after this long unused. */
+  readonly idleContainerMs: number;
+  /** Handed to every container as __OW_API_HOST so actions can call the API. */
+  readonly apiHostForActions: string;
+  /** Added to the activation's own time bounds to size the claim's expiry. */
+  readonly claimGraceMs: number;
+  /** How long stop() waits for running activations before abandoning them to redelivery. */
+  readonly drainMs: number;
+}
+
+// The runtime images' default tag; actions/ builds them under this name.
+export const DEFAULT_RUNTIME_IMAGES: Readonly<Record<RuntimeFamily, string>> = { nodejs: 'wisp-runtime-nodejs:latest' };
+
+const INVOKER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export function loadInvokerConfig(env: Env): InvokerConfig {
+  const reader = new EnvReader(env);
+  const shared = readSharedConfig(reader);
+  const invokerId = reader.string('WISP_INVOKER_ID', 'invoker0');
+  if (!INVOKER_ID.test(invokerId)) {
+    reader.problem(`WISP_INVOKER_ID must be 1-32 lowercase letters, digits or '-', starting with a letter or digit, but was '${invokerId}'`);
+  }
+  const apiHostForActions = reader.string('WISP_API_HOST_FOR_ACTIONS', 'http://127.0.0.1:3233');
+  if (!isHttpUrl(apiHostForActions)) {
+    reader.problem(`WISP_API_HOST_FOR_ACTIONS must be an http(s) URL, but was '${apiHostForActions}'`);
+  }
+  const config: InvokerConfig = {
+    shared,
+    invokerId,
+    userMemoryMb: reader.int('WISP_INVOKER_USER_MEMORY_MB', 4096, { min: 128 }),
+    containerFactory: reader.oneOf<ContainerFactoryKind>('WISP_CONTAINER_FACTORY', ['docker', 'process'], 'docker'),
+    runtimeImages: { nodejs: reader.string('WISP_RUNTIME_IMAGE_NODEJS', DEFAULT_RUNTIME_IMAGES.nodejs) },
+    queueCapacity: reader.int('WISP_INVOKER_QUEUE_CAPACITY', 256, { min: 1, max: 100000 }),
+    idleContainerMs: reader.int('WISP_INVOKER_IDLE_CONTAINER_MS', 600000, { min: 1 }),
+    apiHostForActions,
+    claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),
+    drainMs: reader.int('WISP_INVOKER_DRAIN_MS', 30000, { min: 0 }),
+  };
+  reader.done();
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,182 @@
+// The container pool's bookkeeping, free of I/O so its rules can be checked exhaustively:
+// which container serves a request, how memory is accounted, who waits. The driver
+// (container-pool.ts) performs the decisions: creates, destroys, hands containers out.
+//
+// Rules (OpenWhisk's ContainerPool, DESIGN.md §3): a warm container keyed by (invoking
+// namespace, action, revision) with spare concurrency first; else a cold start if memory
+// allows; else evict least recently used idle containers until it does; else wait in FIFO
+// order (only the head of the queue may be admitted, so nothing starves).
+
+export interface PoolRequest {
+  readonly requestId: string;
+  readonly key: string;
+  readonly memoryMb: number;
+  /** Activations one container may run at once; 1 until intra-container concurrency lands. */
+  readonly maxConcurrent: number;
+}
+
+export interface PoolEntry {
+  readonly id: string;
+  readonly key: string;
+  readonly memoryMb: number;
+  readonly maxConcurrent: number;
+  /** Activations holding this container (a cold start counts from its reservation). */
+  readonly active: number;
+  /** Initialized and able to serve; false while a cold start is creating and initializing it. */
+  readonly ready: boolean;
+  readonly lastUsed: number;
+}
+
+export type Admission =
+  | { readonly kind: 'warm'; readonly entryId: string }
+  /** A new entry was reserved; `evicted` idle entries were dropped to make room and must be destroyed. */
+  | { readonly kind: 'cold'; readonly entryId: string; readonly evicted: readonly string[] }
+  | { readonly kind: 'queued' }
+  /** It can never fit, even in an empty pool. */
+  | { readonly kind: 'too-large' };
+
+export interface Admitted {
+  readonly requestId: string;
+  readonly admission: Extract<Admission, { kind: 'warm' | 'cold' }>;
+}
+
+export class PoolState {
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly waiting: PoolRequest[] = [];
+  private sequence = 0;
+
+  constructor(readonly capacityMb: number) {}
+
+  usedMb(): number {
+    let used = 0;
+    for (const entry of this.entries.values()) used += entry.memoryMb;
+    return used;
+  }
+
+  /** What one more activation can get without waiting: memory not held by busy or starting containers, less what waits. */
+  availableMb(): number {
+    let held = 0;
+    for (const entry of this.entries.values()) if (!isIdle(entry)) held += entry.memoryMb;
+    for (const request of this.waiting) held += request.memoryMb;
+    return Math.max(0, this.capacityMb - held);
+  }
+
+  entry(entryId: string): PoolEntry | undefined {
+    return this.entries.get(entryId);
+  }
+
+  entryIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  request(request: PoolRequest, now: number): Admission {
+    if (request.memoryMb > this.capacityMb) return { kind: 'too-large' };
+    if (this.waiting.length > 0) {
+      this.waiting.push(request);
+      return { kind: 'queued' };
+    }
+    const admission = this.tryAdmit(request, now);
+    if (admission.kind === 'queued') this.waiting.push(request);
+    return admission;
+  }
+
+  /**
+   * The activation is done with the container. Reusable: it stays, ready for the same key.
+   * Otherwise (failed, or never created) the entry is dropped and its memory freed; returns
+   * whether the driver must destroy it.
+   */
+  release(entryId: string, reusable: boolean, now: number): 'kept' | 'removed' | 'unknown' {
+    const entry = this.entries.get(entryId);
+    if (!entry) return 'unknown';
+    if (!reusable) {
+      this.entries.delete(entryId);
+      return 'removed';
+    }
+    this.entries.set(entryId, { ...entry, active: Math.max(0, entry.active - 1), ready: true, lastUsed: now });
+    return 'kept';
+  }
+
+  /** Admits waiting requests in FIFO order while the head fits. Call after anything freed capacity. */
+  pump(now: number): Admitted[] {
+    const admitted: Admitted[] = [];
+    for (let head = this.waiting[0]; head !== undefined; head = this.waiting[0]) {
+      const admission = this.tryAdmit(head, now);
+      if (admission.kind !== 'warm' && admission.kind !== 'cold') break;
+      this.waiting.shift();
+      admitted.push({ requestId: head.requestId, admission });
+    }
+    return admitted;
+  }
+
+  /** Drops idle containers unused for `idleMs`; returns their ids for destruction. */
+  expireIdle(now: number, idleMs: number): string[] {
+    const expired: string[] = [];
+    for (const entry of this.entries.values()) {
+      if (isIdle(entry) && now - entry.lastUsed >= idleMs) expired.push(entry.id);
+    }
+    for (const id of expired) this.entries.delete(id);
+    return expired;
+  }
+
+  /** Forgets a waiting request (its caller gave up). */
+  cancel(requestId: string): boolean {
+    const index = this.waiting.findIndex((r) => r.requestId === requestId);
+    if (index < 0) return false;
+    this.waiting.splice(index, 1);
+    return true;
+  }
+
+  /** Empties the pool: every entry and waiting request, for shutdown. */
+  clear(): { entryIds: string[]; requestIds: string[] } {
+    const result = { entryIds: [...this.entries.keys()], requestIds: this.waiting.map((r) => r.requestId) };
+    this.entries.clear();
+    this.waiting.length = 0;
+    return result;
+  }
+
+  private tryAdmit(request: PoolRequest, now: number): Admission {
+    const warm = this.findWarm(request.key);
+    if (warm) {
+      this.entries.set(warm.id, { ...warm, active: warm.active + 1, lastUsed: now });
+      return { kind: 'warm', entryId: warm.id };
+    }
+    const evicted = this.victimsFor(request.memoryMb);
+    if (evicted === undefined) return { kind: 'queued' };
+    for (const id of evicted) this.entries.delete(id);
+    const id = `c${++this.sequence}`;
+    this.entries.set(id, { id, key: request.key, memoryMb: request.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now });
+    return { kind: 'cold', entryId: id, evicted };
+  }
+
+  private findWarm(key: string): PoolEntry | undefined {
+    let best: PoolEntry | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.key !== key || !entry.ready || entry.active >= entry.maxConcurrent) continue;
+      // The most recently used keeps the others aging towards removal.
+      if (!best || entry.lastUsed > best.lastUsed) best = entry;
+    }
+    return best;
+  }
+
+  /** Idle entries to evict, least recently used first, so that `memoryMb` fits; undefined when it cannot. */
+  private victimsFor(memoryMb: number): string[] | undefined {
+    let free = this.capacityMb - this.usedMb();
+    if (free >= memoryMb) return [];
+    const idle = [...this.entries.values()].filter(isIdle).sort((a, b) => a.lastUsed - b.lastUsed);
+    const victims: string[] = [];
+    for (const entry of idle) {
+      victims.push(entry.id);
+      free += entry.memoryMb;
+      if (free >= memoryMb) return victims;
+    }
+    return undefined;
+  }
+}
+
+function isIdle(entry: PoolEntry): boolean {
+  return entry.ready && entry.active === 0;
+}
