@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import type { RuntimeFamily } from '../common/entities/action';
+
+// Bundles a runtime proxy into one JavaScript file that plain `node` runs: what the image
+// carries and what process containers start. The hash is taken over the bundle itself, so it
+// changes exactly when any source that reaches the proxy changes, and names the cache dir.
+
+export interface RuntimeBundle {
+  readonly file: string;
+  /** sha256 (hex) of the family and the bundled text. */
+  readonly hash: string;
+}
+
+const REPO_ROOT = resolve(__dirname, '..');
+const ENTRY_POINTS: Readonly<Record<RuntimeFamily, string>> = { nodejs: 'actions/runtime-nodejs/proxy.ts' };
+export const BUNDLE_FILE_NAME = 'proxy.js';
+
+export async function bundleRuntime(family: RuntimeFamily, outDir?: string): Promise<RuntimeBundle> {
+  const result = await build({
+    entryPoints: [join(REPO_ROOT, ENTRY_POINTS[family])],
+    // Paths in the bundle's comments are relative to this, so the hash does not depend on cwd.
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: false,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for the ${family} runtime`);
+  const hash = createHash('sha256').update(family).update('\0').update(output.contents).digest('hex');
+  const dir = outDir ?? join(tmpdir(), `wisp-runtime-${hash}`);
+  const file = join(dir, BUNDLE_FILE_NAME);
+  if (!sameContent(file, output.contents)) {
+    mkdirSync(dir, { recursive: true });
+    // Write then rename: parallel test workers may bundle into the same cache dir at once.
+    const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(temporary, output.contents);
+    renameSync(temporary, file);
+  }
+  return { file, hash };
+}
+
+function sameContent(file: string, contents: Uint8Array): boolean {
+  try {
+    return Buffer.from(contents).equals(readFileSync(file));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,90 @@
+import { InitError, type ActionMain, type LoadRequest } from './load-action';
+import { RuntimeMessages, errorReply, type Reply } from './protocol';
+import { runAction } from './run-action';
+
+// The proxy's state machine, free of HTTP: one /init, then /run per activation. Runs are
+// counted rather than flagged, so allowing several at once (concurrency > 1, which also needs
+// each log line tagged with its activation id) is a change of `maxConcurrent` alone.
+
+export type RuntimeStatus = 'uninitialized' | 'starting' | 'ready' | 'failed';
+
+export interface RuntimeHooks {
+  readonly load: (request: LoadRequest) => Promise<ActionMain>;
+  readonly setEnv: (name: string, value: string) => void;
+  /** Ends the activation's logs on stdout and on stderr. */
+  readonly writeSentinels: () => void;
+  readonly logError: (...args: unknown[]) => void;
+  readonly maxConcurrent: number;
+}
+
+export class ActionRuntime {
+  private state: RuntimeStatus = 'uninitialized';
+  private main: ActionMain | undefined;
+  private running = 0;
+
+  constructor(private readonly hooks: RuntimeHooks) {}
+
+  get status(): RuntimeStatus {
+    return this.state;
+  }
+
+  async init(body: unknown): Promise<Reply> {
+    if (this.state === 'ready' || this.state === 'failed') return errorReply(403, RuntimeMessages.initTwice);
+    if (this.state === 'starting') return errorReply(403, RuntimeMessages.notReady(this.state));
+    const message = isRecord(body) && isRecord(body.value) ? body.value : {};
+    const { main, code } = message;
+    if (typeof main !== 'string' || main === '' || typeof code !== 'string' || code === '') {
+      return errorReply(403, RuntimeMessages.missingCode);
+    }
+    this.state = 'starting';
+    // Init parameters are visible while the code loads, as a module's top level may read them.
+    if (isRecord(message.env)) for (const [name, value] of Object.entries(message.env)) this.hooks.setEnv(name, envString(value));
+    try {
+      this.main = await this.hooks.load({ main, code, binary: message.binary === true });
+      this.state = 'ready';
+      return { status: 200, body: { OK: true } };
+    } catch (error) {
+      this.state = 'failed';
+      this.hooks.logError('Error during initialization:', error);
+      this.hooks.writeSentinels();
+      const text = error instanceof InitError ? error.message : RuntimeMessages.initFailed(stackOf(error));
+      return errorReply(502, text);
+    }
+  }
+
+  async run(body: unknown): Promise<Reply> {
+    if (this.state !== 'ready' || !this.main) return errorReply(403, RuntimeMessages.notInitialized);
+    if (this.running >= this.hooks.maxConcurrent) return errorReply(403, RuntimeMessages.notReady('running'));
+    const request = isRecord(body) ? body : {};
+    // Only strings are exported, as upstream does: a number here would be a platform bug.
+    for (const [field, value] of Object.entries(request)) {
+      if (field !== 'value' && typeof value === 'string') this.hooks.setEnv(`__OW_${field.toUpperCase()}`, value);
+    }
+    this.running += 1;
+    try {
+      const params = request.value ?? {};
+      if (typeof params !== 'object') return errorReply(403, RuntimeMessages.argumentNotDictionary(typeof params));
+      return await runAction(this.main, params, this.hooks.logError);
+    } finally {
+      this.running -= 1;
+      this.hooks.writeSentinels();
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Init env values are strings; anything else is stringified as the invoker would have. */
+function envString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function stackOf(error: unknown): string {
+  if (error instanceof Error && error.stack) return error.stack;
+  return String(error);
+}

@@ -1,0 +1,47 @@
+// The /init + /run protocol as the invoker speaks it (clients-and-runtimes §3). These strings
+// are byte for byte what OpenWhisk's nodejs proxy answers; the invoker and its tests match them.
+
+export interface InitMessage {
+  readonly name?: unknown;
+  readonly main?: unknown;
+  readonly code?: unknown;
+  readonly binary?: unknown;
+  readonly env?: unknown;
+}
+
+/** Every field but `value` is a string and becomes `__OW_<FIELD>` for the activation. */
+export interface RunRequest {
+  readonly value?: unknown;
+  readonly namespace?: unknown;
+  readonly action_name?: unknown;
+  readonly action_version?: unknown;
+  readonly activation_id?: unknown;
+  readonly transaction_id?: unknown;
+  readonly deadline?: unknown;
+  readonly api_key?: unknown;
+  readonly [field: string]: unknown;
+}
+
+/** What the proxy answers: a status code and a JSON body. */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export const RuntimeMessages = {
+  initTwice: 'Cannot initialize the action more than once.',
+  missingCode: 'Missing main/no code to execute.',
+  initFailed: (detail: string) => `Initialization has failed due to: ${detail}`,
+  notAFunction: (main: string) => `Action entrypoint '${main}' is not a function.`,
+  zipWithoutEntry: 'Zipped actions must contain either package.json or index.js at the root.',
+  unsupportedArchive: 'There was an error uncompressing the action archive. The file type is unsupported',
+  brokenArchive: 'There was an error uncompressing the action archive.',
+  notInitialized: 'System not initialized.',
+  notReady: (status: string) => `System not ready, status is ${status}.`,
+  notADictionary: 'The action did not return a dictionary.',
+  argumentNotDictionary: (type: string) => `Internal system error: the argument must be a dictionary but has type '${type}'.`,
+  errorOccurred: (error: string) => `An error has occurred: ${error}`,
+  badRequest: 'Bad request.',
+} as const;
+
+export const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });

@@ -1,0 +1,38 @@
+import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { ActionRuntime } from './action-runtime';
+import { loadAction } from './load-action';
+import { createProxyServer } from './proxy-server';
+
+// Entry point of the nodejs runtime: in an image (listening on 0.0.0.0:8080) or as a process
+// container (127.0.0.1 and a port the factory picked). Bundled into one file by
+// actions/runtime-bundle.ts; it prints nothing of its own on stdout, which belongs to the action.
+
+const port = Number.parseInt(process.env.PORT ?? '8080', 10);
+const host = process.env.WISP_RUNTIME_HOST ?? '0.0.0.0';
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`runtime: PORT must be a port number, but was '${process.env.PORT}'`);
+  process.exit(2);
+}
+
+const runtime = new ActionRuntime({
+  load: loadAction,
+  setEnv: (name, value) => {
+    process.env[name] = value;
+  },
+  writeSentinels: () => {
+    console.log(LOG_SENTINEL);
+    console.error(LOG_SENTINEL);
+  },
+  logError: (...args) => console.error(...args),
+  maxConcurrent: 1,
+});
+
+const server = createProxyServer(runtime, { maxBodyBytes: 128 * 1024 * 1024 });
+server.on('error', (error) => {
+  console.error('runtime: cannot listen', error);
+  process.exit(1);
+});
+server.listen(port, host);
+
+// As PID 1 in a container, Node would ignore SIGTERM; exit promptly instead.
+process.on('SIGTERM', () => process.exit(0));
