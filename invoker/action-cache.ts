@@ -1,0 +1,67 @@
+import type { ActionDoc } from '../common/entities/action';
+import { errorResponse, type ActivationResponse } from '../common/entities/activation';
+import { entityKey } from '../common/entities/entity-name';
+import type { Logger } from '../common/logging/logger';
+import type { ActivationMessage } from '../common/protocol/activation-message';
+import type { EntityStore } from '../common/spi/entity-store';
+import { ActivationMessages } from './activation-messages';
+import { BoundedLru } from './bounded-lru';
+
+// The invoker's view of action documents. A message names the action and the revision the
+// controller resolved; that revision's document never changes, so it is cached by revision and
+// a hit needs no store round trip. A miss reads the store, and runs only the exact revision
+// invoked: an action updated or deleted in between becomes a record, never a crash.
+
+export type ActionFetch =
+  | { readonly ok: true; readonly action: ActionDoc }
+  | { readonly ok: false; readonly reason: 'missing' | 'revision-changed' | 'incompatible' | 'fetch-failed'; readonly response: ActivationResponse };
+
+export interface ActionCache {
+  fetch(target: ActivationMessage['action']): Promise<ActionFetch>;
+}
+
+export interface ActionCacheOptions {
+  readonly maxEntries?: number;
+  readonly maxCodeBytes?: number;
+}
+
+/** `ns/pkg` + `name` → the store's (namespace, key) address. */
+export function actionAddress(target: Pick<ActivationMessage['action'], 'namespace' | 'name'>): { namespace: string; key: string } {
+  const slash = target.namespace.indexOf('/');
+  if (slash < 0) return { namespace: target.namespace, key: entityKey({ name: target.name }) };
+  return { namespace: target.namespace.slice(0, slash), key: entityKey({ pkg: target.namespace.slice(slash + 1), name: target.name }) };
+}
+
+export function createActionCache(store: EntityStore, logger: Logger, options: ActionCacheOptions = {}): ActionCache {
+  const cache = new BoundedLru<ActionDoc>(options.maxEntries ?? 512, options.maxCodeBytes ?? 256 * 1024 * 1024, (doc) => doc.exec.code.length);
+  const failed = (reason: Extract<ActionFetch, { ok: false }>['reason'], message: string): ActionFetch => ({
+    ok: false,
+    reason,
+    response: errorResponse(3, message),
+  });
+
+  return {
+    async fetch(target) {
+      const { namespace, key } = actionAddress(target);
+      const cacheKey = `${namespace}\u0000${key}\u0000${target.revision}`;
+      const cached = cache.get(cacheKey);
+      if (cached) return { ok: true, action: cached };
+      let stored;
+      try {
+        stored = await store.get<ActionDoc>(namespace, key);
+      } catch (error) {
+        logger.error({ err: error, namespace, key }, 'action fetch failed');
+        return failed('fetch-failed', ActivationMessages.actionFetchFailed);
+      }
+      if (!stored) return failed('missing', ActivationMessages.actionMissing);
+      if (stored.doc.entityType !== 'action' || typeof stored.doc.exec?.code !== 'string') {
+        return failed('incompatible', ActivationMessages.actionIncompatible);
+      }
+      if (stored.revision !== target.revision) {
+        return failed('revision-changed', ActivationMessages.revisionChanged(target.revision, stored.revision));
+      }
+      cache.set(cacheKey, stored.doc);
+      return { ok: true, action: stored.doc };
+    },
+  };
+}

@@ -1,0 +1,284 @@
+import { runtimeFamily, type ActionDoc, type RuntimeFamily } from '../common/entities/action';
+import { errorResponse, type ActivationRecord, type ActivationResponse } from '../common/entities/activation';
+import { annotation, type KeyValue } from '../common/entities/parameters';
+import { activationLogger, type Logger } from '../common/logging/logger';
+import type { Naming } from '../common/naming';
+import type { ActivationMessage } from '../common/protocol/activation-message';
+import type { CollectedLogs } from '../common/spi/container-factory';
+import type { ActionCache } from './action-cache';
+import { ActivationMessages } from './activation-messages';
+import type { CallOutcome } from './call-outcome';
+import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './container-pool';
+import { formatActivationLogs } from './log-format';
+import { classifyInit, classifyRun } from './result-classifier';
+
+// One activation, end to end, inside a pool slot the caller reserved (and claimed for): fetch
+// the action, create and /init a container on a cold slot, /run, collect logs, build the
+// record. Everything that can go wrong — in the action or in the platform beneath it —
+// becomes a record with a status; nothing escapes as an exception.
+
+export type RunnableSlot = Exclude<Slot, { kind: 'closed' }>;
+
+export interface ActivationRunnerDeps {
+  readonly actions: ActionCache;
+  readonly pool: ContainerPool;
+  readonly naming: Naming;
+  readonly invokerId: string;
+  readonly runtimeImages: Readonly<Record<RuntimeFamily, string>>;
+  readonly apiHostForActions: string;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const MB = 1024 * 1024;
+
+/** The pool slot an activation needs: containers are never shared across invoking namespaces or revisions. */
+export function slotRequestFor(message: ActivationMessage): SlotRequest {
+  const { action, user } = message;
+  return { key: JSON.stringify([user.namespace, action.namespace, action.name, action.revision]), memoryMb: message.limits.memory };
+}
+
+export class ActivationRunner {
+  private readonly now: () => number;
+  private containerSeq = 0;
+
+  constructor(private readonly deps: ActivationRunnerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async run(message: ActivationMessage, slot: RunnableSlot, attempt: number): Promise<ActivationRecord> {
+    const logger = activationLogger(this.deps.logger, {
+      transid: message.transid,
+      activationId: message.activationId,
+      namespace: message.user.namespace,
+      action: actionPath(message),
+    });
+    const activation = new Activation(message, attempt, this.now);
+    let released = false;
+    const release = (reusable: boolean) => {
+      if (released || slot.kind === 'too-large') return;
+      released = true;
+      this.deps.pool.release(slot.entryId, reusable);
+    };
+    try {
+      return await this.runInSlot(activation, slot, release, logger);
+    } catch (error) {
+      logger.error({ err: error }, 'activation failed inside the invoker');
+      release(false);
+      return activation.failed(errorResponse(3, ActivationMessages.internalError));
+    }
+  }
+
+  private async runInSlot(activation: Activation, slot: RunnableSlot, release: (reusable: boolean) => void, logger: Logger): Promise<ActivationRecord> {
+    const { message } = activation;
+    if (slot.kind === 'too-large') {
+      return activation.failed(errorResponse(3, ActivationMessages.memoryExceedsInvoker(message.limits.memory, this.deps.pool.userMemoryMb)));
+    }
+    const fetched = await this.deps.actions.fetch(message.action);
+    if (!fetched.ok) {
+      logger.warn({ reason: fetched.reason }, 'action not runnable');
+      release(true);
+      return activation.failed(fetched.response);
+    }
+    const action = fetched.action;
+    activation.kind = action.exec.kind;
+    const family = runtimeFamily(action.exec.kind);
+    if (!family) {
+      release(true);
+      return activation.failed(errorResponse(3, ActivationMessages.unsupportedKind(action.exec.kind)));
+    }
+
+    let warm: WarmContainer;
+    if (slot.kind === 'cold') {
+      const created = await this.deps.pool.create(slot.entryId, {
+        name: this.deps.naming.containerName(this.deps.invokerId, this.containerSuffix(message)),
+        family,
+        image: this.deps.runtimeImages[family],
+        memoryMb: message.limits.memory,
+        env: { __OW_API_HOST: this.deps.apiHostForActions },
+      });
+      if (!created.ok) {
+        logger.error({ err: created.error }, 'container creation failed');
+        return activation.failed(errorResponse(3, ActivationMessages.provisionFailed));
+      }
+      warm = created.warm;
+      // As in OpenWhisk, the activation starts with /init; container creation counts as waiting.
+      const initStart = activation.begin();
+      const initOutcome = await warm.client.init(initPayload(message, action, initStart), message.limits.timeout);
+      activation.initTime = this.now() - initStart;
+      const verdict = classifyInit(initOutcome, { timeoutMs: message.limits.timeout, oomKilled: await this.oomKilled(warm, initOutcome) });
+      if (!verdict.ok) {
+        activation.timedOut = verdict.timedOut;
+        return this.finish(activation, verdict.response, warm, release, logger);
+      }
+    } else {
+      warm = slot.warm;
+      activation.begin();
+    }
+
+    const runStart = this.now();
+    const runOutcome = await warm.client.run(runPayload(message, action, runStart), message.limits.timeout);
+    const verdict = classifyRun(runOutcome, { timeoutMs: message.limits.timeout, oomKilled: await this.oomKilled(warm, runOutcome) });
+    activation.timedOut = verdict.timedOut;
+    return this.finish(activation, verdict.response, warm, release, logger);
+  }
+
+  /** Ends the activation: logs, then the container goes back (served well) or away (failed). */
+  private async finish(
+    activation: Activation,
+    response: ActivationResponse,
+    warm: WarmContainer,
+    release: (reusable: boolean) => void,
+    logger: Logger,
+  ): Promise<ActivationRecord> {
+    activation.end();
+    const developerError = response.statusCode === 2;
+    const logsMb = activation.message.limits.logs;
+    const limitBytes = Math.floor(logsMb * MB);
+    let collected: CollectedLogs;
+    try {
+      collected = await warm.container.collectLogs({
+        limitBytes,
+        waitForSentinel: !developerError,
+        // OpenWhisk's bound on waiting for the sentinels: max(limit MB, 5) × 2 s.
+        timeoutMs: Math.max(logsMb, 5) * 2000,
+      });
+    } catch (error) {
+      logger.warn({ err: error }, 'log collection failed');
+      collected = { lines: [], truncated: false, complete: false };
+    }
+    release(response.statusCode < 2);
+    // A log limit of 0 turns collection off; the lines were read above only to keep them out of the next activation.
+    const logs = logsMb === 0 ? [] : formatActivationLogs(collected, { limitBytes, developerError, now: new Date(this.now()) });
+    return activation.record(response, logs);
+  }
+
+  private async oomKilled(warm: WarmContainer, outcome: CallOutcome): Promise<boolean> {
+    if (!this.deps.pool.capabilities.reportsOom || (outcome.kind !== 'dropped' && outcome.kind !== 'timeout')) return false;
+    try {
+      return (await warm.container.status()).oomKilled;
+    } catch {
+      return false;
+    }
+  }
+
+  private containerSuffix(message: ActivationMessage): string {
+    // Docker names allow [a-zA-Z0-9_.-]; the action name is only there to help a human reading `docker ps`.
+    const readable = message.action.name.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 40);
+    return `${++this.containerSeq}_${Date.now().toString(36)}_${readable || 'action'}`;
+  }
+}
+
+/** The record being built, with the timings and annotations OpenWhisk's ContainerProxy writes. */
+class Activation {
+  kind: string;
+  timedOut = false;
+  initTime: number | undefined;
+  private startedAt: number | undefined;
+  private endedAt: number | undefined;
+
+  constructor(
+    readonly message: ActivationMessage,
+    private readonly attempt: number,
+    private readonly now: () => number,
+  ) {
+    this.kind = message.kind;
+  }
+
+  begin(): number {
+    this.startedAt = this.now();
+    return this.startedAt;
+  }
+
+  end(): void {
+    this.endedAt = this.now();
+  }
+
+  /** A record for an activation that never reached a container: duration 0, no logs. */
+  failed(response: ActivationResponse): ActivationRecord {
+    this.startedAt = this.now();
+    this.endedAt = this.startedAt;
+    return this.record(response, []);
+  }
+
+  record(response: ActivationResponse, logs: string[]): ActivationRecord {
+    const { message } = this;
+    const start = this.startedAt ?? this.now();
+    const end = this.endedAt ?? start;
+    const annotations: KeyValue[] = [
+      { key: 'path', value: actionPath(message) },
+      { key: 'waitTime', value: Math.max(0, start - message.acceptedAt) },
+      { key: 'kind', value: this.kind },
+      { key: 'timeout', value: this.timedOut },
+      { key: 'limits', value: message.limits },
+    ];
+    if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
+    if (message.cause) annotations.push({ key: 'causedBy', value: 'sequence' });
+    // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
+    if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
+    return {
+      namespace: message.user.namespace,
+      name: message.action.name,
+      subject: message.user.subject,
+      activationId: message.activationId,
+      start,
+      end,
+      duration: end - start,
+      ...(message.cause ? { cause: message.cause } : {}),
+      response,
+      logs,
+      version: message.action.version,
+      publish: false,
+      annotations,
+    };
+  }
+}
+
+function actionPath(message: ActivationMessage): string {
+  return `${message.action.namespace}/${message.action.name}`;
+}
+
+function activationContext(message: ActivationMessage, action: ActionDoc, startedAt: number): Record<string, string> {
+  const context: Record<string, string> = {
+    namespace: message.user.namespace,
+    action_name: `/${actionPath(message)}`,
+    action_version: message.action.version,
+    activation_id: message.activationId,
+    transaction_id: message.transid,
+    deadline: String(startedAt + message.limits.timeout),
+  };
+  // OpenWhisk hands the caller's key over unless the action opted out (a missing annotation means yes).
+  const provide = annotation(action.annotations, 'provide-api-key');
+  if (provide === undefined || isTruthy(provide)) context.api_key = message.user.authKey;
+  return context;
+}
+
+function initPayload(message: ActivationMessage, action: ActionDoc, startedAt: number): unknown {
+  const env: Record<string, string> = {};
+  for (const p of action.parameters) if (p.init) env[p.key] = stringifyEnv(p.value);
+  for (const [key, value] of Object.entries(activationContext(message, action, startedAt))) env[`__OW_${key.toUpperCase()}`] = value;
+  return {
+    value: {
+      name: message.action.name,
+      main: action.exec.main ?? 'main',
+      code: action.exec.code,
+      binary: action.exec.binary,
+      env,
+    },
+  };
+}
+
+function runPayload(message: ActivationMessage, action: ActionDoc, startedAt: number): unknown {
+  return { value: message.content, ...activationContext(message, action, startedAt) };
+}
+
+function stringifyEnv(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function isTruthy(value: unknown): boolean {
+  return !(value === false || value === null || value === 0 || value === '' || value === 'false');
+}
