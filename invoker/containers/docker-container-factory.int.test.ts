@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import Dockerode from 'dockerode';
+import { silentLogger } from '../../common/logging/logger';
+import { createNaming, type Naming } from '../../common/naming';
+import { buildRuntimeImage, runtimeImage } from '../../actions/runtime-image';
+import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
+import { DockerContainerFactory, cpuShares } from './docker-container-factory';
+import { statusCodeOf } from './docker-container';
+
+// Against the real Docker engine and the real runtime image (built here if it is missing or
+// stale, exactly as `npx tsx actions/build-images.ts` builds it).
+
+const docker = new Dockerode();
+const image = runtimeImage('nodejs');
+
+beforeAll(async () => {
+  await buildRuntimeImage({ family: 'nodejs', docker });
+}, 120_000);
+
+async function countOwned(naming: Naming, invokerId: string): Promise<number> {
+  const labels = Object.entries(naming.containerLabels(invokerId)).map(([key, value]) => `${key}=${value}`);
+  return (await docker.listContainers({ all: true, filters: { label: labels } })).length;
+}
+
+async function removeNetwork(naming: Naming): Promise<void> {
+  try {
+    await docker.getNetwork(naming.networkName()).remove();
+  } catch (error) {
+    if (statusCodeOf(error) !== 404) throw error;
+  }
+}
+
+describeContainerFactoryContract(
+  'docker',
+  ({ invokerId, naming }) => new DockerContainerFactory({ invokerId, naming, logger: silentLogger, docker, images: { nodejs: image } }),
+  { enforcesMemory: true, reportsOom: true, canPause: true },
+  { image, countOwned, cleanup: removeNetwork },
+);
+
+describe('DockerContainerFactory specifics', () => {
+  const naming = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+  const factory = new DockerContainerFactory({
+    invokerId: 'invoker0',
+    naming,
+    logger: silentLogger,
+    docker,
+    images: { nodejs: image },
+    apiHostForContainers: 'http://controller.example:3233',
+    userMemoryMb: 2048,
+  });
+
+  beforeAll(() => factory.init(), 60_000);
+  afterAll(async () => {
+    await factory.close();
+    await removeNetwork(naming);
+  }, 60_000);
+
+  it('creates the project network, labelled with the prefix', async () => {
+    const network = await docker.getNetwork(naming.networkName()).inspect();
+    expect(network.Driver).toBe('bridge');
+    expect(network.Labels).toEqual({ [naming.containerLabelKey]: naming.prefix });
+  });
+
+  it("runs containers with OpenWhisk's limits and flags, the labels and the API host", async () => {
+    const name = naming.containerName('invoker0', 'flags');
+    const container = await factory.create({ name, family: 'nodejs', image, memoryMb: 256, env: { EXTRA: '1' }, labels: { 'org.example.action': 'hello' } });
+    const info = await docker.getContainer(container.id).inspect();
+    expect(info.Name).toBe(`/${name}`);
+    expect(info.Config.Labels).toMatchObject({ ...naming.containerLabels('invoker0'), 'org.example.action': 'hello' });
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['__OW_API_HOST=http://controller.example:3233', 'EXTRA=1']));
+    expect(info.HostConfig).toMatchObject({
+      Memory: 256 * 1024 * 1024,
+      MemorySwap: 256 * 1024 * 1024,
+      CpuShares: 128,
+      PidsLimit: 1024,
+      SecurityOpt: ['no-new-privileges'],
+      CapDrop: ['NET_RAW', 'NET_ADMIN'],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+      NetworkMode: naming.networkName(),
+      LogConfig: { Type: 'json-file' },
+    });
+    expect(container.baseUrl).toBe(`http://${info.NetworkSettings.Networks[naming.networkName()]?.IPAddress}:8080`);
+    await container.destroy();
+  }, 60_000);
+
+  it('refuses to start without the runtime image, naming it and the command that builds it', async () => {
+    const missing = new DockerContainerFactory({ invokerId: 'invoker9', naming, logger: silentLogger, docker, images: { nodejs: 'wisp-runtime-nodejs:does-not-exist' } });
+    await expect(missing.init()).rejects.toThrow("runtime image 'wisp-runtime-nodejs:does-not-exist' (nodejs) is not in the local Docker engine; build it with 'npx tsx actions/build-images.ts'");
+  });
+
+  it('sizes CPU shares in proportion to memory, never below 2', () => {
+    expect(cpuShares(256, 4096)).toBe(64);
+    expect(cpuShares(4096, 4096)).toBe(1024);
+    expect(cpuShares(1, 4096)).toBe(2);
+  });
+});

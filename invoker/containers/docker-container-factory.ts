@@ -1,0 +1,190 @@
+import { Writable, type Readable } from 'node:stream';
+import Dockerode from 'dockerode';
+import type { RuntimeFamily } from '../../common/entities/action';
+import type { Logger } from '../../common/logging/logger';
+import type { Naming } from '../../common/naming';
+import type {
+  Container,
+  ContainerFactory,
+  ContainerFactoryCapabilities,
+  ContainerSpec,
+  LogStream,
+} from '../../common/spi/container-factory';
+import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image';
+import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
+import { LogBuffer } from './log-buffer';
+import { waitForPort } from './wait-for-port';
+
+// Action containers in the local Docker engine, with OpenWhisk's docker run flags (reference
+// openwhisk-core §6.4) on a bridge network the project owns. Every container carries the
+// prefix and invoker-id labels, and only this invoker's are ever removed as orphans.
+
+export interface DockerContainerFactoryOptions {
+  readonly invokerId: string;
+  readonly naming: Naming;
+  readonly logger: Logger;
+  readonly images: Readonly<Record<RuntimeFamily, string>>;
+  readonly docker?: Dockerode;
+  /** Bridge network the containers join; `naming.networkName()` by default. */
+  readonly network?: string;
+  /** Handed to every container as __OW_API_HOST unless the spec sets it. */
+  readonly apiHostForContainers?: string;
+  /** The invoker's user memory: CPU shares are this container's part of it, as OpenWhisk sizes them. */
+  readonly userMemoryMb?: number;
+  readonly startTimeoutMs?: number;
+  readonly maxLogBufferBytes?: number;
+}
+
+const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
+const RUNTIME_PORT = 8080;
+const MIB = 1024 * 1024;
+
+export class DockerContainerFactory implements ContainerFactory {
+  readonly capabilities = CAPABILITIES;
+  private readonly docker: Dockerode;
+  private readonly network: string;
+  private readonly logger: Logger;
+  private readonly containers = new Set<DockerContainer>();
+
+  constructor(private readonly options: DockerContainerFactoryOptions) {
+    this.docker = options.docker ?? new Dockerode();
+    this.network = options.network ?? options.naming.networkName();
+    this.logger = options.logger.child({ component: 'docker-container-factory' });
+  }
+
+  async init(): Promise<void> {
+    await this.ensureNetwork();
+    await this.checkImages();
+    await this.removeOwned('orphan');
+  }
+
+  async create(spec: ContainerSpec): Promise<Container> {
+    const env = { ...(this.options.apiHostForContainers ? { __OW_API_HOST: this.options.apiHostForContainers } : {}), ...spec.env };
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+      Labels: { ...spec.labels, ...this.labels() },
+      HostConfig: {
+        Memory: spec.memoryMb * MIB,
+        MemorySwap: spec.memoryMb * MIB,
+        CpuShares: cpuShares(spec.memoryMb, this.options.userMemoryMb ?? 4096),
+        PidsLimit: 1024,
+        SecurityOpt: ['no-new-privileges'],
+        CapDrop: ['NET_RAW', 'NET_ADMIN'],
+        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+        NetworkMode: this.network,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+      },
+    });
+    const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
+    let output: Readable | undefined;
+    try {
+      // Attached before start, so not a byte the runtime prints is missed.
+      output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+      const exited = new AbortController();
+      const ended = () => {
+        logs.end();
+        exited.abort(new Error('the runtime exited during start'));
+      };
+      output.once('end', ended);
+      output.once('close', ended);
+      output.once('error', ended);
+      this.docker.modem.demuxStream(output, logSink(logs, 'stdout'), logSink(logs, 'stderr'));
+      await container.start();
+      const address = (await container.inspect()).NetworkSettings.Networks[this.network]?.IPAddress;
+      if (!address) throw new Error(`no address on network ${this.network}`);
+      await waitForPort(address, RUNTIME_PORT, { timeoutMs: this.options.startTimeoutMs ?? 10_000, signal: exited.signal });
+      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, logs, output, () =>
+        this.containers.delete(created),
+      );
+      this.containers.add(created);
+      return created;
+    } catch (error) {
+      output?.destroy();
+      logs.end();
+      await removeContainer(container).catch((removeError: unknown) =>
+        this.logger.warn({ err: removeError, container: spec.name }, 'could not remove a container that failed to start'),
+      );
+      const startupLogs = await logs.collect({ limitBytes: 4096, waitForSentinel: false, timeoutMs: 0 });
+      const printed = startupLogs.lines.map((l) => l.text).join('\n');
+      throw new Error(`container ${spec.name} did not start: ${(error as Error).message}${printed ? `\n${printed}` : ''}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.containers].map((c) => c.destroy()));
+    // Also whatever a failed create or an earlier crash left with this invoker's labels.
+    await this.removeOwned('leftover');
+  }
+
+  private labels(): Record<string, string> {
+    return this.options.naming.containerLabels(this.options.invokerId);
+  }
+
+  private async ensureNetwork(): Promise<void> {
+    try {
+      await this.docker.getNetwork(this.network).inspect();
+      return;
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw error;
+    }
+    try {
+      await this.docker.createNetwork({
+        Name: this.network,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [this.options.naming.containerLabelKey]: this.options.naming.prefix },
+      });
+      this.logger.info({ network: this.network }, 'created the action network');
+    } catch (error) {
+      // Another invoker of the same prefix created it meanwhile.
+      if (statusCodeOf(error) !== 409) throw error;
+    }
+  }
+
+  private async checkImages(): Promise<void> {
+    const missing: string[] = [];
+    for (const [family, image] of Object.entries(this.options.images)) {
+      try {
+        await this.docker.getImage(image).inspect();
+      } catch (error) {
+        if (statusCodeOf(error) !== 404) throw error;
+        missing.push(`'${image}' (${family})`);
+      }
+    }
+    if (missing.length > 0) {
+      throw new Error(`runtime image ${missing.join(', ')} is not in the local Docker engine; build it with '${BUILD_IMAGES_COMMAND}'`);
+    }
+  }
+
+  private async removeOwned(what: 'orphan' | 'leftover'): Promise<void> {
+    const labels = this.labels();
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) },
+    });
+    await Promise.all(
+      found.map(async (info) => {
+        const container = this.docker.getContainer(info.Id);
+        if (info.State === 'paused') await container.unpause().catch(() => undefined);
+        await removeContainer(container);
+      }),
+    );
+    if (found.length > 0) this.logger.info({ containers: found.map((c) => c.Names[0]), count: found.length }, `removed ${what} containers of this invoker`);
+  }
+}
+
+/** OpenWhisk's `max(1024 / (userMemory / memory), 2)`: CPU weight in proportion to memory. */
+export function cpuShares(memoryMb: number, userMemoryMb: number): number {
+  return Math.max(2, Math.floor((1024 * memoryMb) / userMemoryMb));
+}
+
+function logSink(logs: LogBuffer, stream: LogStream): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.write(stream, chunk);
+      callback();
+    },
+  });
+}
