@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite against real services, the same on a laptop and in CI.
+#   1. npm ci when node_modules is missing or older than package-lock.json
+#   2. deploy/stack.sh up: Kafka, Redis, NATS, Docker engine, runtime images (installs what is missing)
+#   3. tsc --noEmit
+#   4. jest over the unit, integration and e2e projects, one file at a time
+#   5. the last line is "tests: N passed, N failed, N skipped" (test/harness/summary-reporter.js)
+# Exits non-zero when anything fails: the stack, the typecheck, a test, a project with no tests,
+# an integration/e2e test skipped under CI=true, or jest failing to exit after the run.
+# It takes no arguments; to run some tests, use `npx jest <path>` once the stack is up.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if (($# > 0)); then
+  echo "run-all: takes no arguments (got: $*); run a subset with: npx jest <path>" >&2
+  exit 2
+fi
+
+RUN_STARTED=$SECONDS
+step() { printf '\n== %s (at %ss)\n' "$*" "$((SECONDS - RUN_STARTED))"; }
+
+step "npm packages"
+# npm writes node_modules/.package-lock.json after package-lock.json, so a newer lock file means
+# the installed tree is stale (same rule as deploy/stack.sh).
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules is up to date"
+fi
+
+step "stack"
+if ! bash deploy/stack.sh up </dev/null; then
+  echo "run-all: the stack did not come up (see above), so no tests ran" >&2
+  exit 1
+fi
+
+step "typecheck"
+typecheck=ok
+npx tsc --noEmit -p . || typecheck=failed
+if [[ $typecheck == failed ]]; then
+  echo "run-all: typecheck FAILED (errors above); running the tests anyway, and the run will exit 1" >&2
+fi
+
+step "jest"
+# --runInBand: integration and e2e tests share one Kafka, one Docker engine and two cores, and
+# timing-sensitive tests are flaky when they compete; unit tests are quick either way.
+# --testTimeout: a test or hook that waits forever fails after 30 s instead of hanging the run;
+# tests that need longer say so themselves.
+jest_rc=0
+npx jest --selectProjects unit integration e2e --runInBand --testTimeout=30000 \
+  --reporters=default --reporters=./test/harness/summary-reporter.js || jest_rc=$?
+
+if [[ $typecheck == failed || $jest_rc -ne 0 ]]; then exit 1; fi
