@@ -1,6 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
 import type { RuntimeFamily } from '../common/entities/action';
+import { runtimeImage } from '../actions/runtime-image';
 
 // The invoker's settings, read from an environment passed in. Every problem is collected and
 // reported at once (ConfigError), so an operator fixes a bad deployment in one round.
@@ -27,8 +28,8 @@ export interface InvokerConfig {
   readonly drainMs: number;
 }
 
-// The runtime images' default tag; actions/ builds them under this name.
-export const DEFAULT_RUNTIME_IMAGES: Readonly<Record<RuntimeFamily, string>> = { nodejs: 'wisp-runtime-nodejs:latest' };
+// The tags actions/build-images.ts builds.
+export const DEFAULT_RUNTIME_IMAGES: Readonly<Record<RuntimeFamily, string>> = { nodejs: runtimeImage('nodejs') };
 
 const INVOKER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 

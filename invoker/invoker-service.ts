@@ -238,7 +238,11 @@ export class InvokerService {
         this.giveBack(slot);
         throw error;
       }
-      if (claim.granted) return { slot, attempt: claim.attempt };
+      if (claim.granted) {
+        // A redelivery after a crash between record and commit: the outcome is already stored.
+        if (claim.attempt > 1 && (await this.recordExists(message.activationId, slot))) return 'finished-elsewhere';
+        return { slot, attempt: claim.attempt };
+      }
       this.giveBack(slot);
       if (!counted) {
         counted = true;
@@ -250,9 +254,20 @@ export class InvokerService {
         await local;
         return 'finished-elsewhere';
       }
-      if (await this.retrying('record lookup', () => this.deps.activations.getById(message.activationId))) return 'finished-elsewhere';
+      if (await this.recordExists(message.activationId)) return 'finished-elsewhere';
       if (!(await this.pause(pollMs))) return 'stopping';
       pollMs = Math.min(pollMs * 2, HELD_CLAIM_POLL_MAX_MS);
+    }
+  }
+
+  /** Whether the activation's record is stored; a slot passed in is given back when it is (or when the lookup is abandoned). */
+  private async recordExists(activationId: string, slot?: Slot): Promise<boolean> {
+    let exists = true;
+    try {
+      exists = (await this.retrying('record lookup', () => this.deps.activations.getById(activationId))) !== undefined;
+      return exists;
+    } finally {
+      if (exists && slot) this.giveBack(slot);
     }
   }
 

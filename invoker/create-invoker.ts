@@ -1,0 +1,58 @@
+import type { Logger } from '../common/logging/logger';
+import { createNaming } from '../common/naming';
+import type { ActivationStore } from '../common/spi/activation-store';
+import type { ContainerFactory } from '../common/spi/container-factory';
+import type { EntityStore } from '../common/spi/entity-store';
+import type { MessageBus } from '../common/spi/message-bus';
+import type { SignalBus } from '../common/spi/signal-bus';
+import { createActionCache } from './action-cache';
+import { ActivationRunner } from './activation-runner';
+import type { InvokerConfig } from './config';
+import { ContainerPool } from './container-pool';
+import { InvokerService } from './invoker-service';
+
+// Wires one invoker from ports chosen elsewhere: invoker/main.ts picks Kafka, NATS, Redis and
+// Docker; the standalone launcher picks memory buses, embedded stores and either factory. The
+// invoker owns the factory from here on (stop() closes it); buses and stores stay the caller's,
+// as a standalone process shares them with the controller.
+
+export interface InvokerDeps {
+  readonly config: InvokerConfig;
+  readonly bus: MessageBus;
+  readonly signals: SignalBus;
+  readonly entities: EntityStore;
+  readonly activations: ActivationStore;
+  readonly factory: ContainerFactory;
+  readonly logger: Logger;
+}
+
+export function createInvoker(deps: InvokerDeps): InvokerService {
+  const { config } = deps;
+  const naming = createNaming(config.shared.prefix);
+  const logger = deps.logger.child({ invokerId: config.invokerId });
+  const pool = new ContainerPool({
+    factory: deps.factory,
+    userMemoryMb: config.userMemoryMb,
+    idleContainerMs: config.idleContainerMs,
+    logger: logger.child({ component: 'container-pool' }),
+  });
+  const runner = new ActivationRunner({
+    actions: createActionCache(deps.entities, logger.child({ component: 'action-cache' })),
+    pool,
+    naming,
+    invokerId: config.invokerId,
+    runtimeImages: config.runtimeImages,
+    apiHostForActions: config.apiHostForActions,
+    logger,
+  });
+  return new InvokerService({
+    config,
+    naming,
+    bus: deps.bus,
+    signals: deps.signals,
+    activations: deps.activations,
+    pool,
+    runner,
+    logger,
+  });
+}

@@ -1,0 +1,297 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embedded/embedded-stores';
+import { createMemoryMessageBus } from '../common/adapters/memory/memory-message-bus';
+import { createMemorySignalBus } from '../common/adapters/memory/memory-signal-bus';
+import { newActivationId, newTransactionId } from '../common/ids';
+import { silentLogger } from '../common/logging/logger';
+import { createNaming, type Naming } from '../common/naming';
+import { decodeHeartbeat, type Heartbeat } from '../common/protocol/heartbeat';
+import type { MessageBus, ReceivedMessage } from '../common/spi/message-bus';
+import type { SignalBus } from '../common/spi/signal-bus';
+import { ProcessContainerFactory } from './containers/process-container-factory';
+import { findLabelledProcesses } from './containers/process-labels';
+import { loadInvokerConfig, type InvokerConfig } from './config';
+import { createInvoker } from './create-invoker';
+import { UNDECODABLE_NAMESPACE, type InvokerService } from './invoker-service';
+import { annotationOf, InvokerHarness } from './invoker-test-harness';
+
+// Real activations through the invoker: memory MessageBus and SignalBus, embedded stores, and
+// the process ContainerFactory running the real nodejs runtime proxy as child processes.
+
+jest.setTimeout(60000);
+
+interface World {
+  prefix: string;
+  naming: Naming;
+  bus: MessageBus;
+  signals: SignalBus;
+  stores: EmbeddedStores;
+  dataDir: string;
+  harness: InvokerHarness;
+}
+
+async function openWorld(): Promise<World> {
+  const prefix = `wisp-test-${newTransactionId().slice(0, 10)}`;
+  const naming = createNaming(prefix);
+  const bus = createMemoryMessageBus({ logger: silentLogger });
+  const signals = createMemorySignalBus({ logger: silentLogger });
+  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-invoker-'));
+  const stores = await openEmbeddedStores({ dataDir, logger: silentLogger });
+  const harness = new InvokerHarness({ naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  await harness.open();
+  return { prefix, naming, bus, signals, stores, dataDir, harness };
+}
+
+async function closeWorld(world: World): Promise<void> {
+  await world.harness.close();
+  await world.bus.close();
+  await world.signals.close();
+  await world.stores.close();
+  rmSync(world.dataDir, { recursive: true, force: true });
+}
+
+function startInvoker(world: World, env: Record<string, string> = {}): { invoker: InvokerService; config: InvokerConfig } {
+  const config = loadInvokerConfig({ WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
+  const factory = new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger });
+  const invoker = createInvoker({
+    config,
+    bus: world.bus,
+    signals: world.signals,
+    entities: world.stores.entities,
+    activations: world.stores.activations,
+    factory,
+    logger: silentLogger,
+  });
+  return { invoker, config };
+}
+
+describe('invoker service (memory buses, embedded stores, process containers)', () => {
+  let world: World;
+  let invoker: InvokerService;
+  let config: InvokerConfig;
+  const beats: Heartbeat[] = [];
+
+  beforeAll(async () => {
+    world = await openWorld();
+    await world.signals.subscribe(world.naming.healthSubject(), (payload) => {
+      const beat = decodeHeartbeat(payload);
+      if (beat) beats.push(beat);
+    });
+    ({ invoker, config } = startInvoker(world));
+    await invoker.start();
+  });
+
+  afterAll(async () => {
+    await invoker.stop();
+    expect(invoker.state).toBe('stopped');
+    expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+    await closeWorld(world);
+  });
+
+  it('runs an action and records success with logs and annotations, then acks without logs', async () => {
+    const action = await world.harness.deploy('hello', "function main(args) { console.log('hello', args.name); console.error('to stderr'); return { greeting: 'hi ' + args.name }; }");
+    const message = world.harness.message(action, { name: 'wisp' });
+    await world.harness.send(config.invokerId, message);
+    const ack = await world.harness.waitForAck(message.activationId);
+    expect(ack.invokerId).toBe('invoker0');
+    expect(ack.record?.logs).toEqual([]);
+    expect(ack.record?.response).toEqual({ statusCode: 0, result: { greeting: 'hi wisp' }, size: 22 });
+
+    const record = (await world.stores.activations.getById(message.activationId))!;
+    expect(record).toMatchObject({ namespace: 'guest', name: 'hello', subject: 'guest', version: '0.0.1', publish: false });
+    expect(record.response).toEqual({ statusCode: 0, result: { greeting: 'hi wisp' }, size: 22 });
+    expect(record.logs).toHaveLength(2);
+    expect(record.logs[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z +stdout: hello wisp$/);
+    expect(record.logs[1]).toMatch(/ stderr: to stderr$/);
+    expect(record.end).toBeGreaterThanOrEqual(record.start);
+    expect(record.duration).toBe(record.end - record.start);
+    expect(annotationOf(record, 'path')).toBe('guest/hello');
+    expect(annotationOf(record, 'kind')).toBe('nodejs:20');
+    expect(annotationOf(record, 'timeout')).toBe(false);
+    expect(annotationOf(record, 'limits')).toEqual(action.doc.limits);
+    expect(annotationOf(record, 'waitTime')).toEqual(expect.any(Number));
+    expect(annotationOf(record, 'initTime')).toEqual(expect.any(Number));
+  });
+
+  it('hands the activation context to the action as strings', async () => {
+    const action = await world.harness.deploy(
+      'context',
+      'function main() { return { ns: process.env.__OW_NAMESPACE, name: process.env.__OW_ACTION_NAME, id: process.env.__OW_ACTIVATION_ID, deadline: process.env.__OW_DEADLINE, key: process.env.__OW_API_KEY, host: process.env.__OW_API_HOST }; }',
+    );
+    const message = world.harness.message(action);
+    await world.harness.send(config.invokerId, message);
+    const record = await world.harness.recordAfterAck(message.activationId);
+    expect(record.response.result).toEqual({
+      ns: 'guest',
+      name: '/guest/context',
+      id: message.activationId,
+      deadline: expect.stringMatching(/^\d{13}$/),
+      key: message.user.authKey,
+      host: 'http://127.0.0.1:3233',
+    });
+  });
+
+  it('reuses the warm container for the second activation (no initTime)', async () => {
+    const action = await world.harness.deploy('counter', 'let n = 0; function main() { n += 1; return { n }; }');
+    const first = await world.harness.invoke(config.invokerId, action);
+    const second = await world.harness.invoke(config.invokerId, action);
+    expect(first.response.result).toEqual({ n: 1 });
+    expect(annotationOf(first, 'initTime')).toEqual(expect.any(Number));
+    expect(second.response.result).toEqual({ n: 2 });
+    expect(annotationOf(second, 'initTime')).toBeUndefined();
+  });
+
+  it('records an application error', async () => {
+    const action = await world.harness.deploy('apperror', "function main() { return { error: 'bad input', detail: 1 }; }");
+    const record = await world.harness.invoke(config.invokerId, action);
+    expect(record.response).toEqual({ statusCode: 1, result: { error: 'bad input' }, size: 32 });
+  });
+
+  it('records a thrown error as a developer error and does not reuse the container', async () => {
+    const action = await world.harness.deploy('thrower', "let n = 0; function main(args) { n += 1; if (args.fail) throw new Error('boom'); return { n }; }");
+    const record = await world.harness.invoke(config.invokerId, action, { fail: true });
+    expect(record.response).toEqual({ statusCode: 2, result: { error: 'An error has occurred: Error: boom' } });
+    expect(record.logs.at(-1)).toMatch(/stderr: The action did not initialize or run as expected\. Log data might be missing\.$/);
+    // A fresh container: its counter starts again.
+    const after = await world.harness.invoke(config.invokerId, action, { fail: false });
+    expect(after.response.result).toEqual({ n: 1 });
+    expect(annotationOf(after, 'initTime')).toEqual(expect.any(Number));
+  });
+
+  it('records a non-object result as a developer error', async () => {
+    const action = await world.harness.deploy('scalar', 'function main() { return 42; }');
+    const record = await world.harness.invoke(config.invokerId, action);
+    expect(record.response).toEqual({ statusCode: 2, result: { error: 'The action did not return a dictionary.' } });
+  });
+
+  it('records a timeout, marks it, and replaces the container', async () => {
+    const action = await world.harness.deploy(
+      'sleeper',
+      'function main(args) { return new Promise((resolve) => setTimeout(() => resolve({ slept: args.ms }), args.ms)); }',
+      { limits: { timeout: 300 } },
+    );
+    const started = Date.now();
+    const record = await world.harness.invoke(config.invokerId, action, { ms: 2000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(record.response).toEqual({ statusCode: 2, result: { error: 'The action exceeded its time limits of 300 milliseconds.' } });
+    expect(annotationOf(record, 'timeout')).toBe(true);
+    expect(record.duration).toBeGreaterThanOrEqual(300);
+    const quick = await world.harness.invoke(config.invokerId, action, { ms: 1 });
+    expect(quick.response).toMatchObject({ statusCode: 0, result: { slept: 1 } });
+    expect(annotationOf(quick, 'initTime')).toEqual(expect.any(Number));
+  });
+
+  it('records an init failure (syntax error) as a developer error', async () => {
+    const action = await world.harness.deploy('broken', 'function main( { return {}; }');
+    const record = await world.harness.invoke(config.invokerId, action);
+    expect(record.response.statusCode).toBe(2);
+    expect((record.response.result as { error: string }).error).toMatch(/^Initialization has failed due to: .*SyntaxError/s);
+    expect(annotationOf(record, 'initTime')).toEqual(expect.any(Number));
+  });
+
+  it('records a whisk internal error when the action is gone', async () => {
+    const action = await world.harness.deploy('ephemeral', 'function main() { return {}; }');
+    await world.stores.entities.delete('guest', 'ephemeral');
+    const record = await world.harness.invoke(config.invokerId, action);
+    expect(record.response).toEqual({ statusCode: 3, result: { error: 'Action could not be found or may have been deleted.' } });
+    expect(record.duration).toBe(0);
+  });
+
+  it('records a whisk internal error for a message it cannot decode but whose id it can read', async () => {
+    const activationId = newActivationId();
+    const broken = { v: 1, activationId, transid: 't1', controllerId: world.harness.controllerId, user: { namespace: 'guest', subject: 'guest' }, action: { name: 'x' } };
+    await world.harness.send(config.invokerId, Buffer.from(JSON.stringify(broken)));
+    const record = await world.harness.recordAfterAck(activationId);
+    expect(record).toMatchObject({ namespace: 'guest', subject: 'guest', name: 'x', activationId });
+    expect(record.response).toEqual({
+      statusCode: 3,
+      result: { error: 'The activation message could not be decoded (missing or invalid action); the action was not run.' },
+    });
+
+    const anonymous = newActivationId();
+    await world.harness.send(config.invokerId, Buffer.from(JSON.stringify({ v: 2, activationId: anonymous, controllerId: world.harness.controllerId })));
+    expect((await world.harness.recordAfterAck(anonymous)).namespace).toBe(UNDECODABLE_NAMESPACE);
+  });
+
+  it('dead-letters a message without a readable id and keeps consuming', async () => {
+    const deadLetters: ReceivedMessage[] = [];
+    const reader = await world.bus.subscribe({
+      topic: world.naming.deadLetterTopic(),
+      groupId: `${world.prefix}.dead-letter-reader`,
+      onMessage: (message) => {
+        deadLetters.push(message);
+      },
+    });
+    try {
+      const before = invoker.stats.deadLettered;
+      await world.harness.send(config.invokerId, Buffer.from('not json at all'));
+      const action = await world.harness.deploy('after-garbage', 'function main() { return { ok: true }; }');
+      expect((await world.harness.invoke(config.invokerId, action)).response.statusCode).toBe(0);
+      await waitUntil(() => deadLetters.length === 1);
+      expect(deadLetters[0]!.value.toString()).toBe('not json at all');
+      expect(deadLetters[0]!.headers['wisp-dead-letter-reason']).toBe('not JSON');
+      expect(deadLetters[0]!.headers['wisp-source-topic']).toBe(world.naming.invokerTopic(config.invokerId));
+      expect(invoker.stats.deadLettered).toBe(before + 1);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('runs a duplicate delivery of the same activation id once', async () => {
+    const action = await world.harness.deploy('once', "function main() { console.log('ran'); return new Promise((r) => setTimeout(() => r({ ok: true }), 200)); }");
+    const message = world.harness.message(action);
+    const heldBefore = invoker.stats.claimsHeld;
+    const completedBefore = invoker.stats.completed;
+    await world.harness.send(config.invokerId, message, message);
+    const record = await world.harness.recordAfterAck(message.activationId);
+    expect(record.response.statusCode).toBe(0);
+    await waitUntil(() => invoker.stats.claimsHeld === heldBefore + 1);
+    // The second delivery waits for the first one's record, then finishes without running.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(invoker.stats.completed).toBe(completedBefore + 1);
+    expect(world.harness.acks.get(message.activationId)).toHaveLength(1);
+    expect(invoker.stats.duplicates).toBe(0);
+  });
+
+  it('sends heartbeats with free memory and consumer health', async () => {
+    await waitUntil(() => beats.length >= 2);
+    const beat = beats.at(-1)!;
+    expect(beat).toMatchObject({ v: 1, invokerId: 'invoker0', userMemoryMb: 4096, consumer: { state: 'running' } });
+    expect(beat.freeMemoryMb).toBeGreaterThan(0);
+    expect(beat.freeMemoryMb).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('invoker service backpressure', () => {
+  it('pauses fetching when the queue is full and resumes as it drains', async () => {
+    const world = await openWorld();
+    // 256 MB fits one 256 MB container at a time; two activations in flight, the rest queued.
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker1', WISP_INVOKER_USER_MEMORY_MB: '256', WISP_INVOKER_QUEUE_CAPACITY: '2' });
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy('slow', 'function main(args) { return new Promise((r) => setTimeout(() => r({ i: args.i }), 50)); }');
+      const messages = Array.from({ length: 8 }, (_, i) => world.harness.message(action, { i }));
+      await world.harness.send(config.invokerId, ...messages);
+      const records = await Promise.all(messages.map((m) => world.harness.recordAfterAck(m.activationId)));
+      expect(records.map((r) => r.response.result)).toEqual(messages.map((_, i) => ({ i })));
+      expect(invoker.stats.pauses).toBeGreaterThanOrEqual(1);
+      expect(invoker.stats.completed).toBe(8);
+      // One container served everything after the first cold start.
+      expect(records.filter((r) => annotationOf(r, 'initTime') !== undefined)).toHaveLength(1);
+    } finally {
+      await invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
