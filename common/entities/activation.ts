@@ -40,7 +40,7 @@ export interface ActivationRecord {
 export interface ActivationView extends Omit<ActivationRecord, 'response' | 'end' | 'duration'> {
   readonly end?: number;
   readonly duration?: number;
-  readonly response: { status: ActivationStatus; statusCode: StatusCode; success: boolean; result?: unknown; size?: number };
+  readonly response: { status: ActivationStatus; success: boolean; result?: unknown; size?: number };
 }
 
 export function toActivationView(record: ActivationRecord): ActivationView {
@@ -50,7 +50,6 @@ export function toActivationView(record: ActivationRecord): ActivationView {
     ...(end !== 0 ? { end, duration: duration ?? end - record.start } : {}),
     response: {
       status: STATUS_BY_CODE[response.statusCode],
-      statusCode: response.statusCode,
       success: response.statusCode === 0,
       ...(response.result !== undefined ? { result: response.result } : {}),
       ...(response.size !== undefined ? { size: response.size } : {}),

@@ -1,0 +1,91 @@
+import Dockerode from 'dockerode';
+import { ConfigError } from '../../common/config/env-reader';
+import { openEmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
+import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
+import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
+import { GUEST_AUTH } from '../../common/entities/credentials';
+import { createLogger, type Logger } from '../../common/logging/logger';
+import { createNaming } from '../../common/naming';
+import type { ContainerFactory } from '../../common/spi/container-factory';
+import { loadControllerConfig } from '../../controller/config';
+import { startController } from '../../controller/controller';
+import { loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
+import { createInvoker } from '../../invoker/create-invoker';
+import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
+import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
+import { loadStandaloneConfig, type FactoryChoice } from './config';
+
+// The standalone platform: controller and invoker in one process over memory buses and the
+// embedded store — the same code path as the distributed profile with other adapters.
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const standalone = loadStandaloneConfig(env);
+  const controllerConfig = loadControllerConfig(env);
+  const logger = createLogger({ service: 'wisp-standalone', level: controllerConfig.shared.logLevel });
+  const naming = createNaming(controllerConfig.shared.prefix);
+
+  const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger: logger.child({ component: 'embedded-store' }) });
+  const bus = createMemoryMessageBus({ logger: logger.child({ component: 'memory-message-bus' }) });
+  const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
+
+  const factoryKind = await chooseFactory(standalone.containerFactory, logger);
+  const invokerConfig = loadInvokerConfig({ ...env, WISP_CONTAINER_FACTORY: factoryKind });
+  const factory = makeFactory(factoryKind, invokerConfig, logger);
+  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
+  await invoker.start();
+  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  await controller.registry.waitForHealthy(30_000);
+
+  const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth ?? GUEST_AUTH;
+  process.stdout.write(
+    `\nWisp standalone is ready at ${controller.url}\n` +
+      `  data dir:   ${standalone.dataDir}\n` +
+      `  containers: ${factoryKind}\n` +
+      `  guest key:  ${guest}\n` +
+      `  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await controller.stop();
+    await invoker.stop();
+    await bus.close();
+    await signals.close();
+    await stores.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Docker when an engine answers and the runtime image exists; local processes otherwise. */
+async function chooseFactory(choice: FactoryChoice, logger: Logger): Promise<'docker' | 'process'> {
+  if (choice !== 'auto') return choice;
+  const images = loadInvokerConfig({}).runtimeImages;
+  try {
+    const docker = new Dockerode();
+    await docker.ping();
+    for (const image of Object.values(images)) await docker.getImage(image).inspect();
+    return 'docker';
+  } catch (err) {
+    logger.info({ reason: (err as Error).message }, 'no Docker engine with the runtime images; running actions as local processes');
+    return 'process';
+  }
+}
+
+function makeFactory(kind: 'docker' | 'process', config: InvokerConfig, logger: Logger): ContainerFactory {
+  const naming = createNaming(config.shared.prefix);
+  const common = { invokerId: config.invokerId, naming, logger };
+  return kind === 'docker'
+    ? new DockerContainerFactory({ ...common, images: config.runtimeImages, apiHostForContainers: config.apiHostForActions, userMemoryMb: config.userMemoryMb })
+    : new ProcessContainerFactory({ ...common, baseEnv: { __OW_API_HOST: config.apiHostForActions } });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `wisp standalone failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
