@@ -64,6 +64,7 @@ async function loadArchive(base64: string, main: string): Promise<unknown> {
     extractZip(data, dir);
   } catch (error) {
     if (error instanceof ArchiveError || error instanceof RangeError) {
+      // RangeError: an offset in the directory points past the end of the data.
       console.error(`Could not unpack the action archive: ${error.message}`);
       throw new InitError(RuntimeMessages.brokenArchive);
     }

@@ -322,6 +322,12 @@ describe('nodejs runtime proxy', () => {
         body: { error: 'There was an error uncompressing the action archive. The file type is unsupported' },
       });
       await other.stop();
+      const corrupt = await startProxy();
+      const damaged = Buffer.from(createZip({ 'index.js': `exports.main = () => (${JSON.stringify({ pad: 'p'.repeat(1000) })});` }));
+      damaged.fill(0xff, 40, 48);
+      const corruptInit = { value: { name: 'z', main: 'main', binary: true, code: damaged.toString('base64') } };
+      expect(await corrupt.post('/init', corruptInit)).toEqual({ status: 502, body: { error: 'There was an error uncompressing the action archive.' } });
+      await corrupt.stop();
     });
   });
 });

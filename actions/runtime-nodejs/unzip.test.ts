@@ -43,5 +43,8 @@ describe('unzip', () => {
     expect(isZip(Buffer.from('hello world'))).toBe(false);
     const zip = createZip({ 'index.js': 'x'.repeat(1000) });
     expect(() => readZipEntries(zip.subarray(0, zip.length - 30))).toThrow(ArchiveError);
+    const corrupt = Buffer.from(createZip({ 'index.js': 'y'.repeat(1000) }));
+    corrupt.fill(0xff, 40, 48); // inside the deflated data of the only entry
+    expect(() => readZipEntries(corrupt)[0]?.data()).toThrow(ArchiveError);
   });
 });

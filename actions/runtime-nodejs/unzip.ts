@@ -101,6 +101,14 @@ interface EntryLocation {
   readonly localOffset: number;
 }
 
+function inflate(raw: Buffer, name: string): Buffer {
+  try {
+    return inflateRawSync(raw);
+  } catch (error) {
+    throw new ArchiveError(`entry '${name}' cannot be inflated: ${(error as Error).message}`);
+  }
+}
+
 function readEntryData(data: Buffer, entry: EntryLocation): Buffer {
   if (entry.flags & 0x1) throw new ArchiveError(`entry '${entry.name}' is encrypted`);
   const at = entry.localOffset;
@@ -110,7 +118,7 @@ function readEntryData(data: Buffer, entry: EntryLocation): Buffer {
   if (raw.length !== entry.compressedSize) throw new ArchiveError(`entry '${entry.name}' is truncated`);
   let content: Buffer;
   if (entry.method === 0) content = Buffer.from(raw);
-  else if (entry.method === 8) content = inflateRawSync(raw);
+  else if (entry.method === 8) content = inflate(raw, entry.name);
   else throw new ArchiveError(`entry '${entry.name}' uses unsupported compression method ${entry.method}`);
   if (content.length !== entry.size) throw new ArchiveError(`entry '${entry.name}' has the wrong size`);
   return content;
