@@ -7,28 +7,18 @@ import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import type { RuntimeFamily } from '../common/entities/action';
 import { bundleRuntime } from './runtime-bundle';
+import { RUNTIME_HASH_LABEL, runtimeImage, runtimeImageRepository } from './runtime-image-names';
+
+export { BUILD_IMAGES_COMMAND, RUNTIME_FAMILIES, RUNTIME_HASH_LABEL, runtimeImage, runtimeImageRepository } from './runtime-image-names';
 
 // Runtime images are built here, from parts already on this machine, because no registry is
 // reachable (ADR 0004): the host's own `node` with the shared libraries `ldd` names, the
 // bundled proxy, and a minimal root filesystem, imported with `docker import`. The image is
 // labelled with a hash of all of that, so a rebuild is skipped when nothing changed.
 
-export const RUNTIME_FAMILIES: readonly RuntimeFamily[] = ['nodejs'];
-export const RUNTIME_HASH_LABEL = 'org.wisp.runtime-hash';
-export const BUILD_IMAGES_COMMAND = 'npx tsx actions/build-images.ts';
-
 // Bump when the root filesystem below changes in a way the inputs' hashes cannot see.
 const RECIPE_VERSION = '1';
 const RUNTIME_PORT = 8080;
-
-export function runtimeImageRepository(family: RuntimeFamily): string {
-  return `wisp-runtime-${family}`;
-}
-
-/** The tag invokers run by default; always points at the newest build. */
-export function runtimeImage(family: RuntimeFamily): string {
-  return `${runtimeImageRepository(family)}:latest`;
-}
 
 export interface BuildImageOptions {
   readonly family: RuntimeFamily;

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import Dockerode from 'dockerode';
-import { runtimeImage } from '../../actions/runtime-image';
+import { runtimeImage } from '../../actions/runtime-image-names';
 import { waitForPort } from '../../invoker/containers/wait-for-port';
 
 // Physical floors for the container path, with no Wisp invoker code in between: a bare HTTP

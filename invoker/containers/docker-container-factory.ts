@@ -10,7 +10,7 @@ import type {
   ContainerSpec,
   LogStream,
 } from '../../common/spi/container-factory';
-import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image';
+import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
 import { LogBuffer } from './log-buffer';
 import { waitForPort } from './wait-for-port';
