@@ -278,6 +278,21 @@ describe('nodejs runtime proxy', () => {
     await proxy.stop();
   });
 
+  it('exits when its stdin closes, if asked to (a process container whose invoker died)', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [bundleFile], {
+      env: { PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    running.add(child);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(child.exitCode).toBeNull();
+    child.stdin?.end();
+    expect(await exited).toBe(0);
+    running.delete(child);
+  });
+
   describe('zipped actions', () => {
     const zipInit = (files: Record<string, string>, main = 'main') => ({
       value: { name: 'z', main, binary: true, code: createZip(files).toString('base64') },

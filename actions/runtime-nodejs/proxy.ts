@@ -36,3 +36,11 @@ server.listen(port, host);
 
 // As PID 1 in a container, Node would ignore SIGTERM; exit promptly instead.
 process.on('SIGTERM', () => process.exit(0));
+
+// A process container holds a pipe from its invoker on stdin. When the invoker dies, however
+// it dies (SIGKILL included, which runs no exit hook), the pipe closes and the runtime follows.
+if (process.env.WISP_RUNTIME_EXIT_WITH_STDIN === 'true') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}

@@ -87,8 +87,9 @@ export class ProcessContainerFactory implements ContainerFactory {
     const port = await freePort();
     const labels = { ...spec.labels, ...this.labels() };
     const child = spawn(this.options.nodeBinary ?? process.execPath, [script, `--wisp-name=${spec.name}`, ...labelArguments(labels)], {
-      env: { ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
+      // stdin is never written: the runtime exits when it closes, i.e. when this process is gone.
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     reapOnExit(child);
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
