@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import type { ActivationRecord } from '../../entities/activation';
+import type { Logger } from '../../logging/logger';
+import type { ActivationQuery, ActivationStore, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import { checkRecord } from './activation-record-check';
+import { ActivationTable, parseActivationEntry, type ActivationJournalEntry, type RangeQuery } from './activation-table';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import { FileJournal, type CompactionPolicy } from './file-journal';
+
+// The standalone profile's ActivationStore: records and claims in memory, every write journaled
+// and fdatasync'ed before the call resolves. Retention and claim expiry follow the clock as Redis
+// TTLs do; expired entries are dropped from memory as time passes and from disk at compaction.
+
+export const ACTIVATION_JOURNAL_FILE = 'activations.journal';
+export const ACTIVATION_LOCK_FILE = 'activations.lock';
+/** Same defaults as the Redis store. */
+export const DEFAULT_ACTIVATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_CLAIM_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+export interface EmbeddedActivationStoreOptions {
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** How long a record is kept after it was written. */
+  readonly retentionMs?: number;
+  /** How long an activation's attempt count outlives its last claim. */
+  readonly claimMemoryMs?: number;
+  readonly compaction?: CompactionPolicy;
+  readonly clock?: () => number;
+}
+
+/** Opens (creating when absent) the activation journal under `dataDir`; throws DataDirInUseError when another process has it. */
+export function openEmbeddedActivationStore(options: EmbeddedActivationStoreOptions): ActivationStore {
+  const logger = options.logger.child({ component: 'embedded-activation-store' });
+  const clock = options.clock ?? Date.now;
+  const lock = acquireDataDirLock(options.dataDir, ACTIVATION_LOCK_FILE, logger);
+  try {
+    const table = new ActivationTable(options.retentionMs ?? DEFAULT_ACTIVATION_RETENTION_MS);
+    const openedAt = clock();
+    const journal = FileJournal.open({
+      path: join(options.dataDir, ACTIVATION_JOURNAL_FILE),
+      logger,
+      ...(options.compaction ? { compaction: options.compaction } : {}),
+      state: {
+        replay: (value, bytes) => table.apply(parseActivationEntry(value), bytes, openedAt),
+        snapshot: () => {
+          table.prune(clock());
+          return table.snapshot();
+        },
+        liveBytes: () => table.liveBytes,
+      },
+    });
+    return new EmbeddedActivationStore(table, journal, lock, clock, options.claimMemoryMs ?? DEFAULT_CLAIM_MEMORY_MS);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+class EmbeddedActivationStore implements ActivationStore {
+  private closed = false;
+
+  constructor(
+    private readonly table: ActivationTable,
+    private readonly journal: FileJournal,
+    private readonly lock: DataDirLock,
+    private readonly clock: () => number,
+    private readonly claimMemoryMs: number,
+  ) {}
+
+  async create(record: ActivationRecord): Promise<CreateOutcome> {
+    const now = this.begin();
+    checkRecord(record);
+    if (this.table.has(record.activationId)) {
+      await this.journal.barrier();
+      return 'duplicate';
+    }
+    await this.write({ op: 'create', record, createdAt: now }, now);
+    return 'created';
+  }
+
+  async get(namespace: string, activationId: string): Promise<ActivationRecord | undefined> {
+    this.begin();
+    const record = this.table.namespaceOf(activationId) === namespace ? this.table.get(activationId) : undefined;
+    await this.journal.barrier();
+    return record;
+  }
+
+  async getById(activationId: string): Promise<ActivationRecord | undefined> {
+    this.begin();
+    const record = this.table.get(activationId);
+    await this.journal.barrier();
+    return record;
+  }
+
+  async list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]> {
+    this.begin();
+    const records = this.table.list(namespace, query);
+    await this.journal.barrier();
+    return records;
+  }
+
+  async count(namespace: string, query: RangeQuery): Promise<number> {
+    this.begin();
+    const count = this.table.count(namespace, query);
+    await this.journal.barrier();
+    return count;
+  }
+
+  async claim(activationId: string, holder: string, ttlMs: number): Promise<ClaimOutcome> {
+    const now = this.begin();
+    const decision = this.table.decideClaim(activationId, holder, ttlMs, this.claimMemoryMs, now);
+    if (!('op' in decision)) {
+      await this.journal.barrier();
+      return decision;
+    }
+    await this.write(decision, now);
+    return { granted: true, attempt: decision.attempt };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.journal.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Every call starts here: refuse after close, drop what expired, and fix `now` for the call. */
+  private begin(): number {
+    if (this.closed) throw new Error('the embedded activation store is closed');
+    const now = this.clock();
+    this.table.prune(now);
+    return now;
+  }
+
+  private async write(entry: ActivationJournalEntry, now: number): Promise<void> {
+    const appended = this.journal.append(entry);
+    this.table.apply(entry, appended.bytes, now);
+    await appended.durable;
+  }
+}
