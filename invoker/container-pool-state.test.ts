@@ -85,15 +85,6 @@ describe('PoolState', () => {
     expect(pool.availableMb()).toBe(0);
   });
 
-  it('cancels a waiting request', () => {
-    const pool = new PoolState(256);
-    pool.request(req('r1', 'a'), 0);
-    pool.request(req('r2', 'b'), 0);
-    expect(pool.cancel('r2')).toBe(true);
-    expect(pool.cancel('r2')).toBe(false);
-    expect(pool.waitingCount()).toBe(0);
-  });
-
   type Op =
     | { op: 'request'; key: number; memoryMb: number }
     | { op: 'release'; pick: number; reusable: boolean }

@@ -122,14 +122,6 @@ export class PoolState {
     return expired;
   }
 
-  /** Forgets a waiting request (its caller gave up). */
-  cancel(requestId: string): boolean {
-    const index = this.waiting.findIndex((r) => r.requestId === requestId);
-    if (index < 0) return false;
-    this.waiting.splice(index, 1);
-    return true;
-  }
-
   /** Empties the pool: every entry and waiting request, for shutdown. */
   clear(): { entryIds: string[]; requestIds: string[] } {
     const result = { entryIds: [...this.entries.keys()], requestIds: this.waiting.map((r) => r.requestId) };

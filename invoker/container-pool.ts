@@ -113,10 +113,6 @@ export class ContainerPool {
     return this.state.availableMb();
   }
 
-  stats(): { containers: number; waiting: number; usedMb: number } {
-    return { containers: this.containers.size, waiting: this.state.waitingCount(), usedMb: this.state.usedMb() };
-  }
-
   /** Answers waiting reservations with 'closed', destroys every container, closes the factory. */
   async close(): Promise<void> {
     if (this.lifecycle === 'closed') return;

@@ -288,6 +288,61 @@ describe('invoker service backpressure', () => {
   });
 });
 
+describe('invoker service shutdown', () => {
+  it('lets a running activation finish within the drain time', async () => {
+    const world = await openWorld();
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker2' });
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy('drained', "function main() { console.log('started'); return new Promise((r) => setTimeout(() => r({ finished: true }), 400)); }");
+      const message = world.harness.message(action);
+      await world.harness.send(config.invokerId, message);
+      await waitUntil(() => invoker.stats.received === 1);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await invoker.stop();
+      const record = await world.harness.recordAfterAck(message.activationId);
+      expect(record.response.result).toEqual({ finished: true });
+    } finally {
+      await invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+
+  it('abandons what outlasts the drain time; the redelivery runs it again once the claim expires', async () => {
+    const world = await openWorld();
+    const env = { WISP_INVOKER_ID: 'invoker3', WISP_INVOKER_DRAIN_MS: '50', WISP_INVOKER_CLAIM_GRACE_MS: '0' };
+    const first = startInvoker(world, env);
+    await first.invoker.start();
+    try {
+      // Timeout 500 ms: the claim lives 2 × 500 ms; the run takes 300 ms.
+      const action = await world.harness.deploy('abandoned', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 300)); }', { limits: { timeout: 500 } });
+      const message = world.harness.message(action);
+      await world.harness.send(first.config.invokerId, message);
+      await waitUntil(() => first.invoker.stats.received === 1);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await first.invoker.stop();
+      expect(first.invoker.stats.completed).toBe(0);
+      expect(await world.stores.activations.getById(message.activationId)).toBeUndefined();
+
+      const second = startInvoker(world, env);
+      await second.invoker.start();
+      try {
+        const record = await world.harness.recordAfterAck(message.activationId);
+        expect(record.response.result).toEqual({ done: true });
+        expect(annotationOf(record, 'attempt')).toBe(2);
+        expect(second.invoker.stats).toMatchObject({ claimsHeld: 1, retries: 1, completed: 1 });
+      } finally {
+        await second.invoker.stop();
+      }
+    } finally {
+      await first.invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(first.config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 10000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
