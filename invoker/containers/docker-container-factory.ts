@@ -89,7 +89,7 @@ export class DockerContainerFactory implements ContainerFactory {
       };
       output.once('end', ended);
       output.once('close', ended);
-      output.once('error', ended);
+      output.on('error', ended);
       this.docker.modem.demuxStream(output, logSink(logs, 'stdout'), logSink(logs, 'stderr'));
       await container.start();
       const address = (await container.inspect()).NetworkSettings.Networks[this.network]?.IPAddress;

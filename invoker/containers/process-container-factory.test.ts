@@ -1,4 +1,5 @@
 import { silentLogger } from '../../common/logging/logger';
+import { createNaming } from '../../common/naming';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
 import { ProcessContainerFactory } from './process-container-factory';
 import { findLabelledProcesses } from './process-labels';
@@ -12,3 +13,27 @@ describeContainerFactoryContract(
     countOwned: async (naming, invokerId) => (await findLabelledProcesses(naming.containerLabels(invokerId))).length,
   },
 );
+
+describe('ProcessContainerFactory specifics', () => {
+  it('rejects create at once when the node binary cannot be spawned', async () => {
+    const naming = createNaming('wisp-test-spawn');
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, nodeBinary: '/nonexistent/node' });
+    const started = Date.now();
+    await expect(factory.create({ name: 'x', family: 'nodejs', image: '', memoryMb: 128, env: {} })).rejects.toThrow(/container x did not start: .*ENOENT/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await factory.close();
+  });
+
+  it('gives the runtime only the environment it is handed, with its own port winning', async () => {
+    const naming = createNaming('wisp-test-env');
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, baseEnv: { BASE: 'b', SHARED: 'base' } });
+    const container = await factory.create({ name: 'env', family: 'nodejs', image: '', memoryMb: 128, env: { SHARED: 'spec', PORT: '1' } });
+    expect(container.baseUrl).not.toBe('http://127.0.0.1:1');
+    const code = 'function main() { return { base: process.env.BASE, shared: process.env.SHARED, home: process.env.HOME ?? null }; }';
+    const post = (path: string, body: unknown) =>
+      fetch(`${container.baseUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { connection: 'close' } }).then((r) => r.json());
+    expect(await post('/init', { value: { main: 'main', code } })).toEqual({ OK: true });
+    expect(await post('/run', { value: {} })).toEqual({ base: 'b', shared: 'spec', home: null });
+    await factory.close();
+  });
+});

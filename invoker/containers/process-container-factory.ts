@@ -7,7 +7,7 @@ import { bundleRuntime } from '../../actions/runtime-bundle';
 import { reapOnExit } from './child-reaper';
 import { freePort } from './free-port';
 import { LogBuffer } from './log-buffer';
-import { hasExited, ProcessContainer } from './process-container';
+import { ProcessContainer } from './process-container';
 import { findLabelledProcesses, labelArguments } from './process-labels';
 import { waitForPort } from './wait-for-port';
 
@@ -93,6 +93,7 @@ export class ProcessContainerFactory implements ContainerFactory {
     });
     reapOnExit(child);
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
+    let starting = true;
     let startupStderr = '';
     let open = 2;
     const closed = () => {
@@ -102,7 +103,7 @@ export class ProcessContainerFactory implements ContainerFactory {
     child.stdout.on('data', (chunk: Buffer) => logs.write('stdout', chunk));
     child.stderr.on('data', (chunk: Buffer) => {
       logs.write('stderr', chunk);
-      if (startupStderr.length < STARTUP_STDERR_LIMIT) startupStderr += chunk.toString('utf8');
+      if (starting && startupStderr.length < STARTUP_STDERR_LIMIT) startupStderr += chunk.toString('utf8');
     });
     child.stdout.once('close', closed);
     child.stderr.once('close', closed);
@@ -110,9 +111,8 @@ export class ProcessContainerFactory implements ContainerFactory {
     const container = new ProcessContainer(spec.name, child, port, logs);
     const exited = new AbortController();
     child.once('exit', (code, signal) => exited.abort(new Error(`the runtime exited during start (${signal ?? `code ${code}`})`)));
-    child.once('error', (error) => exited.abort(error));
+    child.on('error', (error) => exited.abort(error));
     try {
-      if (hasExited(child)) throw new Error('the runtime exited during start');
       await waitForPort('127.0.0.1', port, { timeoutMs: this.options.startTimeoutMs ?? 10_000, signal: exited.signal });
     } catch (error) {
       await container.destroy();
@@ -120,6 +120,7 @@ export class ProcessContainerFactory implements ContainerFactory {
       const message = `container ${spec.name} did not start: ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`;
       throw stderr.includes('EADDRINUSE') ? new PortTakenError(message) : new Error(message);
     }
+    starting = false;
     this.containers.add(container);
     child.once('exit', () => this.containers.delete(container));
     return container;

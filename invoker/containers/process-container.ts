@@ -23,6 +23,10 @@ export class ProcessContainer implements Container {
       ? Promise.resolve()
       : new Promise((resolve) => {
           child.once('exit', () => resolve());
+          // A process that could not be spawned at all reports an error and never exits.
+          child.once('error', () => {
+            if (child.pid === undefined) resolve();
+          });
         });
   }
 
@@ -62,5 +66,5 @@ export class ProcessContainer implements Container {
 }
 
 export function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
+  return child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
 }

@@ -25,7 +25,7 @@ export async function waitForPort(host: string, port: number, options: WaitForPo
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
-  const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+  const reason = isError(lastError) ? `: ${lastError.message}` : '';
   throw new Error(`${host}:${port} did not accept connections within ${options.timeoutMs} ms${reason}`);
 }
 
@@ -50,5 +50,10 @@ function tryConnect(host: string, port: number, timeoutMs: number): Promise<void
 }
 
 function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('waiting for the port was aborted');
+  return isError(signal.reason) ? signal.reason : new Error('waiting for the port was aborted');
+}
+
+// Duck-typed: errors raised by Node's internals may come from another realm (jest's sandbox).
+function isError(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
