@@ -1,0 +1,41 @@
+import { createKafkaMessageBus } from '../common/adapters/kafka/kafka-message-bus';
+import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
+import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
+import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
+import { ConfigError } from '../common/config/env-reader';
+import { createLogger } from '../common/logging/logger';
+import { createNaming } from '../common/naming';
+import { loadControllerConfig } from './config';
+import { startController } from './controller';
+
+// The distributed controller: Kafka for activation messages, NATS for acks and heartbeats,
+// Redis for entities and activations. Run as many as you like, each with its own
+// WISP_CONTROLLER_ID.
+
+async function main(): Promise<void> {
+  const config = loadControllerConfig(process.env);
+  const logger = createLogger({ service: 'wisp-controller', level: config.shared.logLevel, instance: config.controllerId });
+  const naming = createNaming(config.shared.prefix);
+  const bus = createKafkaMessageBus({ brokers: config.shared.kafkaBrokers, clientId: `${config.shared.prefix}-${config.controllerId}`, logger: logger.child({ component: 'kafka' }) });
+  const signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: `${config.shared.prefix}-${config.controllerId}`, logger: logger.child({ component: 'nats' }) });
+  const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
+  const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
+  const controller = await startController({ config, logger, naming, bus, signals, entities, activations });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await controller.stop();
+    await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `wisp controller failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
