@@ -1,0 +1,91 @@
+import { Agent, request } from 'node:http';
+import Dockerode from 'dockerode';
+import { GUEST_AUTH } from '../common/entities/credentials';
+import { createNaming } from '../common/naming';
+import { freePort } from '../test/harness/free-port';
+import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
+import { measureBareRun } from './floors/container-run';
+import { measureKafkaRoundTrip } from './floors/kafka-round-trip';
+import { measureRedisRoundTrip } from './floors/redis-round-trip';
+import { printComparison, summarize, type Summary } from './stats';
+
+// Warm blocking invoke through the whole distributed path (HTTP → controller → Kafka → invoker
+// → container /run → Redis record → NATS ack → HTTP answer), next to the floors measured in the
+// same run: a bare /run round trip into the very container that served the invokes, and a raw
+// Kafka produce → consume round trip.
+//
+//   bash deploy/stack.sh up && npx tsx bench/warm-invoke.bench.ts [iterations]
+
+const ITERATIONS = Number(process.argv[2] ?? 1000);
+const WARMUP = 100;
+const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
+
+function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: { Authorization: AUTH, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function main(): Promise<void> {
+  const prefix = `bench-${process.pid}`;
+  const port = await freePort();
+  const apihost = `http://127.0.0.1:${port}`;
+  const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
+  const processes: PlatformProcess[] = [
+    startProcess('invoker0', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker' }),
+    startProcess('controller0', 'controller/main.ts', env),
+  ];
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await waitForHealthyInvokers(apihost, 1, processes, 90_000);
+    const actionUrl = `${apihost}/api/v1/namespaces/_/actions/noop`;
+    const put = await call(agent, `${actionUrl}?overwrite=true`, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){ return {}; }' } }));
+    if (put.status !== 200) throw new Error(`creating the action failed: ${put.status} ${put.body}`);
+
+    const invoke = async () => {
+      const started = performance.now();
+      const res = await call(agent, `${actionUrl}?blocking=true&result=true`, 'POST', '{}');
+      if (res.status !== 200) throw new Error(`invoke failed: ${res.status} ${res.body}`);
+      return performance.now() - started;
+    };
+    for (let i = 0; i < WARMUP; i++) await invoke();
+    const wisp: number[] = [];
+    for (let i = 0; i < ITERATIONS; i++) wisp.push(await invoke());
+
+    // The container that served them: the only one of this run's prefix.
+    const docker = new Dockerode();
+    const naming = createNaming(prefix);
+    const [info] = await docker.listContainers({ filters: { label: [`${naming.containerLabelKey}=${prefix}`] } });
+    const ip = info?.NetworkSettings.Networks[naming.networkName()]?.IPAddress;
+    if (!ip) throw new Error('could not find the warm container');
+    const bareRun = await measureBareRun({ baseUrl: `http://${ip}:8080`, iterations: ITERATIONS });
+    const kafka = await measureKafkaRoundTrip({ brokers: ['127.0.0.1:9092'], iterations: ITERATIONS });
+    const redis = await measureRedisRoundTrip({ url: 'redis://127.0.0.1:6379', iterations: ITERATIONS });
+
+    const run = summarize(bareRun);
+    const k = summarize(kafka);
+    const floor: Summary = { n: Math.min(run.n, k.n), p50: run.p50 + k.p50, p99: run.p99 + k.p99 };
+    process.stdout.write(`\nwarm blocking invoke, ${ITERATIONS} sequential calls after ${WARMUP} warm-up, one controller + one invoker\n`);
+    printComparison([
+      { name: 'wisp warm blocking invoke', value: summarize(wisp), floor, floorName: 'bare /run + raw Kafka round trip' },
+      { name: 'wisp warm blocking invoke', value: summarize(wisp), floor: run, floorName: 'bare /run into the same container' },
+      { name: 'raw Kafka produce->consume', value: k, floor: k, floorName: '(floor component)' },
+      { name: 'raw Redis command', value: summarize(redis), floor: summarize(redis), floorName: '(floor component, not in sum)' },
+    ]);
+  } finally {
+    agent.destroy();
+    await Promise.all(processes.map((p) => p.stop()));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
