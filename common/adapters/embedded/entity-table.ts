@@ -107,7 +107,7 @@ export class EntityTable {
     if (!list || limit <= 0) return [];
     const rows = [...list.values()];
     const result: EntityRow[] = [];
-    for (let at = rows.length - 1 - skip; at >= 0 && result.length < limit; at--) result.push(rows[at]!);
+    for (let at = rows.length - 1 - Math.max(0, skip); at >= 0 && result.length < limit; at--) result.push(rows[at]!);
     return result;
   }
 

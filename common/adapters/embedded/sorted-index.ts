@@ -39,7 +39,7 @@ export class SortedIndex {
   rangeDescending(range: ScoreRange, skip: number, limit: number): string[] {
     const low = this.firstAtLeast(range.min ?? -Infinity);
     const result: string[] = [];
-    for (let at = this.firstAbove(range.max ?? Infinity) - 1 - skip; at >= low && result.length < limit; at--) {
+    for (let at = this.firstAbove(range.max ?? Infinity) - 1 - Math.max(0, skip); at >= low && result.length < limit; at--) {
       result.push(this.members[at]!);
     }
     return result;

@@ -85,7 +85,7 @@ class RedisActivationStore implements ActivationStore {
       this.nameIndexPrefix(namespace),
       query.upto ?? '+inf',
       query.since ?? '-inf',
-      query.skip,
+      Math.max(0, query.skip),
       query.limit,
       PRUNE_BUDGET,
     ])) as string[];

@@ -78,7 +78,7 @@ class RedisEntityStore implements EntityStore {
       this.redis(),
       ENTITY_LIST,
       [this.indexKey(namespace, entityType)],
-      [this.options.naming.redisKey('entity', escapeKeyPart(namespace), ''), options.skip, options.limit],
+      [this.options.naming.redisKey('entity', escapeKeyPart(namespace), ''), Math.max(0, options.skip), options.limit],
     )) as string[];
     const result: Stored<T>[] = [];
     for (let at = 0; at + 1 < flat.length; at += 2) result.push({ doc: JSON.parse(flat[at]!) as T, revision: flat[at + 1]! });

@@ -13,7 +13,7 @@ export interface RedisScript {
   readonly sha: string;
 }
 
-function defineScript(name: string, source: string): RedisScript {
+export function defineScript(name: string, source: string): RedisScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 

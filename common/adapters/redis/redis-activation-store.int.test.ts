@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import type { ActivationRecord } from '../../entities/activation';
+import { newActivationId } from '../../ids';
+import { silentLogger } from '../../logging/logger';
+import { createNaming } from '../../naming';
+import { describeActivationStoreContract } from '../../../test/contracts/activation-store.contract';
+import { eventually } from '../../../test/harness/eventually';
+import { createRedisActivationStore } from './redis-activation-store';
+import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from './redis-test-keys';
+
+const redis = new Redis('redis://127.0.0.1:6379');
+const prefixes: string[] = [];
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+  for (const prefix of prefixes) expect(await keysWithPrefix(redis, prefix)).toEqual([]);
+  await redis.quit();
+});
+
+const newPrefix = () => {
+  const prefix = uniqueTestPrefix();
+  prefixes.push(prefix);
+  return prefix;
+};
+
+describeActivationStoreContract(
+  'redis',
+  async () => {
+    const naming = createNaming(newPrefix());
+    return async (options) => createRedisActivationStore({ redis, naming, logger: silentLogger, ...options });
+  },
+  { sharedAccess: true },
+);
+
+const record = (fields: Partial<ActivationRecord> = {}): ActivationRecord => ({
+  namespace: 'guest',
+  name: 'hello',
+  subject: 'guest',
+  activationId: newActivationId(),
+  start: Date.now(),
+  end: Date.now() + 1,
+  response: { statusCode: 0, result: {} },
+  logs: ['a log line'],
+  version: '0.0.1',
+  publish: false,
+  annotations: [],
+  ...fields,
+});
+
+describe('redis activation store specifics', () => {
+  it('sets the retention as the TTL of the record and of its indexes', async () => {
+    const prefix = newPrefix();
+    const store = createRedisActivationStore({ redis, naming: createNaming(prefix), logger: silentLogger, retentionMs: 60_000 });
+    const written = record();
+    await store.create(written);
+    const keys = await keysWithPrefix(redis, prefix);
+    expect(keys).toEqual([
+      `${prefix}:activation-expiry:guest`,
+      `${prefix}:activation-index:guest`,
+      `${prefix}:activation-name-index:guest:hello`,
+      `${prefix}:activation:${written.activationId}`,
+    ]);
+    for (const key of keys) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+    await store.close();
+  });
+
+  it('prunes index entries of expired records when it lists or counts', async () => {
+    const prefix = newPrefix();
+    const naming = createNaming(prefix);
+    const store = createRedisActivationStore({ redis, naming, logger: silentLogger, retentionMs: 300 });
+    // indexes outlive these records because of a later record with a long retention
+    const keeper = createRedisActivationStore({ redis, naming, logger: silentLogger, retentionMs: 60_000 });
+    const shortLived = [record({ name: 'a' }), record({ name: 'b' }), record({ name: 'a' })];
+    for (const each of shortLived) await store.create(each);
+    const kept = record({ name: 'a' });
+    await keeper.create(kept);
+    await eventually(async () => ((await redis.exists(naming.redisKey('activation', shortLived[0]!.activationId))) === 0 ? true : undefined), 5_000);
+    await eventually(async () => ((await redis.exists(naming.redisKey('activation', shortLived[2]!.activationId))) === 0 ? true : undefined), 5_000);
+
+    expect(await redis.zcard(naming.redisKey('activation-index', 'guest'))).toBe(4);
+    expect(await keeper.count('guest', {})).toBe(1);
+    expect(await redis.zcard(naming.redisKey('activation-index', 'guest'))).toBe(1);
+    expect(await redis.zcard(naming.redisKey('activation-name-index', 'guest', 'a'))).toBe(1);
+    expect(await redis.exists(naming.redisKey('activation-name-index', 'guest', 'b'))).toBe(0);
+    expect(await redis.zcard(naming.redisKey('activation-expiry', 'guest'))).toBe(1);
+    expect((await keeper.list('guest', { name: 'a', skip: 0, limit: 10 })).map((r) => r.activationId)).toEqual([kept.activationId]);
+    await store.close();
+    await keeper.close();
+  });
+
+  it('expires the claim after its ttl and the attempt counter after the claim memory', async () => {
+    const prefix = newPrefix();
+    const naming = createNaming(prefix);
+    const store = createRedisActivationStore({ redis, naming, logger: silentLogger, claimMemoryMs: 5_000 });
+    const id = newActivationId();
+    await store.claim(id, 'invoker0', 1_000);
+    const claimTtl = await redis.pttl(naming.redisKey('activation-claim', id));
+    const attemptsTtl = await redis.pttl(naming.redisKey('activation-attempts', id));
+    expect(claimTtl).toBeGreaterThan(500);
+    expect(claimTtl).toBeLessThanOrEqual(1_000);
+    expect(attemptsTtl).toBeGreaterThan(4_000);
+    expect(attemptsTtl).toBeLessThanOrEqual(5_000);
+    await store.close();
+  });
+});
