@@ -52,6 +52,7 @@ export async function buildRuntimeImage(options: BuildImageOptions): Promise<Bui
   if (!options.force && existing?.Config?.Labels?.[RUNTIME_HASH_LABEL] === hash) {
     const latest = await inspectImage(docker, image);
     if (latest?.Id !== existing.Id) await docker.getImage(pinned).tag({ repo: repository, tag: 'latest' });
+    await pruneOlderBuilds(docker, repository, pinned);
     return { image, pinned, hash, built: false };
   }
 
@@ -72,7 +73,24 @@ export async function buildRuntimeImage(options: BuildImageOptions): Promise<Bui
     rmSync(rootfs, { recursive: true, force: true });
   }
   await docker.getImage(pinned).tag({ repo: repository, tag: 'latest' });
+  await pruneOlderBuilds(docker, repository, pinned);
   return { image, pinned, hash, built: true };
+}
+
+/**
+ * Removes earlier builds of this repository (each is a full copy of node, ~100 MB). One still
+ * used by a container is kept until a later build finds it unused.
+ */
+async function pruneOlderBuilds(docker: Dockerode, repository: string, keep: string): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [repository], label: [RUNTIME_HASH_LABEL] } });
+  for (const tag of images.flatMap((i) => i.RepoTags ?? [])) {
+    if (tag === keep || tag === `${repository}:latest` || !tag.startsWith(`${repository}:`)) continue;
+    try {
+      await docker.getImage(tag).remove();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+    }
+  }
 }
 
 /** Absolute paths of the shared objects (the dynamic loader included) `ldd` lists. */
