@@ -9,6 +9,7 @@
 #           what is down, wait until each answers. Never wipes data. Safe to run again and again.
 #   down    stop only what `up` started (pid files under the state dir); data stays.
 #   status  say for each service whether it answers, where, and who started it. Exit 0 if all answer.
+#   npm     only the npm step of `up` (test/run-all.sh runs it first)
 #
 # Environment (all optional):
 #   WISP_STACK_DIR   state: data, logs, pid files (default <repo>/.stack, gitignored)
@@ -226,13 +227,23 @@ npm_stale() {
   [[ ! -f $ROOT/node_modules/.package-lock.json || $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]
 }
 
+npm_install() {
+  (cd "$ROOT" && npm ci --no-audit --no-fund) >"$LOG_DIR/npm.log" 2>&1 && return 0
+  # EUSAGE: the lock file lacks entries package.json implies. `npm install --no-save` installs the
+  # locked versions it has and resolves the rest, leaving both files untouched, so CI still runs;
+  # the warning says how to fix the lock file for good.
+  grep -q 'code EUSAGE' "$LOG_DIR/npm.log" || return 1
+  warn "npm ci refused package-lock.json as out of sync with package.json ($(grep -m1 'Missing:' "$LOG_DIR/npm.log" | sed 's/^npm error //')...)."
+  warn "Falling back to npm install --no-save (changes no file). Fix the lock file with: npm install --package-lock-only"
+  (cd "$ROOT" && npm install --no-save --no-audit --no-fund) >>"$LOG_DIR/npm.log" 2>&1
+}
+
 npm_up() {
   command -v node >/dev/null || fail npm "" "node (>= 20) is not installed; install it before running the stack"
   if npm_stale; then
-    say "npm: node_modules missing or older than package-lock.json, running npm ci"
-    (cd "$ROOT" && npm ci --no-audit --no-fund) >"$LOG_DIR/npm.log" 2>&1 ||
-      fail npm "$LOG_DIR/npm.log" "npm ci failed"
-    record npm ok node_modules "stack.sh (npm ci)"
+    say "npm: node_modules missing or older than package-lock.json, installing"
+    npm_install || fail npm "$LOG_DIR/npm.log" "npm could not install the packages"
+    record npm ok node_modules "stack.sh (npm install)"
   else
     record npm ok node_modules "up to date"
   fi
@@ -497,10 +508,15 @@ main() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   case "${1:-}" in
   up) cmd_up ;;
+  npm)
+    take_lock
+    npm_up
+    print_summary
+    ;;
   down) cmd_down ;;
   status) cmd_status ;;
   *)
-    printf 'usage: %s up|down|status\n' "$0" >&2
+    printf 'usage: %s up|down|status  (or npm: only install the npm packages)\n' "$0" >&2
     exit 2
     ;;
   esac

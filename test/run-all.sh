@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against real services, the same on a laptop and in CI.
-#   1. npm ci when node_modules is missing or older than package-lock.json
+#   1. npm ci when node_modules is missing or older than package-lock.json (deploy/stack.sh npm)
 #   2. deploy/stack.sh up: Kafka, Redis, NATS, Docker engine, runtime images (installs what is missing)
 #   3. tsc --noEmit
 #   4. jest over the unit, integration and e2e projects, one file at a time
@@ -20,12 +20,10 @@ RUN_STARTED=$SECONDS
 step() { printf '\n== %s (at %ss)\n' "$*" "$((SECONDS - RUN_STARTED))"; }
 
 step "npm packages"
-# npm writes node_modules/.package-lock.json after package-lock.json, so a newer lock file means
-# the installed tree is stale (same rule as deploy/stack.sh).
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-else
-  echo "node_modules is up to date"
+# Before the stack: its readiness probes are node scripts that need kafkajs and nats.
+if ! bash deploy/stack.sh npm </dev/null; then
+  echo "run-all: the npm packages could not be installed (see above), so no tests ran" >&2
+  exit 1
 fi
 
 step "stack"
