@@ -116,6 +116,24 @@ export class DockerContainerFactory implements ContainerFactory {
     await Promise.all([...this.containers].map((c) => c.destroy()));
     // Also whatever a failed create or an earlier crash left with this invoker's labels.
     await this.removeOwned('leftover');
+    await this.removeNetworkIfUnused();
+  }
+
+  /**
+   * Docker has room for only a few dozen bridge networks, so one left behind per prefix (every
+   * test run has its own) would exhaust them. Another invoker of the same prefix may still be
+   * attached: Docker then refuses, and the last one out removes it.
+   */
+  private async removeNetworkIfUnused(): Promise<void> {
+    try {
+      const network = this.docker.getNetwork(this.network);
+      const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
+      if (Object.keys(info.Containers ?? {}).length > 0) return;
+      await network.remove();
+    } catch (error) {
+      const status = statusCodeOf(error);
+      if (status !== 404 && status !== 403 && status !== 409) this.logger.warn({ err: error, network: this.network }, 'could not remove the action network');
+    }
   }
 
   private labels(): Record<string, string> {
