@@ -35,7 +35,8 @@ function summaryLine(totals) {
 
 class SummaryReporter {
   constructor(globalConfig) {
-    const filtered = globalConfig.testPathPatterns?.patterns?.length > 0 || Boolean(globalConfig.testNamePattern);
+    // jest 29 keeps the path filter in testPathPattern (a string); jest 30 in testPathPatterns.
+    const filtered = Boolean(globalConfig.testPathPattern) || globalConfig.testPathPatterns?.patterns?.length > 0 || Boolean(globalConfig.testNamePattern);
     // --selectProjects does not reach reporters; run-all.sh selects every project, so all must run.
     this.expectedProjects = filtered
       ? []
