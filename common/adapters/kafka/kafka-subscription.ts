@@ -2,8 +2,8 @@
 // blocking: eachBatch hands every message to the (quick) handler, resolves it so the next fetch
 // moves on, and heartbeats; offsets are committed separately and asynchronously up to the
 // low-watermark of messages marked done. kafkajs has no background heartbeat and is known to crash
-// or hang after broker trouble, so the consumer's events drive health, and a crash it will not
-// recover from itself makes this class build a new consumer.
+// or hang after broker trouble, so the consumer's events drive health, and every crash makes this
+// class build a new consumer (bounded backoff) until it is closed.
 
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../logging/logger';
@@ -149,8 +149,10 @@ export class KafkaSubscription implements Subscription {
       rebalanceTimeout: this.tuning.rebalanceTimeout,
       maxBytesPerPartition: this.tuning.maxBytesPerPartition,
       allowAutoTopicCreation: false,
-      // The supervisor below recreates the consumer; kafkajs still restarts on retriable crashes.
-      retry: { initialRetryTime: 100, retries: 8 },
+      // kafkajs would restart a crashed consumer in place on retriable errors only, and a consumer
+      // restarted in place is the one reported to hang (#659); the supervisor here recreates it
+      // after every crash instead, with its own backoff.
+      retry: { initialRetryTime: 100, retries: 8, restartOnFailure: async () => false },
     });
     const { GROUP_JOIN, FETCH, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {
