@@ -84,16 +84,19 @@ export class KafkaSubscription implements Subscription {
       // A new group starts at the earliest retained message, so nothing sent before the first
       // subscription is skipped (at-least-once from the moment Kafka accepted it).
       await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
+      // close() during a restart must not leave a consumer running that nobody will stop.
+      if (this.closed) throw new Error('subscription closed while its consumer was starting');
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.eachBatch(payload),
       });
     } catch (err) {
-      this.consumer = undefined;
+      if (this.consumer === consumer) this.consumer = undefined;
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
+    if (this.closed) await consumer.disconnect().catch(() => undefined);
   }
 
   done(message: ReceivedMessage): void {
