@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GUEST_AUTH } from '../../common/entities/credentials';
+import { eventually } from '../harness/eventually';
 import { freePort } from '../harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
 import { describeInvokePath } from './invoke-path.suite';
@@ -36,8 +37,9 @@ for (const containers of ['docker', 'process'] as const) {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('prints the guest key on start', () => {
-      expect(platform.output()).toContain(`guest key:  ${GUEST_AUTH}`);
+    it('prints the guest key on start', async () => {
+      // The port answers a moment before the banner is written.
+      await eventually(async () => (platform.output().includes(`guest key:  ${GUEST_AUTH}`) ? true : undefined), 10_000);
     });
 
     describeInvokePath(() => ({ apihost, auth: GUEST_AUTH }));
