@@ -3,6 +3,7 @@ import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
 import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
 import { ConfigError } from '../common/config/env-reader';
+import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import { loadControllerConfig } from './config';
@@ -22,17 +23,10 @@ async function main(): Promise<void> {
   const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
   const controller = await startController({ config, logger, naming, bus, signals, entities, activations });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  stopOnSignals(logger, async () => {
     await controller.stop();
     await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
 import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
 import { ConfigError, type Env } from '../common/config/env-reader';
+import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger, type Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import type { ContainerFactory } from '../common/spi/container-factory';
@@ -53,17 +54,10 @@ export async function main(env: Env): Promise<void> {
     throw error;
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  stopOnSignals(logger, async () => {
     await invoker.stop();
     await closePorts();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 if (require.main === module) {

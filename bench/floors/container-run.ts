@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import Dockerode from 'dockerode';
 import { runtimeImage } from '../../actions/runtime-image-names';
 import { waitForPort } from '../../invoker/containers/wait-for-port';
+import { percentile } from '../stats';
 
 // Physical floors for the container path, with no Wisp invoker code in between: a bare HTTP
 // round trip into an initialised runtime's /run, and Docker create + start + port ready.
@@ -83,13 +84,6 @@ export async function measureDockerPauseResume(container: Dockerode.Container, i
     samples.push(performance.now() - started);
   }
   return samples;
-}
-
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] ?? Number.NaN;
 }
 
 async function containerAddress(container: Dockerode.Container, network: string | undefined): Promise<string> {

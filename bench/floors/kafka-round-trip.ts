@@ -8,6 +8,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { EnvReader } from '../../common/config/env-reader';
 import { readSharedConfig } from '../../common/config/shared-config';
 import { createNaming } from '../../common/naming';
+import { percentile } from '../stats';
 
 export interface KafkaRoundTripOptions {
   readonly brokers: readonly string[];
@@ -54,10 +55,6 @@ export async function measureKafkaRoundTrip(options: KafkaRoundTripOptions): Pro
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 if (require.main === module) {

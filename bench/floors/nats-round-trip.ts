@@ -7,6 +7,7 @@ import { connect } from 'nats';
 import { EnvReader } from '../../common/config/env-reader';
 import { readSharedConfig } from '../../common/config/shared-config';
 import { createNaming } from '../../common/naming';
+import { percentile } from '../stats';
 
 export interface NatsRoundTripOptions {
   readonly servers: string | readonly string[];
@@ -36,10 +37,6 @@ export async function measureNatsRoundTrip(options: NatsRoundTripOptions): Promi
   } finally {
     await nc.drain();
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 if (require.main === module) {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { percentile } from '../stats';
 
 // Physical floor for the Redis stores: a bare ioredis command round trip (PING, then GET of one
 // small key), one command in flight at a time, no Wisp code in between. Store benchmarks divide
@@ -36,13 +37,6 @@ export async function measureRedisRoundTrip(options: RedisRoundTripOptions): Pro
   } finally {
     redis.disconnect();
   }
-}
-
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] ?? Number.NaN;
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@ import { ConfigError } from '../../common/config/env-reader';
 import { openEmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
 import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
+import { stopOnSignals } from '../../common/lifecycle/stop-signals';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { createLogger, type Logger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
@@ -46,20 +47,12 @@ async function main(): Promise<void> {
       `  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  stopOnSignals(logger, async () => {
     await controller.stop();
     await invoker.stop();
-    await bus.close();
-    await signals.close();
+    await Promise.allSettled([bus.close(), signals.close()]);
     await stores.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 /** Docker when an engine answers and the runtime image exists; local processes otherwise. */
