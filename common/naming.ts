@@ -9,6 +9,8 @@ export interface Naming {
   completionSubject(controllerId: string): string;
   healthSubject(): string;
   cacheInvalidationSubject(): string;
+  /** Keys revoked, namespaces' limits changed: controllers drop what they cached about them. */
+  identityChangeSubject(): string;
   /** Where invokers put raw messages that carry no readable activation id (counted, kept for inspection). */
   deadLetterTopic(): string;
   redisKey(...parts: string[]): string;
@@ -29,6 +31,7 @@ export function createNaming(prefix: string): Naming {
     completionSubject: (controllerId) => `${prefix}.completed.${controllerId}`,
     healthSubject: () => `${prefix}.health`,
     cacheInvalidationSubject: () => `${prefix}.cache-invalidation`,
+    identityChangeSubject: () => `${prefix}.identity-change`,
     deadLetterTopic: () => `${prefix}.dead-letter`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
