@@ -14,9 +14,14 @@ import type { InvokerRegistry } from './invocation/invoker-registry';
 import { actionRoutes } from './routes/actions.routes';
 import { activationRoutes } from './routes/activations.routes';
 import { namespaceRoutes } from './routes/namespaces.routes';
+import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes } from './routes/system.routes';
+import { triggerRoutes } from './routes/triggers.routes';
 import type { ActionService } from './services/action-service';
 import type { IdentityService } from './services/identity-service';
+import type { RuleService } from './services/rule-service';
+import type { TriggerFireService } from './services/trigger-fire-service';
+import type { TriggerService } from './services/trigger-service';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -26,6 +31,9 @@ export interface AppDeps {
   readonly activations: ActivationStore;
   readonly dispatcher: Dispatcher;
   readonly registry: InvokerRegistry;
+  readonly triggers: TriggerService;
+  readonly fires: TriggerFireService;
+  readonly rules: RuleService;
 }
 
 /** The Koa app; never listens, so tests can drive it directly. */
@@ -37,7 +45,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(), actionRoutes(deps), activationRoutes(deps.activations)]) {
+  for (const routes of [namespaceRoutes(), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 

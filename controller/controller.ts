@@ -14,7 +14,11 @@ import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './services/action-service';
+import { storeActionLookup } from './services/action-lookup';
 import { IdentityService } from './services/identity-service';
+import { RuleService } from './services/rule-service';
+import { TriggerFireService } from './services/trigger-fire-service';
+import { TriggerService } from './services/trigger-service';
 
 // Composition of one controller from ports chosen elsewhere (a main.ts). Start order matters:
 // listeners for acks and heartbeats exist before the HTTP port accepts the first invoke.
@@ -49,7 +53,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const balancer = new LoadBalancer(() => registry.invokers());
   const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
   const actions = new ActionService(deps.entities, defaultBounds(config.maxActionMemoryMb));
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, actions, activations: deps.activations, dispatcher, registry });
+  const lookupAction = storeActionLookup(deps.entities);
+  const triggers = new TriggerService(deps.entities);
+  const rules = new RuleService({ store: deps.entities, lookupAction, logger: log.child({ component: 'rules' }) });
+  const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, logger: log.child({ component: 'trigger-fire' }) });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

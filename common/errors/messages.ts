@@ -29,6 +29,13 @@ export const Messages = {
   internalError: 'There was an internal server error.',
   throttledRate: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
   throttledConcurrent: (count: number, allowed: number) => `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
+  ruleNeedsTriggerAndAction: 'rule requires a valid trigger and a valid action',
+  triggerDoesNotExist: (path: string) => `trigger ${path} does not exist`,
+  actionDoesNotExist: (path: string) => `action ${path} does not exist`,
+  feedNameInvalid: 'Feed name is not valid',
+  ruleStateUnknown: (state: string) => `'${state}' is not a recognized rule state, must be one of ['active', 'inactive']`,
+  ruleTriggerMissing: 'Only rules with existing triggers can be activated',
+  ruleInactive: (rule: string, action: string) => `Rule '${rule}' is inactive, action '${action}' was not activated.`,
 
   // Wisp's own: name the field, the value given and the rule it broke.
   fieldType: (field: string, value: unknown, expected: string) =>

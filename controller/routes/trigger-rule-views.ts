@@ -1,0 +1,19 @@
+import type { RuleDoc, RuleStatus } from '../../common/entities/rule';
+import type { TriggerDoc } from '../../common/entities/trigger';
+
+// API shapes of triggers and rules: the stored document without the store's `entityType`, the
+// trigger list summary (no parameters), and a rule with the status computed from its trigger.
+
+export function triggerView(doc: TriggerDoc): Record<string, unknown> {
+  const { entityType: _entityType, ...rest } = doc;
+  return rest;
+}
+
+export function triggerSummary(doc: TriggerDoc): Record<string, unknown> {
+  return { namespace: doc.namespace, name: doc.name, version: doc.version, publish: doc.publish, annotations: doc.annotations, updated: doc.updated };
+}
+
+export function ruleView(doc: RuleDoc, status?: RuleStatus): Record<string, unknown> {
+  const { entityType: _entityType, ...rest } = doc;
+  return status ? { ...rest, status } : rest;
+}
