@@ -9,6 +9,7 @@ export const Messages = {
   authenticationRequired: 'The resource requires authentication, which was not supplied with the request',
   authenticationInvalid: 'The supplied authentication is invalid',
   notAuthorized: (what: string) => `The supplied authentication is not authorized to access '${what}'.`,
+  kindNotAuthorized: (kind: string) => `The supplied authentication is not authorized to access actions of kind '${kind}'.`,
   resourceExists: 'resource already exists',
   wrongCollection: 'Resource by this name exists but is not in this collection.',
   concurrentModification: 'Concurrent modification to resource detected.',
@@ -29,6 +30,13 @@ export const Messages = {
   internalError: 'There was an internal server error.',
   throttledRate: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
   throttledConcurrent: (count: number, allowed: number) => `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
+  sequenceTooLong: 'Too many actions in the sequence.',
+  sequenceNoComponents: 'No component specified for the sequence.',
+  sequenceIsCyclic: 'Sequence may not refer to itself.',
+  sequenceComponentMissing: 'Sequence component does not exist.',
+  sequenceComponentTimeout: (activationId: string) => `Timeout reached when retrieving activation ${activationId} for sequence component.`,
+  sequenceFailed: 'Sequence failed.',
+  blackboxImageUndefined: "'image' must be a string defined in 'exec' for 'blackbox' actions",
   ruleNeedsTriggerAndAction: 'rule requires a valid trigger and a valid action',
   triggerDoesNotExist: (path: string) => `trigger ${path} does not exist`,
   actionDoesNotExist: (path: string) => `action ${path} does not exist`,
@@ -36,6 +44,15 @@ export const Messages = {
   ruleStateUnknown: (state: string) => `'${state}' is not a recognized rule state, must be one of ['active', 'inactive']`,
   ruleTriggerMissing: 'Only rules with existing triggers can be activated',
   ruleInactive: (rule: string, action: string) => `Rule '${rule}' is inactive, action '${action}' was not activated.`,
+  packageNotEmpty: (count: number) =>
+    `Package not empty (contains ${count} ${count === 1 ? 'entity' : 'entities'}). Set force param or delete package contents.`,
+  packageNameReserved: (name: string) => `Package name '${name}' is reserved.`,
+  bindingDoesNotExist: 'Binding references a package that does not exist.',
+  bindingCannotReferenceBinding: 'Cannot bind to another package binding.',
+  bindingNotAPackage: 'Cannot bind to a resource that is not a package.',
+  packageCannotBecomeBinding: 'Resource is a package and cannot be converted into a binding.',
+  notAllowedOnBinding: 'Operation not permitted on package binding.',
+  parametersNotAllowed: 'Request defines parameters that are not allowed (e.g., reserved properties).',
 
   // Wisp's own: name the field, the value given and the rule it broke.
   fieldType: (field: string, value: unknown, expected: string) =>
@@ -49,6 +66,9 @@ export const Messages = {
   serviceUnavailable: 'The service is temporarily unavailable.',
   execUndefined: 'exec undefined',
   codeUndefined: (kind: string) => `'code' must be a non-empty string for kind '${kind}'.`,
+  imageInvalid: (image: string) => `'exec.image' must be a Docker image reference like 'name', 'name:tag' or 'registry:5000/team/name:tag', but was '${image.length > 64 ? `${image.slice(0, 64)}...` : image}'.`,
+  componentNameInvalid: (index: number, value: unknown) =>
+    `'exec.components[${index}]' must be a fully qualified action name like '/namespace/action' or '/namespace/package/action', but was ${describeValue(value)}.`,
   limitAbove: (what: string, value: number, unit: string, max: number) => `${what} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
 } as const;
