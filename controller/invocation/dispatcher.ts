@@ -23,6 +23,8 @@ export interface InvokeRequest {
   readonly payload: Record<string, unknown>;
   readonly transid: string;
   readonly cause?: string;
+  /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
+  readonly activationId?: string;
 }
 
 export type InvokeOutcome =
@@ -61,7 +63,7 @@ export class Dispatcher {
   async invoke(request: InvokeRequest, blocking: boolean, maxWaitMs = 0): Promise<InvokeOutcome> {
     const { action, identity } = request;
     const doc = action.doc;
-    const activationId = newActivationId();
+    const activationId = request.activationId ?? newActivationId();
     const actionPath = `${request.actionNamespace}/${request.actionName}`;
     const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory);
     const runParameters = doc.parameters.filter((p) => !p.init);

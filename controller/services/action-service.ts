@@ -8,10 +8,13 @@ import { buildAction } from './action-input';
 // Action CRUD over the EntityStore with OpenWhisk's answers: 409 for an existing name without
 // overwrite, for a stale revision, and for a name held by another kind of entity.
 
+/** The action limit bounds of a namespace (its limits doc narrows the system's). */
+export type BoundsOf = (namespace: string) => Promise<LimitBounds>;
+
 export class ActionService {
   constructor(
     private readonly store: EntityStore,
-    private readonly bounds: LimitBounds,
+    private readonly bounds: LimitBounds | BoundsOf,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -26,7 +29,8 @@ export class ActionService {
     const existing = await this.store.get<ActionDoc>(namespace, name);
     if (existing && existing.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
     if (existing && !overwrite) throw conflict(Messages.resourceExists);
-    const doc = buildAction(body, { namespace, name, bounds: this.bounds, now: this.now() }, existing?.doc);
+    const bounds = typeof this.bounds === 'function' ? await this.bounds(namespace) : this.bounds;
+    const doc = buildAction(body, { namespace, name, bounds, now: this.now() }, existing?.doc);
     const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
     if (!outcome.ok) throw conflictFor(outcome);
     return doc;
