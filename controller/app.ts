@@ -19,6 +19,8 @@ import { systemRoutes } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
 import type { ActionService } from './services/action-service';
 import type { IdentityService } from './services/identity-service';
+import type { NamespaceLimitsService } from './services/namespace-limits-service';
+import type { Throttler } from './services/throttler';
 import type { RuleService } from './services/rule-service';
 import type { TriggerFireService } from './services/trigger-fire-service';
 import type { TriggerService } from './services/trigger-service';
@@ -27,6 +29,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly build: string;
   readonly identities: IdentityService;
+  readonly limits: NamespaceLimitsService;
+  readonly throttles: Throttler;
   readonly actions: ActionService;
   readonly activations: ActivationStore;
   readonly dispatcher: Dispatcher;
@@ -45,7 +49,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of [namespaceRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 

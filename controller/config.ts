@@ -1,6 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
 import { GUEST_AUTH, SYSTEM_AUTH } from '../common/entities/credentials';
+import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
 
 export interface ControllerConfig {
   readonly shared: SharedConfig;
@@ -8,6 +9,12 @@ export interface ControllerConfig {
   readonly host: string;
   readonly port: number;
   readonly maxActionMemoryMb: number;
+  /** System throttles per namespace, unless the namespace's limits doc says otherwise. */
+  readonly throttles: { readonly invocationsPerMinute: number; readonly concurrentInvocations: number; readonly firesPerMinute: number };
+  /** How long an identity or a namespace's limits may be served from cache after a change. */
+  readonly identityCacheTtlMs: number;
+  /** How long past an action's timeout its concurrency slot is held when no completion is heard. */
+  readonly throttleSlotGraceMs: number;
   /** Namespaces created at start with these `uuid:key` credentials (idempotent). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
 }
@@ -30,6 +37,13 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     host: reader.string('WISP_CONTROLLER_HOST', '127.0.0.1'),
     port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
     maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),
+    throttles: {
+      invocationsPerMinute: reader.int('WISP_INVOCATIONS_PER_MINUTE', DEFAULT_THROTTLES.invocationsPerMinute, { min: 0 }),
+      concurrentInvocations: reader.int('WISP_CONCURRENT_INVOCATIONS', DEFAULT_THROTTLES.concurrentInvocations, { min: 0 }),
+      firesPerMinute: reader.int('WISP_FIRES_PER_MINUTE', DEFAULT_THROTTLES.firesPerMinute, { min: 0 }),
+    },
+    identityCacheTtlMs: reader.int('WISP_IDENTITY_CACHE_TTL_MS', 5000, { min: 0, max: 60_000 }),
+    throttleSlotGraceMs: reader.int('WISP_THROTTLE_SLOT_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     bootstrap: [
       { subject: 'guest', namespace: 'guest', auth: guestAuth },
       { subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth },

@@ -7,6 +7,8 @@ import type { ActivationStore } from '../common/spi/activation-store';
 import type { EntityStore } from '../common/spi/entity-store';
 import type { MessageBus } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
+import type { ThrottleStore } from '../common/spi/throttle-store';
+import { createMemoryThrottleStore } from '../common/adapters/memory/memory-throttle-store';
 import { buildApp } from './app';
 import type { ControllerConfig } from './config';
 import { CompletionWaiter } from './invocation/completion-waiter';
@@ -16,6 +18,9 @@ import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './services/action-service';
 import { storeActionLookup } from './services/action-lookup';
 import { IdentityService } from './services/identity-service';
+import { listenForIdentityChanges } from './services/identity-change-listener';
+import { NamespaceLimitsService } from './services/namespace-limits-service';
+import { Throttler } from './services/throttler';
 import { RuleService } from './services/rule-service';
 import { TriggerFireService } from './services/trigger-fire-service';
 import { TriggerService } from './services/trigger-service';
@@ -31,6 +36,8 @@ export interface ControllerDeps {
   readonly signals: SignalBus;
   readonly entities: EntityStore;
   readonly activations: ActivationStore;
+  /** Shared by every controller (Redis); one process's own counters when omitted (standalone). */
+  readonly throttles?: ThrottleStore;
   readonly build?: string;
 }
 
@@ -43,21 +50,27 @@ export interface RunningController {
 export async function startController(deps: ControllerDeps): Promise<RunningController> {
   const { config, logger, naming } = deps;
   const log = logger.child({ component: 'controller', controllerId: config.controllerId });
-  const identities = new IdentityService({ store: deps.entities });
+  const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
   for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
+  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb) }, cacheTtlMs: config.identityCacheTtlMs });
+  const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], log.child({ component: 'identity-changes' }));
+  const throttleStore = deps.throttles ?? createMemoryThrottleStore();
+  const throttles = new Throttler({ store: throttleStore, limits, logger: log.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
 
   const registry = new InvokerRegistry(deps.signals, naming, log.child({ component: 'invoker-registry' }));
   const waiter = new CompletionWaiter({ controllerId: config.controllerId, signals: deps.signals, activations: deps.activations, naming, logger: log });
   await registry.start();
   await waiter.start();
+  // Acks reach the dispatching controller only; a slot another controller holds lapses at its deadline.
+  waiter.onCompletion((activationId) => throttles.release(activationId));
   const balancer = new LoadBalancer(() => registry.invokers());
   const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
-  const actions = new ActionService(deps.entities, defaultBounds(config.maxActionMemoryMb));
+  const actions = new ActionService(deps.entities, (namespace) => limits.actionBounds(namespace));
   const lookupAction = storeActionLookup(deps.entities);
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: log.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, logger: log.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -80,6 +93,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         server.closeIdleConnections();
       });
       dispatcher.stop();
+      throttles.stop();
+      await identityChanges.close();
+      if (!deps.throttles) await throttleStore.close();
       await waiter.stop();
       await registry.stop();
     },

@@ -2,6 +2,7 @@ import { createKafkaMessageBus } from '../common/adapters/kafka/kafka-message-bu
 import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
 import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
+import { createRedisThrottleStore } from '../common/adapters/redis/redis-throttle-store';
 import { ConfigError } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger } from '../common/logging/logger';
@@ -21,11 +22,12 @@ async function main(): Promise<void> {
   const signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: `${config.shared.prefix}-${config.controllerId}`, logger: logger.child({ component: 'nats' }) });
   const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
   const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
-  const controller = await startController({ config, logger, naming, bus, signals, entities, activations });
+  const throttles = createRedisThrottleStore({ redis: config.shared.redisUrl, naming });
+  const controller = await startController({ config, logger, naming, bus, signals, entities, activations, throttles });
 
   stopOnSignals(logger, async () => {
     await controller.stop();
-    await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
+    await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close(), throttles.close()]);
   });
 }
 

@@ -9,6 +9,9 @@ import { listParams } from '../http/list-params';
 import { queryBool, queryInt } from '../http/query';
 import { resolveNamespace } from '../http/resolve-namespace';
 import type { ActionService } from '../services/action-service';
+import type { NamespaceLimitsService } from '../services/namespace-limits-service';
+import type { Throttler } from '../services/throttler';
+import { newActivationId } from '../../common/ids';
 import type { Dispatcher } from '../invocation/dispatcher';
 import { actionSummary, actionView } from './action-views';
 import { answerAccepted, answerCompleted } from './invoke-response';
@@ -20,6 +23,8 @@ export const MAX_BLOCKING_WAIT_MS = 60_000;
 export interface ActionRoutesDeps {
   readonly actions: ActionService;
   readonly dispatcher: Dispatcher;
+  readonly throttles?: Throttler;
+  readonly limits?: NamespaceLimitsService;
 }
 
 export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {
@@ -50,6 +55,7 @@ export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {
     const { namespace, name } = target(ctx.state.identity!, ctx.params);
     const overwrite = queryBool(ctx.query, 'overwrite', false);
     const body = await readJsonObject(ctx, ACTION_BODY_LIMIT_BYTES, 'exec');
+    await deps.limits?.assertKindAllowed(namespace, body);
     ctx.body = actionView(await deps.actions.put(namespace, name, body, overwrite));
   });
 
@@ -66,18 +72,26 @@ export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {
     const timeout = queryInt(ctx.query, 'timeout');
     if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
     const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
+    // Throttles count against the caller's namespace, whoever owns the action (reference §3.3).
+    await deps.throttles?.checkInvokeRate(identity.namespace);
     const action = await deps.actions.get(namespace, name);
-    const request = { identity, action, actionNamespace: namespace, actionName: name, payload, transid: ctx.state.transid };
+    const activationId = newActivationId();
+    await deps.throttles?.acquire(identity.namespace, activationId, action.doc.limits.timeout);
+    const request = { identity, action, actionNamespace: namespace, actionName: name, payload, transid: ctx.state.transid, activationId };
     let outcome;
     try {
       outcome = blocking ? await deps.dispatcher.invoke(request, true, timeout ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
     } catch (err) {
+      deps.throttles?.release(activationId);
       if (isPlatformError(err)) throw err;
       ctx.state.log.error({ err }, 'activation could not be queued');
       throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
     }
     if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
-    else answerCompleted(ctx, outcome.record, resultOnly);
+    else {
+      deps.throttles?.release(outcome.activationId);
+      answerCompleted(ctx, outcome.record, resultOnly);
+    }
   });
 
   return router;

@@ -1,15 +1,21 @@
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
-import { keyMatches, makeIdentityDoc, splitAuth } from '../../common/entities/credentials';
-import type { Identity, IdentityDoc } from '../../common/entities/identity';
+import { keyMatches, splitAuth } from '../../common/entities/credentials';
+import { IDENTITY_RECORDS, type Identity, type IdentityDoc } from '../../common/entities/identity';
+import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
+import { IdentityRecords } from './identity-records';
+import { TtlCache } from './ttl-cache';
 
-// Identities live in the entity store under a namespace no user can name (the entity name
-// pattern forbids '!'), keyed by the namespace's uuid. Lookups are cached briefly: a revoked
-// key stops working within the TTL.
+// Authentication and the caller's namespaces. Lookups are cached briefly, so a revoked key stops
+// working within the TTL; a change heard on the signal bus (identity-change-listener.ts) drops
+// the entry at once.
 
-export const IDENTITY_NAMESPACE = '!identities';
+/** Where keys live in the entity store (a namespace no user can name). */
+export const IDENTITY_NAMESPACE = IDENTITY_RECORDS.keys;
+export const DEFAULT_IDENTITY_CACHE_TTL_MS = 5_000;
 const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="OpenWhisk secure realm"' };
+const MAX_CACHED = 100_000;
 
 export interface IdentityServiceOptions {
   readonly store: EntityStore;
@@ -18,13 +24,15 @@ export interface IdentityServiceOptions {
 }
 
 export class IdentityService {
-  private readonly cache = new Map<string, { doc: IdentityDoc | undefined; expires: number }>();
-  private readonly ttlMs: number;
-  private readonly now: () => number;
+  readonly records: IdentityRecords;
+  private readonly keys: TtlCache<IdentityDoc | undefined>;
+  private readonly subjects: TtlCache<readonly string[]>;
 
-  constructor(private readonly options: IdentityServiceOptions) {
-    this.ttlMs = options.cacheTtlMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+  constructor(options: IdentityServiceOptions) {
+    const ttlMs = options.cacheTtlMs ?? DEFAULT_IDENTITY_CACHE_TTL_MS;
+    this.records = new IdentityRecords({ store: options.store, ...(options.now ? { now: options.now } : {}) });
+    this.keys = new TtlCache(ttlMs, MAX_CACHED, options.now);
+    this.subjects = new TtlCache(ttlMs, MAX_CACHED, options.now);
   }
 
   /** Resolves an Authorization header to an identity, or throws 401 with OpenWhisk's messages. */
@@ -35,30 +43,33 @@ export class IdentityService {
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const { uuid, key } = splitAuth(decoded);
     if (!uuid || !key || uuid.length > 128 || key.length > 128) throw unauthorized(Messages.authenticationInvalid);
-    const doc = await this.lookup(uuid);
+    const doc = await this.keys.get(uuid, () => this.records.key(uuid));
     if (!doc || doc.revoked || !keyMatches(doc, key)) throw unauthorized(Messages.authenticationInvalid);
     return { subject: doc.subject, namespace: doc.namespace, uuid: doc.uuid, authKey: `${uuid}:${key}` };
   }
 
-  /** Makes sure `auth` (uuid:key) is a valid key for `namespace`, creating or replacing its identity. */
-  async ensure(subject: string, namespace: string, auth: string): Promise<void> {
-    const { uuid, key } = splitAuth(auth);
-    const existing = await this.options.store.get<IdentityDoc>(IDENTITY_NAMESPACE, uuid);
-    if (existing && existing.doc.namespace === namespace && existing.doc.subject === subject && !existing.doc.revoked && keyMatches(existing.doc, key)) return;
-    const doc = makeIdentityDoc(subject, namespace, auth);
-    const outcome = await this.options.store.put(IDENTITY_NAMESPACE, uuid, doc, existing ? existing.revision : null);
-    if (!outcome.ok) throw new Error(`could not store the identity of namespace ${namespace}: ${outcome.reason}`);
-    this.cache.delete(uuid);
+  /** Every namespace the identity's subject owns, its own first (GET /api/v1/namespaces). */
+  async namespacesOf(identity: Identity): Promise<string[]> {
+    const owned = await this.subjects.get(identity.subject, async () => (await this.records.subject(identity.subject))?.namespaces ?? []);
+    return [identity.namespace, ...owned.filter((ns) => ns !== identity.namespace)];
   }
 
-  private async lookup(uuid: string): Promise<IdentityDoc | undefined> {
-    const cached = this.cache.get(uuid);
-    if (cached && cached.expires > this.now()) return cached.doc;
-    const stored = await this.options.store.get<IdentityDoc>(IDENTITY_NAMESPACE, uuid);
-    const doc = stored?.doc.entityType === 'identity' ? stored.doc : undefined;
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(uuid, { doc, expires: this.now() + this.ttlMs });
-    return doc;
+  /** Makes sure `auth` (uuid:key) is a valid key for `namespace` of `subject`, creating what is missing. */
+  async ensure(subject: string, namespace: string, auth: string): Promise<void> {
+    await this.records.ensure(subject, namespace, auth);
+    this.keys.delete(splitAuth(auth).uuid);
+    this.subjects.delete(subject);
+  }
+
+  /** Drops cached entries a change touched; 'all' after signals may have been lost. */
+  invalidate(change: IdentityChange | 'all'): void {
+    if (change === 'all') {
+      this.keys.clear();
+      this.subjects.clear();
+      return;
+    }
+    for (const uuid of change.uuids ?? []) this.keys.delete(uuid);
+    for (const subject of change.subjects ?? []) this.subjects.delete(subject);
   }
 }
 
