@@ -29,7 +29,9 @@ describeMessageBusContract(
   'kafka',
   async () => {
     const prefix = `${runPrefix}-${++made}`;
-    return { bus: createKafkaMessageBus({ brokers: kafkaBrokers, clientId: prefix, logger: silentLogger }), prefix };
+    const open = () => createKafkaMessageBus({ brokers: kafkaBrokers, clientId: prefix, logger: silentLogger });
+    // The broker is the storage: a restart is a new client.
+    return { bus: open(), prefix, reopen: async () => open() };
   },
   { ...kafkaMessageBusCapabilities, rejectsUnknownTopic: true, deliveryTimeoutMs: 30_000, quietMs: 700 },
 );

@@ -2,7 +2,9 @@
 // on them: committed offsets are kept per group, a partition is read by one member of a group at a
 // time, a partition that changes hands restarts at the group's committed offset (so unfinished work
 // of a member that left is redelivered), and done() calls for a partition a member no longer owns
-// are ignored.
+// are ignored. A log may start above offset 0 (a durable bus drops what every group has finished),
+// and may hold appended messages that are not yet readable (a durable bus shows them only once
+// they are on disk, as Kafka shows consumers only what is replicated).
 
 import type { Logger } from '../../logging/logger';
 import type { ConsumerHealth, ReceivedMessage, Subscription } from '../../spi/message-bus';
@@ -12,12 +14,27 @@ export interface StoredMessage {
   readonly key?: string;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+  /** epoch ms when the bus appended it (retention). */
+  readonly timestamp: number;
+}
+
+/** One partition as its readers see it. */
+export interface PartitionLog {
+  /** Offset of the oldest message kept. */
+  readonly startOffset: number;
+  /** Offset after the newest message readers may see. */
+  readonly endOffset: number;
+  /** The message at `offset`, for startOffset <= offset < endOffset. */
+  at(offset: number): StoredMessage;
 }
 
 export interface PartitionLogs {
   readonly topic: string;
-  readonly partitions: readonly (readonly StoredMessage[])[];
+  readonly partitions: readonly PartitionLog[];
 }
+
+/** Told each time a group's committed offset of a partition moves forward. */
+export type CommitListener = (partition: number, nextOffset: number) => void;
 
 interface OwnedPartition {
   /** Next index of the log to deliver. */
@@ -35,6 +52,7 @@ export class MemoryConsumerGroup {
   constructor(
     readonly logs: PartitionLogs,
     readonly groupId: string,
+    private readonly onCommit?: CommitListener,
   ) {
     // A new group starts at the beginning of each partition, as the Kafka adapter does, so nothing
     // sent before the first subscription is skipped.
@@ -59,7 +77,9 @@ export class MemoryConsumerGroup {
 
   commit(partition: number, nextOffset: number): void {
     // Commits only move forward: a late commit from an earlier owner must not rewind the group.
-    if (nextOffset > (this.committed[partition] ?? 0)) this.committed[partition] = nextOffset;
+    if (nextOffset <= (this.committed[partition] ?? 0)) return;
+    this.committed[partition] = nextOffset;
+    this.onCommit?.(partition, nextOffset);
   }
 
   /** A message was appended to `partition`: wake the member that owns it. */
@@ -104,7 +124,9 @@ export class MemoryGroupMember implements Subscription {
     }
     for (const partition of partitions) {
       if (!this.owned.has(partition)) {
-        this.owned.set(partition, { position: this.group.committedOffset(partition), epoch: nextEpoch++ });
+        // Past the log's start when older messages were dropped (Kafka's reset to the earliest offset).
+        const start = this.group.logs.partitions[partition]?.startOffset ?? 0;
+        this.owned.set(partition, { position: Math.max(this.group.committedOffset(partition), start), epoch: nextEpoch++ });
       }
     }
     this.schedule();
@@ -151,7 +173,7 @@ export class MemoryGroupMember implements Subscription {
 
   private hasWaitingMessages(): boolean {
     for (const [partition, owned] of this.owned) {
-      if (owned.position < (this.group.logs.partitions[partition]?.length ?? 0)) return true;
+      if (owned.position < (this.group.logs.partitions[partition]?.endOffset ?? 0)) return true;
     }
     return false;
   }
@@ -182,9 +204,12 @@ export class MemoryGroupMember implements Subscription {
           for (const [partition, owned] of [...this.owned]) {
             if (this.paused || this.closed) break;
             if (this.owned.get(partition) !== owned) continue;
-            const log = this.group.logs.partitions[partition] ?? [];
-            if (owned.position >= log.length) continue;
-            await this.deliver(partition, owned, log[owned.position]!);
+            const log = this.group.logs.partitions[partition];
+            if (!log) continue;
+            // Dropped under a reader by retention: go on from the oldest message kept.
+            if (owned.position < log.startOffset) owned.position = log.startOffset;
+            if (owned.position >= log.endOffset) continue;
+            await this.deliver(partition, owned, log.at(owned.position));
             progressed = true;
           }
         }
