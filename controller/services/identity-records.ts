@@ -134,6 +134,13 @@ export class IdentityRecords {
     return { namespace: key.namespace, subject: key.subject };
   }
 
+  /** The limits set for an existing namespace (empty when only system defaults apply). */
+  async limitsOf(namespace: string): Promise<NamespaceLimits> {
+    checkNamespace(namespace);
+    if (!(await this.namespace(namespace))) throw namespaceNotFound(namespace);
+    return (await this.limits(namespace)) ?? {};
+  }
+
   /** Sets (value) or clears (null) limit fields of an existing namespace; answers the stored limits. */
   async setLimits(namespace: string, patch: Readonly<Partial<Record<LimitField, unknown>>>): Promise<NamespaceLimits> {
     checkNamespace(namespace);
