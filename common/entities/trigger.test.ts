@@ -12,6 +12,7 @@ describe('trigger rule links', () => {
     expect(ruleStatusIn(two, 'guest/r2')).toBe('inactive');
     const removed = withRuleLink(two, 'guest/r1', undefined);
     expect(removed.rules).toEqual({ 'guest/r2': { ...link, status: 'inactive' } });
+    expect(withRuleLink(removed, 'guest/r2', undefined)).toEqual(trigger);
     expect(trigger.rules).toBeUndefined();
   });
 

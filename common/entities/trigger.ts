@@ -34,12 +34,14 @@ export function ruleStatusIn(trigger: TriggerDoc | undefined, ruleKey: string): 
   return ruleLinkOf(trigger, ruleKey)?.status ?? 'inactive';
 }
 
-/** The trigger with `ruleKey` linked to `link`, or unlinked when `link` is undefined. Pure. */
+/** The trigger with `ruleKey` linked to `link`, or unlinked when `link` is undefined (no map when none is left). Pure. */
 export function withRuleLink(trigger: TriggerDoc, ruleKey: string, link: RuleLink | undefined): TriggerDoc {
   const rules: Record<string, RuleLink> = {};
   for (const [key, value] of Object.entries(trigger.rules ?? {})) if (key !== ruleKey) rules[key] = value;
   if (link) rules[ruleKey] = link;
-  return { ...trigger, rules };
+  const { rules: _old, ...rest } = trigger;
+  // An empty map is dropped so that undoing the first link restores the document exactly.
+  return Object.keys(rules).length > 0 ? { ...rest, rules } : rest;
 }
 
 export function sameLink(a: RuleLink | undefined, b: RuleLink | undefined): boolean {
