@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import type { RuntimeFamily } from '../common/entities/action';
 
 // Bundles a runtime proxy into one JavaScript file that plain `node` runs: what the image
-// carries and what process containers start. The hash is taken over the bundle itself, so it
+// carries and what process containers start. (The python runtime is one stdlib-only file and
+// needs no bundling: runtime-python/proxy-file.ts.) The hash is taken over the bundle itself, so it
 // changes exactly when any source that reaches the proxy changes, and names the cache dir.
 
 export interface RuntimeBundle {
@@ -16,10 +16,12 @@ export interface RuntimeBundle {
 }
 
 const REPO_ROOT = resolve(__dirname, '..');
-const ENTRY_POINTS: Readonly<Record<RuntimeFamily, string>> = { nodejs: 'actions/runtime-nodejs/proxy.ts' };
+/** Runtimes written in TypeScript. */
+export type BundledFamily = 'nodejs';
+const ENTRY_POINTS: Readonly<Record<BundledFamily, string>> = { nodejs: 'actions/runtime-nodejs/proxy.ts' };
 export const BUNDLE_FILE_NAME = 'proxy.js';
 
-export async function bundleRuntime(family: RuntimeFamily, outDir?: string): Promise<RuntimeBundle> {
+export async function bundleRuntime(family: BundledFamily, outDir?: string): Promise<RuntimeBundle> {
   const result = await build({
     entryPoints: [join(REPO_ROOT, ENTRY_POINTS[family])],
     // Paths in the bundle's comments are relative to this, so the hash does not depend on cwd.

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,15 +6,18 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import type { RuntimeFamily } from '../common/entities/action';
+import { importDirectory, inspectImage, pruneOlderBuilds } from './local-images';
+import { buildPythonRuntimeImage } from './python-image';
 import { bundleRuntime } from './runtime-bundle';
 import { RUNTIME_HASH_LABEL, runtimeImage, runtimeImageRepository } from './runtime-image-names';
 
 export { BUILD_IMAGES_COMMAND, RUNTIME_FAMILIES, RUNTIME_HASH_LABEL, runtimeImage, runtimeImageRepository } from './runtime-image-names';
 
-// Runtime images are built here, from parts already on this machine, because no registry is
-// reachable (ADR 0004): the host's own `node` with the shared libraries `ldd` names, the
-// bundled proxy, and a minimal root filesystem, imported with `docker import`. The image is
-// labelled with a hash of all of that, so a rebuild is skipped when nothing changed.
+// Runtime images are built here, from parts already on this machine or the Debian mirror,
+// because no registry is reachable (ADR 0004). nodejs: the host's own `node` with the shared
+// libraries `ldd` names, the bundled proxy, and a minimal root filesystem, imported with
+// `docker import`. python: python-image.ts (debootstrapped Debian python3 + proxy.py). Each
+// image is labelled with a hash of its inputs, so a rebuild is skipped when nothing changed.
 
 // Bump when the root filesystem below changes in a way the inputs' hashes cannot see.
 const RECIPE_VERSION = '1';
@@ -27,6 +30,9 @@ export interface BuildImageOptions {
   readonly nodeBinary?: string;
   /** Build even when an image with the same hash exists. */
   readonly force?: boolean;
+  /** Where debootstrapped root filesystems are cached (python); see build-config.ts. */
+  readonly cacheDir?: string;
+  readonly debianMirror?: string;
 }
 
 export interface BuildImageResult {
@@ -39,6 +45,14 @@ export interface BuildImageResult {
 }
 
 export async function buildRuntimeImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  if (options.family === 'python') {
+    if (!options.cacheDir || !options.debianMirror) throw new Error('the python runtime image needs cacheDir and debianMirror (actions/build-config.ts)');
+    return buildPythonRuntimeImage({ docker: options.docker, cacheDir: options.cacheDir, debianMirror: options.debianMirror, force: options.force });
+  }
+  return buildNodejsRuntimeImage({ ...options, family: options.family });
+}
+
+async function buildNodejsRuntimeImage(options: BuildImageOptions & { readonly family: 'nodejs' }): Promise<BuildImageResult> {
   const { family, docker } = options;
   const nodeBinary = options.nodeBinary ?? process.execPath;
   const bundle = await bundleRuntime(family);
@@ -52,14 +66,14 @@ export async function buildRuntimeImage(options: BuildImageOptions): Promise<Bui
   if (!options.force && existing?.Config?.Labels?.[RUNTIME_HASH_LABEL] === hash) {
     const latest = await inspectImage(docker, image);
     if (latest?.Id !== existing.Id) await docker.getImage(pinned).tag({ repo: repository, tag: 'latest' });
-    await pruneOlderBuilds(docker, repository, pinned);
+    await pruneOlderBuilds(docker, repository, RUNTIME_HASH_LABEL, pinned);
     return { image, pinned, hash, built: false };
   }
 
   const rootfs = mkdtempSync(join(tmpdir(), `wisp-rootfs-${family}-`));
   try {
     assembleRootfs(rootfs, { nodeBinary, libraries, proxyFile: bundle.file });
-    await importRootfs(docker, rootfs, {
+    await importDirectory(docker, rootfs, {
       repository,
       tag: hash.slice(0, 12),
       changes: [
@@ -73,24 +87,8 @@ export async function buildRuntimeImage(options: BuildImageOptions): Promise<Bui
     rmSync(rootfs, { recursive: true, force: true });
   }
   await docker.getImage(pinned).tag({ repo: repository, tag: 'latest' });
-  await pruneOlderBuilds(docker, repository, pinned);
+  await pruneOlderBuilds(docker, repository, RUNTIME_HASH_LABEL, pinned);
   return { image, pinned, hash, built: true };
-}
-
-/**
- * Removes earlier builds of this repository (each is a full copy of node, ~100 MB). One still
- * used by a container is kept until a later build finds it unused.
- */
-async function pruneOlderBuilds(docker: Dockerode, repository: string, keep: string): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [repository], label: [RUNTIME_HASH_LABEL] } });
-  for (const tag of images.flatMap((i) => i.RepoTags ?? [])) {
-    if (tag === keep || tag === `${repository}:latest` || !tag.startsWith(`${repository}:`)) continue;
-    try {
-      await docker.getImage(tag).remove();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-    }
-  }
 }
 
 /** Absolute paths of the shared objects (the dynamic loader included) `ldd` lists. */
@@ -136,34 +134,4 @@ function assembleRootfs(root: string, parts: RootfsParts): void {
   writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   // Without it glibc may try DNS before /etc/hosts, which Docker fills in.
   writeFileSync(join(root, 'etc', 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
-}
-
-interface ImportTarget {
-  readonly repository: string;
-  readonly tag: string;
-  readonly changes: readonly string[];
-}
-
-async function importRootfs(docker: Dockerode, root: string, target: ImportTarget): Promise<void> {
-  const tar = spawn('tar', ['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let tarError = '';
-  tar.stderr.on('data', (chunk: Buffer) => (tarError += chunk.toString()));
-  const tarExit = new Promise<number | null>((resolve) => tar.on('close', (code) => resolve(code)));
-  const progress = await docker.importImage(tar.stdout, { repo: target.repository, tag: target.tag, changes: [...target.changes] });
-  const events = await new Promise<unknown[]>((resolve, reject) => {
-    docker.modem.followProgress(progress, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output)));
-  });
-  const code = await tarExit;
-  if (code !== 0) throw new Error(`tar of the runtime root filesystem failed (exit ${code}): ${tarError.trim()}`);
-  const failure = events.find((event) => typeof event === 'object' && event !== null && 'error' in event) as { error?: unknown } | undefined;
-  if (failure) throw new Error(`docker import failed: ${String(failure.error)}`);
-}
-
-async function inspectImage(docker: Dockerode, name: string): Promise<Dockerode.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(name).inspect();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
 }

@@ -1,4 +1,4 @@
-import type { ActionDoc } from '../common/entities/action';
+import { execCode, isSequenceExec, type ActionDoc, type ContainerExec } from '../common/entities/action';
 import { errorResponse, type ActivationResponse } from '../common/entities/activation';
 import { entityKey } from '../common/entities/entity-name';
 import type { Logger } from '../common/logging/logger';
@@ -12,8 +12,11 @@ import { BoundedLru } from './bounded-lru';
 // a hit needs no store round trip. A miss reads the store, and runs only the exact revision
 // invoked: an action updated or deleted in between becomes a record, never a crash.
 
+/** An action an invoker can run: anything but a sequence, which the controller runs. */
+export type RunnableAction = ActionDoc & { readonly exec: ContainerExec };
+
 export type ActionFetch =
-  | { readonly ok: true; readonly action: ActionDoc }
+  | { readonly ok: true; readonly action: RunnableAction }
   | { readonly ok: false; readonly reason: 'missing' | 'revision-changed' | 'incompatible' | 'fetch-failed'; readonly response: ActivationResponse };
 
 export interface ActionCache {
@@ -33,7 +36,7 @@ export function actionAddress(target: Pick<ActivationMessage['action'], 'namespa
 }
 
 export function createActionCache(store: EntityStore, logger: Logger, options: ActionCacheOptions = {}): ActionCache {
-  const cache = new BoundedLru<ActionDoc>(options.maxEntries ?? 512, options.maxCodeBytes ?? 256 * 1024 * 1024, (doc) => doc.exec.code.length);
+  const cache = new BoundedLru<RunnableAction>(options.maxEntries ?? 512, options.maxCodeBytes ?? 256 * 1024 * 1024, (doc) => execCode(doc.exec)?.length ?? 0);
   const failed = (reason: Extract<ActionFetch, { ok: false }>['reason'], message: string): ActionFetch => ({
     ok: false,
     reason,
@@ -54,9 +57,7 @@ export function createActionCache(store: EntityStore, logger: Logger, options: A
         return failed('fetch-failed', ActivationMessages.actionFetchFailed);
       }
       if (!stored) return failed('missing', ActivationMessages.actionMissing);
-      if (stored.doc.entityType !== 'action' || typeof stored.doc.exec?.code !== 'string') {
-        return failed('incompatible', ActivationMessages.actionIncompatible);
-      }
+      if (!isRunnable(stored.doc)) return failed('incompatible', ActivationMessages.actionIncompatible);
       if (stored.revision !== target.revision) {
         return failed('revision-changed', ActivationMessages.revisionChanged(target.revision, stored.revision));
       }
@@ -64,4 +65,10 @@ export function createActionCache(store: EntityStore, logger: Logger, options: A
       return { ok: true, action: stored.doc };
     },
   };
+}
+
+function isRunnable(doc: ActionDoc): doc is RunnableAction {
+  if (doc.entityType !== 'action' || typeof doc.exec !== 'object' || doc.exec === null || isSequenceExec(doc.exec)) return false;
+  // A blackbox may come without code; every other kind needs it.
+  return typeof doc.exec.code === 'string' || (doc.exec.kind === 'blackbox' && doc.exec.code === undefined);
 }

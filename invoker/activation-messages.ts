@@ -14,6 +14,7 @@ export const ActivationMessages = {
   memoryExhausted: 'The action exhausted its memory and was aborted.',
   truncatedResponse: (length: number, max: number, truncated: string) =>
     `The action produced a response that exceeded the allowed length: ${length} > ${max} bytes. The truncated response was: ${truncated}`,
+  imagePullFailed: (image: string) => `Failed to pull container image '${image}'.`,
   actionMissing: 'Action could not be found or may have been deleted.',
   actionIncompatible: 'Action version is not compatible and cannot be invoked.',
   actionFetchFailed: 'Action could not be fetched.',
@@ -30,4 +31,6 @@ export const ActivationMessages = {
     `The action's memory limit of ${memoryMb} MB exceeds this invoker's user memory of ${userMemoryMb} MB.`,
   unsupportedKind: (kind: string) => `The action's kind '${kind}' has no runtime on this invoker.`,
   internalError: 'An internal error occurred while running the action.',
+  blackboxUnsupported: (image: string) =>
+    `This platform runs actions as local processes and cannot run the blackbox image '${image}'; run the invoker with Docker containers (WISP_CONTAINER_FACTORY=docker).`,
 } as const;

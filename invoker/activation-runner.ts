@@ -1,14 +1,15 @@
-import { runtimeFamily, type ActionDoc, type RuntimeFamily } from '../common/entities/action';
+import { isBlackboxExec, runtimeFamily, type ContainerRuntime, type RuntimeFamily } from '../common/entities/action';
 import { errorResponse, type ActivationRecord, type ActivationResponse } from '../common/entities/activation';
 import { annotation, type KeyValue } from '../common/entities/parameters';
 import { activationLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
 import type { CollectedLogs } from '../common/spi/container-factory';
-import type { ActionCache } from './action-cache';
+import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import type { CallOutcome } from './call-outcome';
 import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './container-pool';
+import { isContainerImageError } from './containers/container-image-error';
 import { formatActivationLogs } from './log-format';
 import { classifyInit, classifyRun } from './result-classifier';
 
@@ -31,6 +32,7 @@ export interface ActivationRunnerDeps {
 }
 
 const MB = 1024 * 1024;
+const BLACKBOX_LOG_GRACE_MS = 250;
 
 /** The pool slot an activation needs: containers are never shared across invoking namespaces or revisions. */
 export function slotRequestFor(message: ActivationMessage): SlotRequest {
@@ -82,8 +84,9 @@ export class ActivationRunner {
     }
     const action = fetched.action;
     activation.kind = action.exec.kind;
-    const family = runtimeFamily(action.exec.kind);
-    if (!family) {
+    activation.sentinelled = !isBlackboxExec(action.exec);
+    const runtime = this.containerRuntime(action);
+    if (!runtime) {
       release(true);
       return activation.failed(errorResponse(3, ActivationMessages.unsupportedKind(action.exec.kind)));
     }
@@ -92,12 +95,17 @@ export class ActivationRunner {
     if (slot.kind === 'cold') {
       const created = await this.deps.pool.create(slot.entryId, {
         name: this.deps.naming.containerName(this.deps.invokerId, this.containerSuffix(message)),
-        family,
-        image: this.deps.runtimeImages[family],
+        family: runtime.family,
+        image: runtime.image,
         memoryMb: message.limits.memory,
         env: { __OW_API_HOST: this.deps.apiHostForActions },
       });
       if (!created.ok) {
+        if (isContainerImageError(created.error)) {
+          logger.warn({ err: created.error }, 'the action image cannot be run');
+          const message = created.error.problem === 'missing' ? ActivationMessages.imagePullFailed(created.error.image) : ActivationMessages.blackboxUnsupported(created.error.image);
+          return activation.failed(errorResponse(2, message));
+        }
         logger.error({ err: created.error }, 'container creation failed');
         return activation.failed(errorResponse(3, ActivationMessages.provisionFailed));
       }
@@ -123,6 +131,12 @@ export class ActivationRunner {
     return this.finish(activation, verdict.response, warm, release, logger);
   }
 
+  private containerRuntime(action: RunnableAction): { family: ContainerRuntime; image: string } | undefined {
+    if (isBlackboxExec(action.exec)) return { family: 'blackbox', image: action.exec.image };
+    const family = runtimeFamily(action.exec.kind);
+    return family ? { family, image: this.deps.runtimeImages[family] } : undefined;
+  }
+
   /** Ends the activation: logs, then the container goes back (served well) or away (failed). */
   private async finish(
     activation: Activation,
@@ -137,12 +151,14 @@ export class ActivationRunner {
     const limitBytes = Math.floor(logsMb * MB);
     let collected: CollectedLogs;
     try {
-      collected = await warm.container.collectLogs({
-        limitBytes,
-        waitForSentinel: !developerError,
-        // OpenWhisk's bound on waiting for the sentinels: max(limit MB, 5) × 2 s.
-        timeoutMs: Math.max(logsMb, 5) * 2000,
-      });
+      collected = activation.sentinelled
+        ? await warm.container.collectLogs({
+            limitBytes,
+            waitForSentinel: !developerError,
+            // OpenWhisk's bound on waiting for the sentinels: max(limit MB, 5) × 2 s.
+            timeoutMs: Math.max(logsMb, 5) * 2000,
+          })
+        : await this.collectUnsentinelled(warm, limitBytes);
     } catch (error) {
       logger.warn({ err: error }, 'log collection failed');
       collected = { lines: [], truncated: false, complete: false };
@@ -151,6 +167,16 @@ export class ActivationRunner {
     // A log limit of 0 turns collection off; the lines were read above only to keep them out of the next activation.
     const logs = logsMb === 0 ? [] : formatActivationLogs(collected, { limitBytes, developerError, now: new Date(this.now()) });
     return activation.record(response, logs);
+  }
+
+  /**
+   * A blackbox image need not print sentinels (OpenWhisk waits only for its "native" images):
+   * take what arrived, giving output still in flight a moment, and an image that does print
+   * them ends the wait at once. Missing sentinels are then no sign of lost logs.
+   */
+  private async collectUnsentinelled(warm: WarmContainer, limitBytes: number): Promise<CollectedLogs> {
+    const collected = await warm.container.collectLogs({ limitBytes, waitForSentinel: true, timeoutMs: BLACKBOX_LOG_GRACE_MS });
+    return { ...collected, complete: true };
   }
 
   private async oomKilled(warm: WarmContainer, outcome: CallOutcome): Promise<boolean> {
@@ -173,6 +199,8 @@ export class ActivationRunner {
 class Activation {
   kind: string;
   timedOut = false;
+  /** The runtime ends each activation's output with sentinels (every managed runtime does). */
+  sentinelled = true;
   initTime: number | undefined;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
@@ -214,6 +242,7 @@ class Activation {
     ];
     if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
     if (message.cause) annotations.push({ key: 'causedBy', value: 'sequence' });
+    if (message.binding) annotations.push({ key: 'binding', value: message.binding });
     // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
     if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
     return {
@@ -238,7 +267,7 @@ function actionPath(message: ActivationMessage): string {
   return `${message.action.namespace}/${message.action.name}`;
 }
 
-function activationContext(message: ActivationMessage, action: ActionDoc, startedAt: number): Record<string, string> {
+function activationContext(message: ActivationMessage, action: RunnableAction, startedAt: number): Record<string, string> {
   const context: Record<string, string> = {
     namespace: message.user.namespace,
     action_name: `/${actionPath(message)}`,
@@ -253,7 +282,7 @@ function activationContext(message: ActivationMessage, action: ActionDoc, starte
   return context;
 }
 
-function initPayload(message: ActivationMessage, action: ActionDoc, startedAt: number): unknown {
+function initPayload(message: ActivationMessage, action: RunnableAction, startedAt: number): unknown {
   const env: Record<string, string> = {};
   for (const p of action.parameters) if (p.init) env[p.key] = stringifyEnv(p.value);
   for (const [key, value] of Object.entries(activationContext(message, action, startedAt))) env[`__OW_${key.toUpperCase()}`] = value;
@@ -261,14 +290,15 @@ function initPayload(message: ActivationMessage, action: ActionDoc, startedAt: n
     value: {
       name: message.action.name,
       main: action.exec.main ?? 'main',
-      code: action.exec.code,
+      // A code-less blackbox gets an /init without code, as OpenWhisk sends it.
+      ...(action.exec.code !== undefined ? { code: action.exec.code } : {}),
       binary: action.exec.binary,
       env,
     },
   };
 }
 
-function runPayload(message: ActivationMessage, action: ActionDoc, startedAt: number): unknown {
+function runPayload(message: ActivationMessage, action: RunnableAction, startedAt: number): unknown {
   return { value: message.content, ...activationContext(message, action, startedAt) };
 }
 

@@ -29,7 +29,7 @@ export interface InvokerConfig {
 }
 
 // The tags actions/build-images.ts builds.
-export const DEFAULT_RUNTIME_IMAGES: Readonly<Record<RuntimeFamily, string>> = { nodejs: runtimeImage('nodejs') };
+export const DEFAULT_RUNTIME_IMAGES: Readonly<Record<RuntimeFamily, string>> = { nodejs: runtimeImage('nodejs'), python: runtimeImage('python') };
 
 const INVOKER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -49,7 +49,10 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
     invokerId,
     userMemoryMb: reader.int('WISP_INVOKER_USER_MEMORY_MB', 4096, { min: 128 }),
     containerFactory: reader.oneOf<ContainerFactoryKind>('WISP_CONTAINER_FACTORY', ['docker', 'process'], 'docker'),
-    runtimeImages: { nodejs: reader.string('WISP_RUNTIME_IMAGE_NODEJS', DEFAULT_RUNTIME_IMAGES.nodejs) },
+    runtimeImages: {
+      nodejs: reader.string('WISP_RUNTIME_IMAGE_NODEJS', DEFAULT_RUNTIME_IMAGES.nodejs),
+      python: reader.string('WISP_RUNTIME_IMAGE_PYTHON', DEFAULT_RUNTIME_IMAGES.python),
+    },
     queueCapacity: reader.int('WISP_INVOKER_QUEUE_CAPACITY', 256, { min: 1, max: 100000 }),
     idleContainerMs: reader.int('WISP_INVOKER_IDLE_CONTAINER_MS', 600000, { min: 1 }),
     apiHostForActions,

@@ -1,4 +1,4 @@
-import type { RuntimeFamily } from '../entities/action';
+import type { ContainerRuntime } from '../entities/action';
 
 // ContainerFactory: create / pause / resume / destroy action containers and stream their logs.
 // Adapters: docker (dockerode), process (the same runtime proxy as a local child process).
@@ -8,8 +8,9 @@ import type { RuntimeFamily } from '../entities/action';
 export interface ContainerSpec {
   /** Unique name, built with Naming.containerName. */
   readonly name: string;
-  readonly family: RuntimeFamily;
-  /** Docker image for this family; the process factory ignores it. */
+  /** A managed runtime family, or 'blackbox': then `image` is the action's own. */
+  readonly family: ContainerRuntime;
+  /** Docker image for this family; the process factory ignores it (and refuses blackboxes). */
   readonly image: string;
   readonly memoryMb: number;
   /** Environment of the runtime process (e.g. __OW_API_HOST). */
@@ -75,7 +76,11 @@ export interface ContainerFactory {
   readonly capabilities: ContainerFactoryCapabilities;
   /** Prepares the factory (network, images present) and removes orphans labelled with this invoker's id. */
   init(): Promise<void>;
-  /** Resolves once the runtime inside accepts HTTP connections; rejects (and cleans up) otherwise. */
+  /**
+   * Resolves once the runtime inside accepts HTTP connections; rejects (and cleans up) otherwise.
+   * An image the factory cannot run (missing locally, or no images at all) rejects with
+   * invoker/containers/container-image-error.ts's ContainerImageError: the action's fault.
+   */
   create(spec: ContainerSpec): Promise<Container>;
   /** Destroys every container this factory's invoker id owns. */
   close(): Promise<void>;

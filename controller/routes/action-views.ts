@@ -1,10 +1,10 @@
-import type { ActionDoc } from '../../common/entities/action';
+import { isSequenceExec, type ActionDoc, type ActionExec } from '../../common/entities/action';
 
 // API shapes of an action: the full entity (optionally without code) and the list summary.
 
 export function actionView(doc: ActionDoc, withCode = true): Record<string, unknown> {
   const { entityType: _entityType, exec, ...rest } = doc;
-  const shownExec = withCode ? exec : { kind: exec.kind, binary: exec.binary, ...(exec.main ? { main: exec.main } : {}) };
+  const shownExec = withCode ? exec : execMetadata(exec);
   return { ...rest, exec: shownExec };
 }
 
@@ -16,7 +16,14 @@ export function actionSummary(doc: ActionDoc): Record<string, unknown> {
     publish: doc.publish,
     annotations: doc.annotations,
     limits: doc.limits,
-    exec: { binary: doc.exec.binary },
+    exec: { binary: isSequenceExec(doc.exec) ? false : doc.exec.binary },
     updated: doc.updated,
   };
+}
+
+/** OpenWhisk's metadata exec (`?code=false`): everything but the code. */
+function execMetadata(exec: ActionExec): Record<string, unknown> {
+  if (isSequenceExec(exec)) return { kind: exec.kind, components: exec.components };
+  const { code: _code, ...rest } = exec;
+  return rest;
 }

@@ -35,7 +35,7 @@ describe('buildAction', () => {
 
   it('computes binary for base64 code instead of trusting the client', () => {
     const doc = buildAction({ exec: { kind: 'nodejs:default', code: Buffer.from('PK zip bytes!').toString('base64'), binary: false } }, context);
-    expect(doc.exec.binary).toBe(true);
+    expect(doc.exec).toMatchObject({ kind: 'nodejs:20', binary: true });
   });
 
   it('bumps the patch version on update, replaces parameters, merges limits and annotations', () => {

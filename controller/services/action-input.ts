@@ -1,8 +1,21 @@
 import { Messages } from '../../common/errors/messages';
 import { PlatformError, badRequest } from '../../common/errors/platform-error';
-import { SUPPORTED_KINDS, bumpPatch, isBinaryCode, runtimeFamily, type ActionDoc, type ActionExec } from '../../common/entities/action';
+import {
+  BLACKBOX_KIND,
+  SEQUENCE_KIND,
+  SUPPORTED_KINDS,
+  bumpPatch,
+  isBinaryCode,
+  isRuntimeKind,
+  isSequenceExec,
+  resolveDefaultKind,
+  type ActionDoc,
+  type ActionExec,
+} from '../../common/entities/action';
+import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
 import type { KeyValue } from '../../common/entities/parameters';
+import { parseComponents } from './sequence-components';
 
 // Turns an untrusted PUT body into a stored action, applying OpenWhisk's create and update
 // rules (ENTITY/WhiskAction.scala, CTL/Actions.scala). Known fields of the wrong type are 400;
@@ -18,7 +31,7 @@ export interface ActionInputContext {
 }
 
 export function buildAction(body: Record<string, unknown>, context: ActionInputContext, existing?: ActionDoc): ActionDoc {
-  const exec = body.exec === undefined ? undefined : parseExec(body.exec);
+  const exec = body.exec === undefined ? undefined : parseExec(body.exec, context.namespace.split('/')[0]!);
   if (!existing && !exec) throw malformed(Messages.execUndefined);
   const parameters = body.parameters === undefined ? undefined : parseKeyValues(body.parameters, 'parameters');
   const annotations = body.annotations === undefined ? undefined : parseKeyValues(body.annotations, 'annotations');
@@ -28,6 +41,12 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
   if (body.publish !== undefined && typeof body.publish !== 'boolean') throw malformed(Messages.fieldType('publish', body.publish, 'a boolean'));
 
   const finalExec = exec ?? existing!.exec;
+  // A sequence's parameters name its components (OpenWhisk's legacy `_actions`); switching
+  // between a sequence and anything else starts parameters afresh.
+  const kindSwitched = existing !== undefined && isSequenceExec(existing.exec) !== isSequenceExec(finalExec);
+  const finalParameters = isSequenceExec(finalExec)
+    ? [{ key: '_actions', value: [...finalExec.components] }]
+    : (parameters ?? (kindSwitched ? [] : (existing?.parameters ?? [])));
   const mergedAnnotations = mergeAnnotations(existing?.annotations, annotations, delAnnotations, finalExec.kind, !existing);
   return {
     entityType: 'action',
@@ -36,24 +55,42 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
     version: version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
     publish: (body.publish as boolean | undefined) ?? existing?.publish ?? false,
     exec: finalExec,
-    parameters: parameters ?? existing?.parameters ?? [],
+    parameters: finalParameters,
     annotations: mergedAnnotations,
     limits,
     updated: context.now,
   };
 }
 
-function parseExec(raw: unknown): ActionExec {
+function parseExec(raw: unknown, callerNamespace: string): ActionExec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed(Messages.fieldType('exec', raw, 'an object'));
   const exec = raw as Record<string, unknown>;
   if (typeof exec.kind !== 'string') throw malformed("'kind' must be a string defined in 'exec'");
   const kind = exec.kind;
-  if (!runtimeFamily(kind)) throw malformed(Messages.unsupportedRuntime(kind, SUPPORTED_KINDS));
-  if (typeof exec.code !== 'string' || exec.code.trim().length === 0) throw malformed(Messages.codeUndefined(kind));
-  if (exec.main !== undefined && (typeof exec.main !== 'string' || exec.main.length === 0 || exec.main.length > 256)) {
-    throw malformed(Messages.fieldType('exec.main', exec.main, 'a non-empty string of at most 256 characters'));
+  if (kind === SEQUENCE_KIND) return { kind, components: parseComponents(exec.components, callerNamespace) };
+  if (kind === BLACKBOX_KIND) {
+    if (typeof exec.image !== 'string') throw malformed(Messages.blackboxImageUndefined);
+    if (!isImageReference(exec.image)) throw malformed(Messages.imageInvalid(exec.image));
+    // Code is optional for a blackbox: the image may carry its own action.
+    const code = exec.code === undefined || exec.code === null || exec.code === '' ? undefined : parseCode(exec.code, kind);
+    return { kind, image: exec.image, binary: code !== undefined && isBinaryCode(code), ...(code !== undefined ? { code } : {}), ...parseMain(exec.main) };
   }
-  return { kind, code: exec.code, binary: isBinaryCode(exec.code), ...(exec.main !== undefined ? { main: exec.main as string } : {}) };
+  if (!isRuntimeKind(kind)) throw malformed(Messages.unsupportedRuntime(kind, SUPPORTED_KINDS));
+  const code = parseCode(exec.code, kind);
+  return { kind: resolveDefaultKind(kind), code, binary: isBinaryCode(code), ...parseMain(exec.main) };
+}
+
+function parseCode(raw: unknown, kind: string): string {
+  if (typeof raw !== 'string' || raw.trim().length === 0) throw malformed(Messages.codeUndefined(kind));
+  return raw;
+}
+
+function parseMain(raw: unknown): { main?: string } {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 256) {
+    throw malformed(Messages.fieldType('exec.main', raw, 'a non-empty string of at most 256 characters'));
+  }
+  return { main: raw };
 }
 
 function parseKeyValues(raw: unknown, field: 'parameters' | 'annotations'): KeyValue[] {

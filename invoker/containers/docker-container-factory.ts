@@ -23,7 +23,8 @@ export interface DockerContainerFactoryOptions {
   readonly invokerId: string;
   readonly naming: Naming;
   readonly logger: Logger;
-  readonly images: Readonly<Record<RuntimeFamily, string>>;
+  /** The managed runtime images, checked at init (a blackbox action's image is checked when it is run). */
+  readonly images: Readonly<Partial<Record<RuntimeFamily, string>>>;
   readonly docker?: Dockerode;
   /** Bridge network the containers join; `naming.networkName()` by default. */
   readonly network?: string;

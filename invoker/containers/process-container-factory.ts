@@ -1,9 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import { bundleRuntime } from '../../actions/runtime-bundle';
+import { PYTHON_PROXY_FILE } from '../../actions/runtime-python/proxy-file';
+import { ContainerImageError } from './container-image-error';
 import { reapOnExit } from './child-reaper';
 import { freePort } from './free-port';
 import { LogBuffer } from './log-buffer';
@@ -11,17 +14,21 @@ import { ProcessContainer } from './process-container';
 import { findLabelledProcesses, labelArguments } from './process-labels';
 import { waitForPort } from './wait-for-port';
 
-// Containers as local child processes running the same bundled runtime proxy the images
-// carry: what standalone mode uses when no Docker engine answers, and what unit tests use.
+// Containers as local child processes running the same runtime proxies the images carry (the
+// nodejs bundle under this node, proxy.py under the host's python3): what standalone mode uses
+// when no Docker engine answers, and what unit tests use. A blackbox action's image cannot run
+// here; create() refuses it as the action's problem, not the platform's.
 
 export interface ProcessContainerFactoryOptions {
   readonly invokerId: string;
   readonly naming: Naming;
   readonly logger: Logger;
-  /** Bundled proxy per family; bundled (and cached) on first use when absent. */
+  /** Proxy per family: the nodejs bundle (bundled and cached on first use when absent), proxy.py. */
   readonly scripts?: Partial<Record<RuntimeFamily, string>>;
-  /** The node that runs the proxies; this process's own by default. */
+  /** The node that runs the nodejs proxy; this process's own by default. */
   readonly nodeBinary?: string;
+  /** The python that runs the python proxy, looked up on this process's PATH: `python3` by default. */
+  readonly pythonBinary?: string;
   /** Environment every runtime starts with, below the spec's own (a container inherits nothing). */
   readonly baseEnv?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
@@ -38,6 +45,7 @@ export class ProcessContainerFactory implements ContainerFactory {
   private readonly scripts: Partial<Record<RuntimeFamily, string>>;
   private readonly containers = new Set<ProcessContainer>();
   private readonly logger: Logger;
+  private python: Promise<string> | undefined;
 
   constructor(private readonly options: ProcessContainerFactoryOptions) {
     this.scripts = { ...options.scripts };
@@ -68,10 +76,11 @@ export class ProcessContainerFactory implements ContainerFactory {
   }
 
   async create(spec: ContainerSpec): Promise<Container> {
-    const script = await this.script(spec.family);
+    if (spec.family === 'blackbox') throw new ContainerImageError(spec.image, 'unsupported', `process containers cannot run the image '${spec.image}'`);
+    const command = await this.command(spec.family);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.start(spec, script);
+        return await this.start(spec, command);
       } catch (error) {
         // The free port may be taken between choosing and binding it; any other failure is final.
         if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
@@ -83,11 +92,11 @@ export class ProcessContainerFactory implements ContainerFactory {
     await Promise.all([...this.containers].map((c) => c.destroy()));
   }
 
-  private async start(spec: ContainerSpec, script: string): Promise<ProcessContainer> {
+  private async start(spec: ContainerSpec, command: RuntimeCommand): Promise<ProcessContainer> {
     const port = await freePort();
     const labels = { ...spec.labels, ...this.labels() };
-    const child = spawn(this.options.nodeBinary ?? process.execPath, [script, `--wisp-name=${spec.name}`, ...labelArguments(labels)], {
-      env: { ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
+    const child = spawn(command.binary, [command.script, `--wisp-name=${spec.name}`, ...labelArguments(labels)], {
+      env: { ...command.env, ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
       // stdin is never written: the runtime exits when it closes, i.e. when this process is gone.
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -126,15 +135,46 @@ export class ProcessContainerFactory implements ContainerFactory {
     return container;
   }
 
-  private async script(family: RuntimeFamily): Promise<string> {
+  private async command(family: RuntimeFamily): Promise<RuntimeCommand> {
+    if (family === 'python') return { binary: await this.pythonBinary(), script: this.scripts.python ?? PYTHON_PROXY_FILE, env: PYTHON_ENV };
+    return { binary: this.options.nodeBinary ?? process.execPath, script: await this.script('nodejs'), env: {} };
+  }
+
+  private async script(family: 'nodejs'): Promise<string> {
     this.scripts[family] ??= (await bundleRuntime(family)).file;
     return this.scripts[family];
+  }
+
+  /**
+   * The interpreter's own path, asked of `python3` once: a runtime starts with an empty
+   * environment, where neither PATH nor a version manager's shim would find it.
+   */
+  private pythonBinary(): Promise<string> {
+    this.python ??= promisify(execFile)(this.options.pythonBinary ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { timeout: 10_000 }).then(
+      ({ stdout }) => {
+        const path = stdout.trim();
+        if (!path) throw new Error('python3 did not report its executable');
+        return path;
+      },
+    );
+    // A failed lookup is retried by the next create, not cached.
+    this.python.catch(() => (this.python = undefined));
+    return this.python;
   }
 
   private labels(): Record<string, string> {
     return this.options.naming.containerLabels(this.options.invokerId);
   }
 }
+
+interface RuntimeCommand {
+  readonly binary: string;
+  readonly script: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+// Whatever the host's locale, the action's output and arguments are UTF-8.
+const PYTHON_ENV: Readonly<Record<string, string>> = { PYTHONUTF8: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
 class PortTakenError extends Error {
   override readonly name = 'PortTakenError';

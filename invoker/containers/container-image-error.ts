@@ -1,0 +1,21 @@
+// A container that cannot start because of the image the action names, not because the
+// platform failed: the activation becomes an action developer error, as OpenWhisk turns a
+// failed blackbox pull into one (ContainerProxy, BlackboxStartupError).
+
+export type ContainerImageProblem = 'missing' | 'unsupported';
+
+export class ContainerImageError extends Error {
+  override readonly name = 'ContainerImageError';
+
+  constructor(
+    readonly image: string,
+    readonly problem: ContainerImageProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isContainerImageError(error: unknown): error is ContainerImageError {
+  return error instanceof ContainerImageError;
+}
