@@ -58,12 +58,9 @@ export class TriggerFireService {
     const action = refPath(link.action);
     if (link.status !== 'active') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleInactive(rule, action) };
     try {
-      const stored = await this.deps.lookupAction(link.action);
-      if (!stored) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
-      const outcome = await this.deps.dispatcher.invoke(
-        { identity: input.identity, action: stored, actionNamespace: link.action.path, actionName: link.action.name, payload: input.args, transid: input.transid, cause: input.cause },
-        false,
-      );
+      const found = await this.deps.lookupAction(link.action);
+      if (!found) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
+      const outcome = await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause }, false);
       return { kind: 'invoked', rule, action, activationId: outcome.activationId };
     } catch (err) {
       // OpenWhisk's mapping of the rule's invoke answer: 4xx is an application error, the rest a whisk error.
