@@ -24,6 +24,7 @@ import tempfile
 import threading
 import traceback
 import zipfile
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX'
@@ -160,7 +161,7 @@ def unpack_zip(code):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             # extractall drops absolute paths and '..', so an entry cannot land outside.
             archive.extractall(directory)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError):
         raise InitError(Messages.broken_archive)
     path = os.path.join(directory, ZIP_ENTRY)
     if not os.path.isfile(path):

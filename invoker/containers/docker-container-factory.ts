@@ -11,6 +11,7 @@ import type {
   LogStream,
 } from '../../common/spi/container-factory';
 import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
+import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
 import { LogBuffer } from './log-buffer';
 import { waitForPort } from './wait-for-port';
@@ -60,6 +61,7 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   async create(spec: ContainerSpec): Promise<Container> {
+    if (spec.family === 'blackbox') await this.checkBlackboxImage(spec.image);
     const env = { ...(this.options.apiHostForContainers ? { __OW_API_HOST: this.options.apiHostForContainers } : {}), ...spec.env };
     const container = await this.docker.createContainer({
       name: spec.name,
@@ -174,6 +176,19 @@ export class DockerContainerFactory implements ContainerFactory {
     }
     if (missing.length > 0) {
       throw new Error(`runtime image ${missing.join(', ')} is not in the local Docker engine; build it with '${BUILD_IMAGES_COMMAND}'`);
+    }
+  }
+
+  /**
+   * No registry is reachable, so a blackbox image is never pulled: it must already be in the
+   * engine, and one that is not fails as OpenWhisk's failed pull does.
+   */
+  private async checkBlackboxImage(image: string): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch (error) {
+      if (statusCodeOf(error) === 404) throw new ContainerImageError(image, 'missing', `image '${image}' is not in the local Docker engine (nothing is pulled)`);
+      throw error;
     }
   }
 
