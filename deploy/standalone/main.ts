@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { ConfigError } from '../../common/config/env-reader';
+import { openEmbeddedMessageBus } from '../../common/adapters/embedded/embedded-message-bus';
 import { openEmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
-import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
 import { stopOnSignals } from '../../common/lifecycle/stop-signals';
 import { GUEST_AUTH } from '../../common/entities/credentials';
@@ -16,8 +17,9 @@ import { DockerContainerFactory } from '../../invoker/containers/docker-containe
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 
-// The standalone platform: controller and invoker in one process over memory buses and the
-// embedded store — the same code path as the distributed profile with other adapters.
+// The standalone platform: controller and invoker in one process over the embedded message bus
+// (durable: an accepted activation survives a crash), the memory signal bus and the embedded
+// store — the same code path as the distributed profile with other adapters.
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const naming = createNaming(controllerConfig.shared.prefix);
 
   const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger: logger.child({ component: 'embedded-store' }) });
-  const bus = createMemoryMessageBus({ logger: logger.child({ component: 'memory-message-bus' }) });
+  const bus = openEmbeddedMessageBus({ dataDir: join(standalone.dataDir, 'bus'), logger });
   const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
 
   const factoryKind = await chooseFactory(standalone.containerFactory, logger);

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GUEST_AUTH } from '../../common/entities/credentials';
+import { eventually } from '../harness/eventually';
+import { freePort } from '../harness/free-port';
+import { waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+
+// DESIGN.md §2's promise of the standalone profile: an activation accepted before a crash is run
+// or recorded as failed after the restart, never silently missing. The platform is killed with
+// SIGKILL while some activations run and others wait in its queue, then started again on the same
+// data dir; every accepted id must end with a stored record.
+
+jest.setTimeout(240_000);
+
+const ROOT = join(__dirname, '..', '..');
+const SLEEP_MS = 3000;
+const TIMEOUT_MS = 10_000;
+const CLAIM_GRACE_MS = 1000;
+// An activation that was running when the platform died is claimed by the dead process: the new
+// one runs it again once that claim expires (2 × timeout + grace), found by a poll that backs off
+// to 10 s; the rest is the run itself and the restart.
+const RECOVERY_BOUND_MS = 2 * TIMEOUT_MS + CLAIM_GRACE_MS + 10_000 + SLEEP_MS + 20_000;
+const SLEEPY = `function main(params) {
+  return new Promise((resolve) => setTimeout(() => resolve({ slept: params.n }), ${SLEEP_MS}));
+}`;
+
+/**
+ * The platform under node itself with tsx as a loader: the tsx CLI (which the harness's
+ * startProcess uses) runs node as a grandchild, and a SIGKILL would leave that one running.
+ */
+function startPlatform(name: string, env: Record<string, string>): PlatformProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'deploy/standalone/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (data: Buffer) => {
+    output = (output + data.toString('utf8')).slice(-256 * 1024);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = once(child, 'exit');
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    child,
+    output: () => output,
+    stop: async (graceMs = 10_000) => {
+      if (!running()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (!running()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+describe('standalone platform restart (process containers)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-standalone-restart-'));
+  const prefix = `e2e-sa-restart-${process.pid}`;
+  const platforms: PlatformProcess[] = [];
+  let apihost = '';
+  let env: Record<string, string> = {};
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${apihost}/api/v1/namespaces/_${path}`, {
+      ...init,
+      headers: { Authorization: `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`, 'Content-Type': 'application/json' },
+    });
+
+  async function start(name: string): Promise<PlatformProcess> {
+    const platform = startPlatform(name, env);
+    platforms.push(platform);
+    await waitForHealthyInvokers(apihost, 1, [platform]);
+    return platform;
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    apihost = `http://127.0.0.1:${port}`;
+    env = {
+      WISP_DATA_DIR: dataDir,
+      WISP_CONTROLLER_PORT: String(port),
+      WISP_PREFIX: prefix,
+      WISP_CONTAINER_FACTORY: 'process',
+      WISP_LOG_LEVEL: 'warn',
+      // Room for two 256 MB activations at once: the rest wait in the invoker's queue.
+      WISP_INVOKER_USER_MEMORY_MB: '512',
+      WISP_INVOKER_CLAIM_GRACE_MS: String(CLAIM_GRACE_MS),
+    };
+  });
+
+  afterAll(async () => {
+    for (const platform of platforms) await platform.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs or records as failed every activation accepted before a SIGKILL', async () => {
+    const first = await start('standalone-before-crash');
+    const created = await api('/actions/sleepy', {
+      method: 'PUT',
+      body: JSON.stringify({ exec: { kind: 'nodejs:20', code: SLEEPY }, limits: { timeout: TIMEOUT_MS } }),
+    });
+    expect(created.status).toBe(200);
+
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) {
+      const res = await api('/actions/sleepy?blocking=false', { method: 'POST', body: JSON.stringify({ n }) });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { activationId: string }).activationId);
+    }
+    // Long enough for the first two to be running, far too short for any to finish.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const id of ids) expect((await api(`/activations/${id}`)).status).toBe(404);
+    await first.kill();
+
+    await start('standalone-after-crash');
+    type StoredRecord = { response: { status: string }; annotations: { key: string; value: unknown }[] };
+    const records = await Promise.all(
+      ids.map((id) =>
+        eventually(async () => {
+          const res = await api(`/activations/${id}`);
+          return res.status === 200 ? ((await res.json()) as StoredRecord) : undefined;
+        }, RECOVERY_BOUND_MS, 250),
+      ),
+    );
+    for (const record of records) expect(['success', 'whisk internal error']).toContain(record.response.status);
+    // Both paths were taken: the two that were running ran again after their claims expired
+    // (attempt 2), the queued ones ran as soon as the platform was back (no attempt annotation).
+    const attempt = (record: StoredRecord) => Number(record.annotations.find((a) => a.key === 'attempt')?.value ?? 1);
+    expect(records.filter((record) => attempt(record) >= 2).length).toBeGreaterThan(0);
+    expect(records.filter((record) => attempt(record) === 1).length).toBeGreaterThan(0);
+  });
+});
