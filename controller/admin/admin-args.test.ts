@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { UsageError, parseAdminArgs } from './admin-args';
 
@@ -64,5 +65,26 @@ describe('wisp-admin arguments', () => {
     [['key', 'list', 'ns', '--data-dir', ''], '--data-dir needs a directory'],
   ])('refuses %j: %s', (argv, message) => {
     expect(usageError(argv)).toBe(message);
+  });
+});
+
+describe('wisp-admin arguments under hostile input', () => {
+  it('either parses or throws a UsageError, never anything else', () => {
+    const word = fc.oneof(
+      fc.constantFrom('user', 'create', 'list', 'key', 'issue', 'revoke', 'namespace', 'limits', 'set', 'get', 'delete', 'help', '--namespace', '--auth', '--data-dir', '--invocationsPerMinute', '--allowedKinds', '--storeActivations', 'default', ''),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), (argv) => {
+        try {
+          const parsed = parseAdminArgs(argv);
+          expect(parsed.command.name).toEqual(expect.any(String));
+        } catch (err) {
+          expect(err).toBeInstanceOf(UsageError);
+          expect((err as Error).message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -130,3 +130,10 @@ describe('identity records', () => {
     expect(listed).toEqual(expect.arrayContaining(issued.map((auth) => splitAuth(auth).uuid)));
   });
 });
+
+describe('bootstrap by several controllers at once', () => {
+  it('converges when many start together on a fresh store', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => records.ensure('guest', 'guest', GUEST_AUTH)));
+    expect(await records.listSubject('guest')).toEqual([{ namespace: 'guest', keys: [splitAuth(GUEST_AUTH).uuid] }]);
+  });
+});

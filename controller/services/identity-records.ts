@@ -174,6 +174,19 @@ export class IdentityRecords {
    * (idempotent; the controller bootstraps guest and whisk.system with it).
    */
   async ensure(subject: string, namespace: string, auth: string): Promise<void> {
+    // Controllers starting together on a fresh store race to create the same records: a loser
+    // finds the winner's work on its next pass.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureOnce(subject, namespace, auth);
+      } catch (err) {
+        const raced = err instanceof IdentityRecordError && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification');
+        if (!raced || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private async ensureOnce(subject: string, namespace: string, auth: string): Promise<void> {
     const { uuid, key } = splitAuth(auth);
     const owner = await this.namespace(namespace);
     if (owner && owner.subject !== subject) throw new IdentityRecordError('namespace-taken', `namespace '${namespace}' belongs to subject '${owner.subject}', not '${subject}'`);
