@@ -14,11 +14,15 @@ import type { InvokerRegistry } from './invocation/invoker-registry';
 import { actionRoutes } from './routes/actions.routes';
 import { activationRoutes } from './routes/activations.routes';
 import { namespaceRoutes } from './routes/namespaces.routes';
+import { packageActionRoutes } from './routes/package-actions.routes';
+import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
 import type { ActionService } from './services/action-service';
 import type { IdentityService } from './services/identity-service';
+import type { PackageResolver } from './services/package-resolver';
+import type { PackageService } from './services/package-service';
 import type { NamespaceLimitsService } from './services/namespace-limits-service';
 import type { Throttler } from './services/throttler';
 import type { RuleService } from './services/rule-service';
@@ -38,6 +42,8 @@ export interface AppDeps {
   readonly triggers: TriggerService;
   readonly fires: TriggerFireService;
   readonly rules: RuleService;
+  readonly packages: PackageService;
+  readonly packageResolver: PackageResolver;
 }
 
 /** The Koa app; never listens, so tests can drive it directly. */
@@ -49,7 +55,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 

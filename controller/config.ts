@@ -9,6 +9,8 @@ export interface ControllerConfig {
   readonly host: string;
   readonly port: number;
   readonly maxActionMemoryMb: number;
+  /** How long a cached action or package may be served without a store read (0: no cache). */
+  readonly entityCacheTtlMs: number;
   /** System throttles per namespace, unless the namespace's limits doc says otherwise. */
   readonly throttles: { readonly invocationsPerMinute: number; readonly concurrentInvocations: number; readonly firesPerMinute: number };
   /** How long an identity or a namespace's limits may be served from cache after a change. */
@@ -37,6 +39,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     host: reader.string('WISP_CONTROLLER_HOST', '127.0.0.1'),
     port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
     maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),
+    entityCacheTtlMs: reader.int('WISP_ENTITY_CACHE_TTL_MS', 15_000, { min: 0, max: 30_000 }),
     throttles: {
       invocationsPerMinute: reader.int('WISP_INVOCATIONS_PER_MINUTE', DEFAULT_THROTTLES.invocationsPerMinute, { min: 0 }),
       concurrentInvocations: reader.int('WISP_CONCURRENT_INVOCATIONS', DEFAULT_THROTTLES.concurrentInvocations, { min: 0 }),

@@ -14,9 +14,15 @@ import type { ControllerConfig } from './config';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
+import { SequenceRunner } from './invocation/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './services/action-service';
-import { storeActionLookup } from './services/action-lookup';
+import { storeActionLookup, type ActionLookup } from './services/action-lookup';
+import { startEntityCache } from './services/entity-cache';
+import { PackageResolver } from './services/package-resolver';
+import { PackageService } from './services/package-service';
+import { packageComponentResolver } from './services/sequence-resolver';
+import { ensureSystemPackages } from './services/system-packages';
 import { IdentityService } from './services/identity-service';
 import { listenForIdentityChanges } from './services/identity-change-listener';
 import { NamespaceLimitsService } from './services/namespace-limits-service';
@@ -65,12 +71,31 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   waiter.onCompletion((activationId) => throttles.release(activationId));
   const balancer = new LoadBalancer(() => registry.invokers());
   const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
-  const actions = new ActionService(deps.entities, (namespace) => limits.actionBounds(namespace));
-  const lookupAction = storeActionLookup(deps.entities);
+  // Actions and packages are read through a cache that every controller's writes invalidate.
+  const entityCache = await startEntityCache({ store: deps.entities, signals: deps.signals, naming, logger: log.child({ component: 'entity-cache' }), ttlMs: config.entityCacheTtlMs });
+  const entities = entityCache.store;
+  const packages = new PackageService(entities);
+  const packageResolver = new PackageResolver(entities);
+  // Sequence components are found through packages and bindings, entitled like any read.
+  const components = packageComponentResolver(entities, packageResolver);
+  const actions = new ActionService(entities, (namespace) => limits.actionBounds(namespace), Date.now, components);
+  const sequences = new SequenceRunner({
+    invoker: dispatcher,
+    activations: deps.activations,
+    resolve: components,
+    logger: log.child({ component: 'sequences' }),
+    // No invoker acks a sequence: its slot is freed when its record is written.
+    onFinished: (activationId) => throttles.release(activationId),
+  });
+  dispatcher.handleSequencesWith(sequences);
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb), logger: log.child({ component: 'system-packages' }) });
+  // Rules and fires reach an action in a package through bindings, package parameters merged in.
+  const storeLookup = storeActionLookup(entities);
+  const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: log.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, logger: log.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -92,12 +117,14 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await sequences.stop();
       dispatcher.stop();
       throttles.stop();
       await identityChanges.close();
       if (!deps.throttles) await throttleStore.close();
       await waiter.stop();
       await registry.stop();
+      await entityCache.close();
     },
   };
 }

@@ -23,6 +23,8 @@ export interface ActivationMessage {
   /** epoch ms when the controller accepted the request (for waitTime). */
   readonly acceptedAt: number;
   readonly cause?: string;
+  /** `ns/binding` when the action was invoked through a package binding (annotated on the record). */
+  readonly binding?: string;
 }
 
 export type DecodeResult =

@@ -1,4 +1,4 @@
-import type { ActionDoc } from '../../common/entities/action';
+import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import type { ActivationRecord } from '../../common/entities/activation';
 import type { Identity } from '../../common/entities/identity';
 import { toObject } from '../../common/entities/parameters';
@@ -20,11 +20,19 @@ export interface InvokeRequest {
   /** Namespace part of the action's path (`ns` or `ns/pkg`) and its simple name. */
   readonly actionNamespace: string;
   readonly actionName: string;
-  readonly payload: Record<string, unknown>;
+  /** An array only as a sequence component's input (the previous component's array result). */
+  readonly payload: Record<string, unknown> | unknown[];
   readonly transid: string;
   readonly cause?: string;
+  /** `ns/binding` when invoked through a package binding. */
+  readonly binding?: string;
   /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
   readonly activationId?: string;
+}
+
+/** Runs sequences, which never reach an invoker (sequence-runner.ts). */
+export interface SequenceInvoker {
+  invoke(request: InvokeRequest, blocking: boolean, maxWaitMs?: number): Promise<InvokeOutcome>;
 }
 
 export type InvokeOutcome =
@@ -38,6 +46,7 @@ const RESERVATION_GRACE_MS = 30_000;
 export class Dispatcher {
   private readonly reservations = new Map<string, { invokerId: string; memoryMb: number; expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
+  private sequences: SequenceInvoker | undefined;
 
   constructor(
     private readonly deps: {
@@ -58,11 +67,20 @@ export class Dispatcher {
     clearInterval(this.sweeper);
   }
 
+  /** Every caller (invoke routes, trigger fires) hands sequences here; the runner sends their components back as primitive invokes. */
+  handleSequencesWith(runner: SequenceInvoker): void {
+    this.sequences = runner;
+  }
+
   async invoke(request: InvokeRequest, blocking: false): Promise<InvokeOutcome>;
   async invoke(request: InvokeRequest, blocking: true, maxWaitMs: number): Promise<InvokeOutcome>;
   async invoke(request: InvokeRequest, blocking: boolean, maxWaitMs = 0): Promise<InvokeOutcome> {
     const { action, identity } = request;
     const doc = action.doc;
+    if (isSequenceExec(doc.exec)) {
+      if (!this.sequences) throw new Error('sequences cannot be run: no sequence runner is attached to the dispatcher');
+      return this.sequences.invoke(request, blocking, maxWaitMs);
+    }
     const activationId = request.activationId ?? newActivationId();
     const actionPath = `${request.actionNamespace}/${request.actionName}`;
     const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory);
@@ -76,10 +94,12 @@ export class Dispatcher {
       limits: doc.limits,
       kind: doc.exec.kind,
       user: { subject: identity.subject, namespace: identity.namespace, authKey: identity.authKey },
-      content: { ...toObject(runParameters), ...request.payload },
+      // An array input goes to the action as it is: there is nothing to merge parameters into.
+      content: Array.isArray(request.payload) ? request.payload : { ...toObject(runParameters), ...request.payload },
       blocking,
       acceptedAt: Date.now(),
       ...(request.cause ? { cause: request.cause } : {}),
+      ...(request.binding ? { binding: request.binding } : {}),
     };
     // The waiter exists before the message does, so the ack cannot outrun it.
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;

@@ -1,6 +1,7 @@
 import { Messages } from '../../common/errors/messages';
 import { PlatformError, conflict, notFound } from '../../common/errors/platform-error';
 import type { ActionDoc } from '../../common/entities/action';
+import { entityKey } from '../../common/entities/entity-name';
 import type { LimitBounds } from '../../common/entities/limits';
 import type { EntityStore, ListOptions, PutOutcome, Stored } from '../../common/spi/entity-store';
 import { buildAction } from './action-input';
@@ -18,27 +19,29 @@ export class ActionService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(namespace: string, name: string): Promise<Stored<ActionDoc>> {
-    const stored = await this.store.get<ActionDoc>(namespace, name);
+  /** `pkg` addresses an action inside package `namespace/pkg` (stored under the key `pkg/name`). */
+  async get(namespace: string, name: string, pkg?: string): Promise<Stored<ActionDoc>> {
+    const stored = await this.store.get<ActionDoc>(namespace, entityKey({ pkg, name }));
     if (!stored) throw notFound(Messages.resourceDoesNotExist);
     if (stored.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
     return stored;
   }
 
-  async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<ActionDoc> {
-    const existing = await this.store.get<ActionDoc>(namespace, name);
+  async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean, pkg?: string): Promise<ActionDoc> {
+    const key = entityKey({ pkg, name });
+    const existing = await this.store.get<ActionDoc>(namespace, key);
     if (existing && existing.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
     if (existing && !overwrite) throw conflict(Messages.resourceExists);
     const bounds = typeof this.bounds === 'function' ? await this.bounds(namespace) : this.bounds;
-    const doc = buildAction(body, { namespace, name, bounds, now: this.now() }, existing?.doc);
-    const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
+    const doc = buildAction(body, { namespace: pkg ? `${namespace}/${pkg}` : namespace, name, bounds, now: this.now() }, existing?.doc);
+    const outcome = await this.store.put(namespace, key, doc, existing ? existing.revision : null);
     if (!outcome.ok) throw conflictFor(outcome);
     return doc;
   }
 
-  async delete(namespace: string, name: string): Promise<ActionDoc> {
-    const stored = await this.get(namespace, name);
-    const deleted = await this.store.delete(namespace, name, stored.revision);
+  async delete(namespace: string, name: string, pkg?: string): Promise<ActionDoc> {
+    const stored = await this.get(namespace, name, pkg);
+    const deleted = await this.store.delete(namespace, entityKey({ pkg, name }), stored.revision);
     if (!deleted) throw conflict(Messages.concurrentModification);
     return stored.doc;
   }

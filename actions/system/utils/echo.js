@@ -1,0 +1,6 @@
+/**
+ * Returns its parameters unchanged (the catalog's `utils/echo`).
+ */
+function main(params) {
+  return params || {};
+}
