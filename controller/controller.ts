@@ -14,12 +14,14 @@ import type { ControllerConfig } from './config';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
+import { SequenceRunner } from './invocation/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './services/action-service';
 import { storeActionLookup, type ActionLookup } from './services/action-lookup';
 import { startEntityCache } from './services/entity-cache';
 import { PackageResolver } from './services/package-resolver';
 import { PackageService } from './services/package-service';
+import { packageComponentResolver } from './services/sequence-resolver';
 import { ensureSystemPackages } from './services/system-packages';
 import { IdentityService } from './services/identity-service';
 import { listenForIdentityChanges } from './services/identity-change-listener';
@@ -74,7 +76,18 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const entities = entityCache.store;
   const packages = new PackageService(entities);
   const packageResolver = new PackageResolver(entities);
-  const actions = new ActionService(entities, (namespace) => limits.actionBounds(namespace));
+  // Sequence components are found through packages and bindings, entitled like any read.
+  const components = packageComponentResolver(entities, packageResolver);
+  const actions = new ActionService(entities, (namespace) => limits.actionBounds(namespace), Date.now, components);
+  const sequences = new SequenceRunner({
+    invoker: dispatcher,
+    activations: deps.activations,
+    resolve: components,
+    logger: log.child({ component: 'sequences' }),
+    // No invoker acks a sequence: its slot is freed when its record is written.
+    onFinished: (activationId) => throttles.release(activationId),
+  });
+  dispatcher.handleSequencesWith(sequences);
   await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb), logger: log.child({ component: 'system-packages' }) });
   // Rules and fires reach an action in a package through bindings, package parameters merged in.
   const storeLookup = storeActionLookup(entities);
@@ -104,6 +117,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await sequences.stop();
       dispatcher.stop();
       throttles.stop();
       await identityChanges.close();

@@ -1,10 +1,12 @@
 import { Messages } from '../../common/errors/messages';
 import { PlatformError, conflict, notFound } from '../../common/errors/platform-error';
-import type { ActionDoc } from '../../common/entities/action';
+import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { LimitBounds } from '../../common/entities/limits';
 import type { EntityStore, ListOptions, PutOutcome, Stored } from '../../common/spi/entity-store';
 import { buildAction } from './action-input';
+import { checkSequence } from './sequence-check';
+import { storeComponentResolver, type ComponentResolver } from './sequence-resolver';
 
 // Action CRUD over the EntityStore with OpenWhisk's answers: 409 for an existing name without
 // overwrite, for a stale revision, and for a name held by another kind of entity.
@@ -17,6 +19,8 @@ export class ActionService {
     private readonly store: EntityStore,
     private readonly bounds: LimitBounds | BoundsOf,
     private readonly now: () => number = Date.now,
+    /** How a sequence's components are found and entitled when it is saved. */
+    private readonly components: ComponentResolver = storeComponentResolver(store),
   ) {}
 
   /** `pkg` addresses an action inside package `namespace/pkg` (stored under the key `pkg/name`). */
@@ -34,6 +38,7 @@ export class ActionService {
     if (existing && !overwrite) throw conflict(Messages.resourceExists);
     const bounds = typeof this.bounds === 'function' ? await this.bounds(namespace) : this.bounds;
     const doc = buildAction(body, { namespace: pkg ? `${namespace}/${pkg}` : namespace, name, bounds, now: this.now() }, existing?.doc);
+    if (body.exec !== undefined && isSequenceExec(doc.exec)) await checkSequence({ namespace, pkg, name }, doc.exec.components, this.components);
     const outcome = await this.store.put(namespace, key, doc, existing ? existing.revision : null);
     if (!outcome.ok) throw conflictFor(outcome);
     return doc;
