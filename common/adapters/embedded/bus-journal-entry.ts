@@ -22,15 +22,17 @@ export interface JournaledCommit {
   readonly o: number;
 }
 
+export interface TopicEntry {
+  readonly op: 'topic';
+  readonly topic: string;
+  readonly partitions: number;
+  readonly config: Readonly<Record<string, string>>;
+  /** Each partition's first offset, when a compaction dropped older messages. */
+  readonly starts?: readonly number[];
+}
+
 export type BusJournalEntry =
-  | {
-      readonly op: 'topic';
-      readonly topic: string;
-      readonly partitions: number;
-      readonly config: Readonly<Record<string, string>>;
-      /** Each partition's first offset, when a compaction dropped older messages. */
-      readonly starts?: readonly number[];
-    }
+  | TopicEntry
   | {
       readonly op: 'group';
       readonly topic: string;

@@ -7,6 +7,7 @@ import {
   storedMessage,
   type BusJournalEntry,
   type JournaledCommit,
+  type TopicEntry,
 } from './bus-journal-entry';
 import type { JournalState } from './file-journal';
 
@@ -32,7 +33,7 @@ export class BusTable implements JournalState {
 
   // Entries for the changes the bus makes: it journals one, then makes the change, then reports it here.
 
-  topicEntry(topic: MemoryTopic): BusJournalEntry {
+  topicEntry(topic: MemoryTopic): TopicEntry {
     return { op: 'topic', topic: topic.topic, partitions: topic.partitions.length, config: topic.config };
   }
 
@@ -104,7 +105,7 @@ export class BusTable implements JournalState {
   *snapshot(): Iterable<BusJournalEntry> {
     for (const topic of this.topics.values()) {
       const starts = topic.partitions.map((log) => log.startOffset);
-      yield { ...(this.topicEntry(topic) as Extract<BusJournalEntry, { op: 'topic' }>), ...(starts.some((s) => s > 0) ? { starts } : {}) };
+      yield { ...this.topicEntry(topic), ...(starts.some((start) => start > 0) ? { starts } : {}) };
     }
     for (const topic of this.topics.values()) {
       for (const [groupId, group] of topic.groups) {

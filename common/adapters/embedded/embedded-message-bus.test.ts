@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../logging/logger';
@@ -11,7 +11,7 @@ import { describeMessageBusContract } from '../../../test/contracts/message-bus.
 import { eventually } from '../../../test/harness/eventually';
 import { DataDirInUseError } from './data-dir-lock';
 import { BUS_JOURNAL_FILE, embeddedMessageBusCapabilities, openEmbeddedMessageBus, type EmbeddedMessageBusOptions } from './embedded-message-bus';
-import { decodeJournal } from './journal-framing';
+import { decodeJournal, encodeEntry, JournalCorruptError } from './journal-framing';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -100,6 +100,22 @@ describe('embedded message bus', () => {
     expect(messages.map(text)).toEqual(['a', 'b']);
     await reopened.send(topic, [{ value: Buffer.from('c') }]);
     await eventually(async () => (messages.length >= 3 ? true : undefined), 2000, 10);
+  });
+
+  it('refuses a journal whose entries do not fit together instead of replaying it wrongly, and releases its lock', async () => {
+    const dataDir = tempDir();
+    const entries = [
+      { op: 'topic', topic, partitions: 1, config: {} },
+      { op: 'send', topic, at: 1, messages: [{ p: 0, o: 0, v: '' }] },
+      // An offset gap: a replay would hand out offsets other than those consumers committed.
+      { op: 'send', topic, at: 2, messages: [{ p: 0, o: 5, v: '' }] },
+      { op: 'send', topic, at: 3, messages: [{ p: 0, o: 6, v: '' }] },
+    ];
+    writeFileSync(join(dataDir, BUS_JOURNAL_FILE), Buffer.concat(entries.map((entry) => encodeEntry(entry))));
+    expect(() => openEmbeddedMessageBus({ dataDir, logger: silentLogger })).toThrow(JournalCorruptError);
+    expect(() => openEmbeddedMessageBus({ dataDir, logger: silentLogger })).toThrow(/offset 5/);
+    writeFileSync(join(dataDir, BUS_JOURNAL_FILE), Buffer.concat([entries[0]!, { op: 'commit', commits: [{ topic, group: 'never', p: 0, o: 1 }] }].map((entry) => encodeEntry(entry))));
+    expect(() => openEmbeddedMessageBus({ dataDir, logger: silentLogger })).toThrow(/never created/);
   });
 
   it('compacts away what every group finished, so the journal stays bounded, and keeps what a group still needs', async () => {
