@@ -236,6 +236,19 @@ describe('throttles', () => {
     expect((await call(other, 'POST', '/namespaces/_/actions/quick?blocking=true', {})).status).toBe(200);
   });
 
+  it('answers 429 past the trigger fires per minute', async () => {
+    await awayFromMinuteBoundary();
+    const subject = newSubject();
+    const auth = await records.createUser(subject);
+    await records.setLimits(subject, { firesPerMinute: 2 });
+    await signals.flush();
+    expect((await call(auth, 'PUT', '/namespaces/_/triggers/tick', {})).status).toBe(200);
+    // No rule: 204, but the fire still counts, as OpenWhisk counts every POST to a trigger.
+    expect((await call(auth, 'POST', '/namespaces/_/triggers/tick', {})).status).toBe(204);
+    expect((await call(auth, 'POST', '/namespaces/_/triggers/tick', {})).status).toBe(204);
+    expect(await errorOf(await call(auth, 'POST', '/namespaces/_/triggers/tick', {}))).toEqual({ status: 429, error: 'Too many requests in the last minute (count: 3, allowed: 2).' });
+  });
+
   it('answers 429 past the concurrent invocations, and frees the slot when the activation completes', async () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);

@@ -7,6 +7,7 @@ import { readJsonObject } from '../http/read-json-body';
 import type { RequestState } from '../http/request-context';
 import { resolveNamespace } from '../http/resolve-namespace';
 import type { TriggerFireService } from '../services/trigger-fire-service';
+import type { Throttler } from '../services/throttler';
 import type { TriggerService } from '../services/trigger-service';
 import { answerAccepted } from './invoke-response';
 import { triggerSummary, triggerView } from './trigger-rule-views';
@@ -19,6 +20,7 @@ export const FIRE_BODY_LIMIT_BYTES = 1024 * 1024;
 export interface TriggerRoutesDeps {
   readonly triggers: TriggerService;
   readonly fires: TriggerFireService;
+  readonly throttles: Pick<Throttler, 'checkFire'>;
 }
 
 export function triggerRoutes(deps: TriggerRoutesDeps): Router<RequestState> {
@@ -59,6 +61,7 @@ export function triggerRoutes(deps: TriggerRoutesDeps): Router<RequestState> {
     const identity = ctx.state.identity!;
     const { namespace, name } = target(identity, ctx.params);
     const payload = await readJsonObject(ctx, FIRE_BODY_LIMIT_BYTES);
+    await deps.throttles.checkFire(identity.namespace);
     const outcome = await deps.fires.fire(identity, namespace, name, payload, ctx.state.transid);
     if (outcome.kind === 'fired') answerAccepted(ctx, outcome.activationId);
     else ctx.status = 204;
