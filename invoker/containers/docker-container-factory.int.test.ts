@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming, type Naming } from '../../common/naming';
+import { loadBuildConfig } from '../../actions/build-config';
 import { buildRuntimeImage, runtimeImage } from '../../actions/runtime-image';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
 import { DockerContainerFactory, cpuShares } from './docker-container-factory';
@@ -12,10 +13,13 @@ import { statusCodeOf } from './docker-container';
 
 const docker = new Dockerode();
 const image = runtimeImage('nodejs');
+const pythonImage = runtimeImage('python');
 
 beforeAll(async () => {
   await buildRuntimeImage({ family: 'nodejs', docker });
-}, 120_000);
+  const { cacheDir, debianMirror } = loadBuildConfig(process.env);
+  await buildRuntimeImage({ family: 'python', docker, cacheDir, debianMirror });
+}, 300_000);
 
 async function countOwned(naming: Naming, invokerId: string): Promise<number> {
   const labels = Object.entries(naming.containerLabels(invokerId)).map(([key, value]) => `${key}=${value}`);
@@ -32,9 +36,9 @@ async function removeNetwork(naming: Naming): Promise<void> {
 
 describeContainerFactoryContract(
   'docker',
-  ({ invokerId, naming }) => new DockerContainerFactory({ invokerId, naming, logger: silentLogger, docker, images: { nodejs: image } }),
+  ({ invokerId, naming }) => new DockerContainerFactory({ invokerId, naming, logger: silentLogger, docker, images: { nodejs: image, python: pythonImage } }),
   { enforcesMemory: true, reportsOom: true, canPause: true },
-  { image, countOwned, cleanup: removeNetwork },
+  { image, pythonImage, countOwned, cleanup: removeNetwork },
 );
 
 describe('DockerContainerFactory specifics', () => {

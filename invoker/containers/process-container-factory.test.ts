@@ -10,6 +10,7 @@ describeContainerFactoryContract(
   { enforcesMemory: false, reportsOom: false, canPause: true },
   {
     image: 'unused-by-the-process-factory',
+    pythonImage: 'unused-by-the-process-factory',
     countOwned: async (naming, invokerId) => (await findLabelledProcesses(naming.containerLabels(invokerId))).length,
   },
 );

@@ -20,6 +20,8 @@ export interface ContainerFactoryContractOptions {
   readonly countOwned: (naming: Naming, invokerId: string) => Promise<number>;
   /** Runs after the suite, once every factory is closed (e.g. removes the network). */
   readonly cleanup?: (naming: Naming) => Promise<void>;
+  /** The python runtime's image, for adapters that run the python family (absent: not tested). */
+  readonly pythonImage?: string;
 }
 
 export type MakeContainerFactory = (config: { readonly invokerId: string; readonly naming: Naming }) => ContainerFactory;
@@ -101,6 +103,25 @@ export function describeContainerFactoryContract(
           body: { echo: { n: 1 }, api: 'http://api.example:3233', id },
         });
         expect(await container.status()).toEqual({ running: true, oomKilled: false });
+        await container.destroy();
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    (options.pythonImage ? it : it.skip)(
+      'runs the python runtime the same way: /init, /run with the spec environment, logs up to the sentinels',
+      async () => {
+        const container = await factory.create(spec('invoker0', { family: 'python', image: options.pythonImage ?? '' }));
+        const code = 'import os\nprint("loading")\ndef main(p):\n    print("out", p["n"])\n    return {"echo": p, "api": os.environ.get("__OW_API_HOST"), "id": os.environ.get("__OW_ACTIVATION_ID")}\n';
+        expect(await post(container.baseUrl, '/init', { value: { name: 'py', main: 'main', binary: false, code } })).toEqual({ status: 200, body: { OK: true } });
+        const id = randomBytes(16).toString('hex');
+        expect(await post(container.baseUrl, '/run', { value: { n: 1, snow: '❄ ☃ ❄' }, activation_id: id })).toEqual({
+          status: 200,
+          body: { echo: { n: 1, snow: '❄ ☃ ❄' }, api: 'http://api.example:3233', id },
+        });
+        const logs = await container.collectLogs({ ...SENTINEL_WAIT, limitBytes: 10_000 });
+        expect(streamTexts(logs.lines, 'stdout')).toEqual(['stdout:loading', 'stdout:out 1']);
+        expect(logs).toMatchObject({ truncated: false, complete: true });
         await container.destroy();
       },
       TEST_TIMEOUT_MS,
