@@ -417,6 +417,8 @@ images_up() {
     record images MISSING - "$IMAGES_SCRIPT not written yet"
     return 0
   fi
+  # The python runtime's base is debootstrapped once (then cached under ${WISP_CACHE_DIR:-~/.cache/wisp}).
+  need images debootstrap debootstrap
   say "images: npx tsx $IMAGES_SCRIPT"
   if ! (cd "$ROOT" && npx tsx "$IMAGES_SCRIPT") 2>&1 9>&- | tee "$LOG_DIR/images.log" | sed 's/^/    images| /'; then
     fail images "" "$IMAGES_SCRIPT failed (full output above and in $LOG_DIR/images.log)"
