@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { eventually } from '../harness/eventually';
 import { freePort } from '../harness/free-port';
-import { waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
 
 // DESIGN.md §2's promise of the standalone profile: an activation accepted before a crash is run
 // or recorded as failed after the restart, never silently missing. The platform is killed with
@@ -15,7 +13,6 @@ import { waitForHealthyInvokers, type PlatformProcess } from '../harness/platfor
 
 jest.setTimeout(240_000);
 
-const ROOT = join(__dirname, '..', '..');
 const SLEEP_MS = 3000;
 const TIMEOUT_MS = 10_000;
 const CLAIM_GRACE_MS = 1000;
@@ -26,43 +23,6 @@ const RECOVERY_BOUND_MS = 2 * TIMEOUT_MS + CLAIM_GRACE_MS + 10_000 + SLEEP_MS + 
 const SLEEPY = `function main(params) {
   return new Promise((resolve) => setTimeout(() => resolve({ slept: params.n }), ${SLEEP_MS}));
 }`;
-
-/**
- * The platform under node itself with tsx as a loader: the tsx CLI (which the harness's
- * startProcess uses) runs node as a grandchild, and a SIGKILL would leave that one running.
- */
-function startPlatform(name: string, env: Record<string, string>): PlatformProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'deploy/standalone/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (data: Buffer) => {
-    output = (output + data.toString('utf8')).slice(-256 * 1024);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = once(child, 'exit');
-  const running = () => child.exitCode === null && child.signalCode === null;
-  return {
-    name,
-    child,
-    output: () => output,
-    stop: async (graceMs = 10_000) => {
-      if (!running()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-    kill: async () => {
-      if (!running()) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 describe('standalone platform restart (process containers)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wisp-standalone-restart-'));
@@ -78,7 +38,7 @@ describe('standalone platform restart (process containers)', () => {
     });
 
   async function start(name: string): Promise<PlatformProcess> {
-    const platform = startPlatform(name, env);
+    const platform = startProcess(name, 'deploy/standalone/main.ts', env);
     platforms.push(platform);
     await waitForHealthyInvokers(apihost, 1, [platform]);
     return platform;

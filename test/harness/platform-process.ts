@@ -7,7 +7,6 @@ import { eventually } from './eventually';
 // keeps their output for the failure message of a test that could not start them.
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface PlatformProcess {
   readonly name: string;
@@ -19,7 +18,9 @@ export interface PlatformProcess {
 }
 
 export function startProcess(name: string, entry: string, env: Record<string, string>): PlatformProcess {
-  const child = spawn(TSX, [join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node itself with tsx as a loader: the tsx command would run node as a grandchild, which a
+  // SIGKILL of the child we hold would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
   let size = 0;
   const keep = (data: Buffer) => {
