@@ -98,6 +98,15 @@ describe('entity cache', () => {
     expect(await b.store.get('ns', 'shared')).toBeUndefined();
   });
 
+  it('keeps only actions and packages: triggers and rules are always read from the store', async () => {
+    const cache = await newCache();
+    await stores.entities.put('ns', 'fire', { entityType: 'trigger', value: 1 }, null);
+    expect((await cache.store.get<Doc>('ns', 'fire'))?.doc.value).toBe(1);
+    const current = await stores.entities.get('ns', 'fire');
+    await stores.entities.put('ns', 'fire', { entityType: 'trigger', value: 2 }, current!.revision);
+    expect((await cache.store.get<Doc>('ns', 'fire'))?.doc.value).toBe(2);
+  });
+
   it('ignores undecodable invalidations and passes lists and counts through', async () => {
     const cache = await newCache();
     await cache.store.put('list-ns', 'x', doc(1), null);

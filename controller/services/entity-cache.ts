@@ -11,8 +11,13 @@ import { EntityCacheState } from './entity-cache-state';
 // trip. A controller's own writes drop its entries before they are answered. Losing the signal
 // connection drops everything, since invalidations may have been missed meanwhile.
 //
-// Only `get` is cached; lists and counts go to the store. Cached documents are shared between
-// callers and must not be mutated.
+// Only `get` of actions and packages is cached; other documents (triggers and rules, written by
+// services that may not go through this cache) and lists and counts go to the store. A write
+// based on a cached read that another controller's write made stale fails the store's revision
+// check (409); it never overwrites. Cached documents are shared between callers and must not be
+// mutated.
+
+const CACHED_TYPES: ReadonlySet<EntityType> = new Set<EntityType>(['action', 'package']);
 
 export interface EntityCacheOptions {
   readonly store: EntityStore;
@@ -96,7 +101,7 @@ class CachedEntityStore implements EntityStore {
       stored = await this.inner.get<T>(namespace, key);
     } finally {
       // Misses are not kept: a name created elsewhere must be found at once.
-      this.state.finishRead(token, stored);
+      this.state.finishRead(token, stored && CACHED_TYPES.has(stored.doc.entityType) ? stored : undefined);
     }
     return stored;
   }
