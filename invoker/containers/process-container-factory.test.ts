@@ -1,6 +1,7 @@
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
+import { ContainerImageError } from './container-image-error';
 import { ProcessContainerFactory } from './process-container-factory';
 import { findLabelledProcesses } from './process-labels';
 
@@ -22,6 +23,16 @@ describe('ProcessContainerFactory specifics', () => {
     const started = Date.now();
     await expect(factory.create({ name: 'x', family: 'nodejs', image: '', memoryMb: 128, env: {} })).rejects.toThrow(/container x did not start: .*ENOENT/);
     expect(Date.now() - started).toBeLessThan(5000);
+    await factory.close();
+  });
+
+  it('refuses a blackbox image as the action\'s problem, and a python that cannot be found as a failed start', async () => {
+    const naming = createNaming('wisp-test-kinds');
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, pythonBinary: '/nonexistent/python3' });
+    const blackbox = factory.create({ name: 'bb', family: 'blackbox', image: 'some/image', memoryMb: 128, env: {} });
+    await expect(blackbox).rejects.toBeInstanceOf(ContainerImageError);
+    await expect(blackbox).rejects.toMatchObject({ image: 'some/image', problem: 'unsupported' });
+    await expect(factory.create({ name: 'py', family: 'python', image: '', memoryMb: 128, env: {} })).rejects.toThrow(/ENOENT/);
     await factory.close();
   });
 

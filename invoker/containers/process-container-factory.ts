@@ -54,6 +54,10 @@ export class ProcessContainerFactory implements ContainerFactory {
 
   async init(): Promise<void> {
     await this.script('nodejs');
+    // Python is optional on a host: without it only python actions fail, so say so once, early.
+    await this.pythonBinary().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'no python3 found: python actions will fail to start on this invoker'),
+    );
     const mine = new Set([...this.containers].map((c) => c.pid));
     const orphans = (await findLabelledProcesses(this.labels())).filter((pid) => !mine.has(pid));
     for (const pid of orphans) {
