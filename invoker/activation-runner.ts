@@ -241,7 +241,8 @@ class Activation {
       { key: 'limits', value: message.limits },
     ];
     if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
-    if (message.cause) annotations.push({ key: 'causedBy', value: 'sequence' });
+    // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
+    if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
     if (message.binding) annotations.push({ key: 'binding', value: message.binding });
     // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
     if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });

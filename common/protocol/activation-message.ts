@@ -23,6 +23,8 @@ export interface ActivationMessage {
   /** epoch ms when the controller accepted the request (for waitTime). */
   readonly acceptedAt: number;
   readonly cause?: string;
+  /** What `cause` names: an enclosing sequence, or the trigger activation whose rule invoked this. */
+  readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when the action was invoked through a package binding (annotated on the record). */
   readonly binding?: string;
 }

@@ -24,6 +24,7 @@ export interface InvokeRequest {
   readonly payload: Record<string, unknown> | unknown[];
   readonly transid: string;
   readonly cause?: string;
+  readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when invoked through a package binding. */
   readonly binding?: string;
   /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
@@ -99,6 +100,7 @@ export class Dispatcher {
       blocking,
       acceptedAt: Date.now(),
       ...(request.cause ? { cause: request.cause } : {}),
+      ...(request.causedBy ? { causedBy: request.causedBy } : {}),
       ...(request.binding ? { binding: request.binding } : {}),
     };
     // The waiter exists before the message does, so the ack cannot outrun it.

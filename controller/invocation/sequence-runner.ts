@@ -173,6 +173,7 @@ export class SequenceRunner {
             payload: input,
             transid: state.transid,
             cause: activationId,
+            causedBy: 'sequence',
             ...(component.binding ? { binding: component.binding } : {}),
           };
           outcome = await this.deps.invoker.invoke(request, true, component.action.doc.limits.timeout + (this.deps.componentGraceMs ?? DEFAULT_COMPONENT_GRACE_MS));

@@ -60,7 +60,7 @@ export class TriggerFireService {
     try {
       const found = await this.deps.lookupAction(link.action);
       if (!found) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
-      const outcome = await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause }, false);
+      const outcome = await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger' }, false);
       return { kind: 'invoked', rule, action, activationId: outcome.activationId };
     } catch (err) {
       // OpenWhisk's mapping of the rule's invoke answer: 4xx is an application error, the rest a whisk error.
