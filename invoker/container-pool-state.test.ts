@@ -3,11 +3,6 @@ import { PoolState, type Admission, type PoolRequest } from './container-pool-st
 
 const req = (requestId: string, key: string, memoryMb = 256): PoolRequest => ({ requestId, key, memoryMb, maxConcurrent: 1 });
 
-function entryOf(admission: Admission): string {
-  if (admission.kind !== 'warm' && admission.kind !== 'cold') throw new Error(`not admitted: ${admission.kind}`);
-  return admission.entryId;
-}
-
 describe('PoolState', () => {
   it('cold-starts, then reuses the warm container for the same key only', () => {
     const pool = new PoolState(1024);

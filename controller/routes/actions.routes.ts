@@ -1,24 +1,19 @@
 import Router from '@koa/router';
-import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest, isPlatformError } from '../../common/errors/platform-error';
 import { validateEntityName } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
 import type { RequestState } from '../http/request-context';
 import { readJsonObject } from '../http/read-json-body';
 import { listParams } from '../http/list-params';
-import { queryBool, queryInt } from '../http/query';
+import { queryBool } from '../http/query';
 import { resolveNamespace } from '../http/resolve-namespace';
 import type { ActionService } from '../services/action-service';
 import type { NamespaceLimitsService } from '../services/namespace-limits-service';
 import type { Throttler } from '../services/throttler';
-import { newActivationId } from '../../common/ids';
 import type { Dispatcher } from '../invocation/dispatcher';
 import { actionSummary, actionView } from './action-views';
-import { answerAccepted, answerCompleted } from './invoke-response';
+import { invokeAction } from './invoke-action';
 
-export const INVOKE_BODY_LIMIT_BYTES = 1024 * 1024;
 export const ACTION_BODY_LIMIT_BYTES = 48 * 1024 * 1024 + 2 * 1024 * 1024;
-export const MAX_BLOCKING_WAIT_MS = 60_000;
 
 export interface ActionRoutesDeps {
   readonly actions: ActionService;
@@ -67,31 +62,7 @@ export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {
   router.post('/namespaces/:namespace/actions/:name', async (ctx) => {
     const identity = ctx.state.identity!;
     const { namespace, name } = target(identity, ctx.params);
-    const blocking = queryBool(ctx.query, 'blocking', false);
-    const resultOnly = queryBool(ctx.query, 'result', false);
-    const timeout = queryInt(ctx.query, 'timeout');
-    if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
-    const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
-    // Throttles count against the caller's namespace, whoever owns the action (reference §3.3).
-    await deps.throttles?.checkInvokeRate(identity.namespace);
-    const action = await deps.actions.get(namespace, name);
-    const activationId = newActivationId();
-    await deps.throttles?.acquire(identity.namespace, activationId, action.doc.limits.timeout);
-    const request = { identity, action, actionNamespace: namespace, actionName: name, payload, transid: ctx.state.transid, activationId };
-    let outcome;
-    try {
-      outcome = blocking ? await deps.dispatcher.invoke(request, true, timeout ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
-    } catch (err) {
-      deps.throttles?.release(activationId);
-      if (isPlatformError(err)) throw err;
-      ctx.state.log.error({ err }, 'activation could not be queued');
-      throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
-    }
-    if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
-    else {
-      deps.throttles?.release(outcome.activationId);
-      answerCompleted(ctx, outcome.record, resultOnly);
-    }
+    await invokeAction(ctx, deps, identity, async () => ({ action: await deps.actions.get(namespace, name), actionNamespace: namespace, actionName: name }));
   });
 
   return router;

@@ -1,24 +1,19 @@
 import Router from '@koa/router';
-import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest, isPlatformError } from '../../common/errors/platform-error';
 import { validateEntityName } from '../../common/entities/entity-name';
-import type { Identity } from '../../common/entities/identity';
-import { annotation } from '../../common/entities/parameters';
-import { newActivationId } from '../../common/ids';
 import type { RequestState } from '../http/request-context';
 import { listParams } from '../http/list-params';
 import { pathNamespace } from '../http/path-namespace';
-import { queryBool, queryInt } from '../http/query';
+import { queryBool } from '../http/query';
 import { readJsonObject } from '../http/read-json-body';
-import type { Dispatcher, InvokeRequest } from '../invocation/dispatcher';
+import type { Dispatcher } from '../invocation/dispatcher';
 import type { ActionService } from '../services/action-service';
 import type { NamespaceLimitsService } from '../services/namespace-limits-service';
 import type { Throttler } from '../services/throttler';
 import type { PackageService } from '../services/package-service';
-import type { PackageResolver, ResolvedAction } from '../services/package-resolver';
+import type { PackageResolver } from '../services/package-resolver';
 import { actionSummary, actionView } from './action-views';
-import { ACTION_BODY_LIMIT_BYTES, INVOKE_BODY_LIMIT_BYTES, MAX_BLOCKING_WAIT_MS } from './actions.routes';
-import { answerAccepted, answerCompleted } from './invoke-response';
+import { ACTION_BODY_LIMIT_BYTES } from './actions.routes';
+import { invokeAction } from './invoke-action';
 
 // Actions inside packages (CTL/Actions.scala innerRoutes): `…/actions/{pkg}/{name}` for the four
 // verbs, and `…/actions/{pkg}/` (trailing slash) to list a package's actions. Reads and invokes
@@ -80,56 +75,8 @@ export function packageActionRoutes(deps: PackageActionRoutesDeps): Router<Reque
 
   router.post('/namespaces/:namespace/actions/:pkg/:name', async (ctx) => {
     const { identity, namespace, pkg, name } = target(ctx);
-    const blocking = queryBool(ctx.query, 'blocking', false);
-    const resultOnly = queryBool(ctx.query, 'result', false);
-    const timeout = queryInt(ctx.query, 'timeout');
-    if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
-    const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
-    // The caller's namespace is throttled and gets the activation, whoever owns the package.
-    await deps.throttles?.checkInvokeRate(identity.namespace);
-    const resolved = await deps.packageResolver.action(identity, namespace, pkg, name);
-    assertNoFinalOverrides(resolved, payload);
-    const activationId = newActivationId();
-    await deps.throttles?.acquire(identity.namespace, activationId, resolved.action.doc.limits.timeout);
-    const request = invokeRequest(identity, resolved, payload, ctx.state.transid, activationId);
-    let outcome;
-    try {
-      outcome = blocking ? await deps.dispatcher.invoke(request, true, timeout ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
-    } catch (err) {
-      deps.throttles?.release(activationId);
-      if (isPlatformError(err)) throw err;
-      ctx.state.log.error({ err }, 'activation could not be queued');
-      throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
-    }
-    if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
-    else {
-      deps.throttles?.release(outcome.activationId);
-      answerCompleted(ctx, outcome.record, resultOnly);
-    }
+    await invokeAction(ctx, deps, identity, () => deps.packageResolver.action(identity, namespace, pkg, name));
   });
 
   return router;
-}
-
-/** The caller invokes (its namespace gets the activation); the message names where the action lives. */
-function invokeRequest(identity: Identity, resolved: ResolvedAction, payload: Record<string, unknown>, transid: string, activationId: string): InvokeRequest {
-  return {
-    activationId,
-    identity,
-    action: resolved.action,
-    actionNamespace: resolved.actionNamespace,
-    actionName: resolved.actionName,
-    payload,
-    transid,
-    ...(resolved.bindingPath ? { binding: resolved.bindingPath } : {}),
-  };
-}
-
-/** With annotation `final`, a payload may not replace a parameter the package or action defines. */
-function assertNoFinalOverrides(resolved: ResolvedAction, payload: Record<string, unknown>): void {
-  const doc = resolved.action.doc;
-  const isFinal = annotation(doc.annotations, 'final');
-  if (isFinal !== true && isFinal !== 'true') return;
-  const fixed = new Set(doc.parameters.filter((p) => p.value !== null && p.value !== undefined).map((p) => p.key));
-  if (Object.keys(payload).some((key) => fixed.has(key))) throw badRequest(Messages.parametersNotAllowed);
 }

@@ -1,0 +1,70 @@
+import type { Context } from 'koa';
+import { Messages } from '../../common/errors/messages';
+import { PlatformError, badRequest, isPlatformError } from '../../common/errors/platform-error';
+import type { Identity } from '../../common/entities/identity';
+import { annotation } from '../../common/entities/parameters';
+import { newActivationId } from '../../common/ids';
+import { readJsonObject } from '../http/read-json-body';
+import { queryBool, queryInt } from '../http/query';
+import type { Dispatcher, InvokeRequest } from '../invocation/dispatcher';
+import type { ResolvedAction } from '../services/package-resolver';
+import type { Throttler } from '../services/throttler';
+import { answerAccepted, answerCompleted } from './invoke-response';
+
+// POST on an action, wherever it lives (namespace root or a package): query and body checks,
+// throttles against the caller's namespace, the `final` rule, dispatch, and OpenWhisk's answer.
+
+export const INVOKE_BODY_LIMIT_BYTES = 1024 * 1024;
+export const MAX_BLOCKING_WAIT_MS = 60_000;
+
+export interface InvokeDeps {
+  readonly dispatcher: Dispatcher;
+  readonly throttles?: Throttler;
+}
+
+export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Identity, resolve: () => Promise<ResolvedAction>): Promise<void> {
+  const blocking = queryBool(ctx.query, 'blocking', false);
+  const resultOnly = queryBool(ctx.query, 'result', false);
+  const timeout = queryInt(ctx.query, 'timeout');
+  if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
+  const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
+  // The caller's namespace is throttled and gets the activation, whoever owns the action (reference §3.3).
+  await deps.throttles?.checkInvokeRate(identity.namespace);
+  const resolved = await resolve();
+  assertNoFinalOverrides(resolved, payload);
+  const activationId = newActivationId();
+  await deps.throttles?.acquire(identity.namespace, activationId, resolved.action.doc.limits.timeout);
+  const request: InvokeRequest = {
+    activationId,
+    identity,
+    action: resolved.action,
+    actionNamespace: resolved.actionNamespace,
+    actionName: resolved.actionName,
+    payload,
+    transid: ctx.state.transid as string,
+    ...(resolved.bindingPath ? { binding: resolved.bindingPath } : {}),
+  };
+  let outcome;
+  try {
+    outcome = blocking ? await deps.dispatcher.invoke(request, true, timeout ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
+  } catch (err) {
+    deps.throttles?.release(activationId);
+    if (isPlatformError(err)) throw err;
+    ctx.state.log.error({ err }, 'activation could not be queued');
+    throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
+  }
+  if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
+  else {
+    deps.throttles?.release(outcome.activationId);
+    answerCompleted(ctx, outcome.record, resultOnly);
+  }
+}
+
+/** With annotation `final`, a payload may not replace a parameter the package or action defines. */
+function assertNoFinalOverrides(resolved: ResolvedAction, payload: Record<string, unknown>): void {
+  const doc = resolved.action.doc;
+  const isFinal = annotation(doc.annotations, 'final');
+  if (isFinal !== true && isFinal !== 'true') return;
+  const fixed = new Set(doc.parameters.filter((p) => p.value !== null && p.value !== undefined).map((p) => p.key));
+  if (Object.keys(payload).some((key) => fixed.has(key))) throw badRequest(Messages.parametersNotAllowed);
+}
