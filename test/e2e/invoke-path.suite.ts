@@ -81,6 +81,52 @@ export function describeInvokePath(platform: () => PlatformUnderTest): void {
     expect(result.result).toMatchObject({ greeting: 'Hello, later!' });
   });
 
+  it('answers 202 {activationId} when a blocking call outlasts ?timeout, and the record lands later', async () => {
+    const ow = client();
+    await ow.actions.create({ name: `${unique}-sleepy`, action: 'function main() { return new Promise(r => setTimeout(() => r({ slept: true }), 1500)); }' });
+    const res = await raw(`/namespaces/_/actions/${unique}-sleepy?blocking=true&timeout=200`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { activationId: string };
+    expect(res.headers.get('x-openwhisk-activation-id')).toBe(body.activationId);
+    const record = await eventually(async () => {
+      const got = await raw(`/namespaces/_/activations/${body.activationId}`);
+      return got.status === 200 ? ((await got.json()) as { response: { result: unknown } }) : undefined;
+    }, 30_000, 100);
+    expect(record.response.result).toEqual({ slept: true });
+  });
+
+  it('refuses an invoke body over 1 MB with 413 and runs nothing', async () => {
+    const ow = client();
+    const before = (await ow.activations.list({ name: `${unique}-hello`, count: true })) as unknown as { activations: number };
+    await expect(ow.actions.invoke({ name: `${unique}-hello`, params: { big: 'x'.repeat(1024 * 1024) } })).rejects.toMatchObject({ statusCode: 413 });
+    const after = (await ow.activations.list({ name: `${unique}-hello`, count: true })) as unknown as { activations: number };
+    expect(after.activations).toBe(before.activations);
+  });
+
+  it('lists activations newest first with name, since, upto, skip, limit, count and docs', async () => {
+    const ow = client();
+    const name = `${unique}-listed`;
+    await ow.actions.create({ name, action: 'function main(p) { return { n: p.n }; }' });
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await ow.actions.invoke({ name, blocking: true, params: { n } })).activationId);
+    const summaries = (await ow.activations.list({ name, limit: 10 })) as unknown as Array<{ activationId: string; start: number; name: string; logs?: unknown }>;
+    expect(summaries.map((a) => a.activationId)).toEqual([...ids].reverse());
+    expect(summaries[0]).not.toHaveProperty('logs');
+    expect(((await ow.activations.list({ name, count: true })) as unknown as { activations: number }).activations).toBe(3);
+    const page = (await ow.activations.list({ name, limit: 1, skip: 1 })) as unknown as Array<{ activationId: string }>;
+    expect(page.map((a) => a.activationId)).toEqual([ids[1]]);
+    const middle = summaries.find((a) => a.activationId === ids[1])!;
+    const since = (await ow.activations.list({ name, since: middle.start })) as unknown as Array<{ activationId: string }>;
+    expect(since.map((a) => a.activationId)).toContain(ids[2]);
+    expect(since.map((a) => a.activationId)).not.toContain(ids[0]);
+    const upto = (await ow.activations.list({ name, upto: middle.start })) as unknown as Array<{ activationId: string }>;
+    expect(upto.map((a) => a.activationId)).toContain(ids[0]);
+    expect(upto.map((a) => a.activationId)).not.toContain(ids[2]);
+    const docs = (await ow.activations.list({ name, limit: 1, docs: true })) as unknown as Array<{ response: { result: unknown } }>;
+    expect(docs[0]!.response.result).toEqual({ n: 2 });
+    await expect(ow.activations.list({ name, count: true, docs: true })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('reports an action that throws as a developer error with 502 and the activation', async () => {
     const ow = client();
     await ow.actions.create({ name: `${unique}-throws`, action: 'function main() { throw new Error("boom"); }' });
