@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest } from '../../common/errors/platform-error';
+import { badRequest } from '../../common/errors/platform-error';
 import {
   BLACKBOX_KIND,
   SEQUENCE_KIND,
@@ -15,13 +15,12 @@ import {
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
 import type { KeyValue } from '../../common/entities/parameters';
+import { malformed, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
 import { parseComponents } from './sequence-components';
 
 // Turns an untrusted PUT body into a stored action, applying OpenWhisk's create and update
 // rules (ENTITY/WhiskAction.scala, CTL/Actions.scala). Known fields of the wrong type are 400;
 // unknown fields are ignored because clients send extra ones (`namespace`, `name`).
-
-export const PARAMETERS_LIMIT_BYTES = 1024 * 1024;
 
 export interface ActionInputContext {
   readonly namespace: string; // `ns` or `ns/pkg`
@@ -38,7 +37,7 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
   const delAnnotations = body.delAnnotations === undefined ? [] : parseStringArray(body.delAnnotations, 'delAnnotations');
   const limits = parseLimits(body.limits, context.bounds, existing?.limits ?? DEFAULT_LIMITS);
   const version = body.version === undefined ? undefined : parseVersion(body.version);
-  if (body.publish !== undefined && typeof body.publish !== 'boolean') throw malformed(Messages.fieldType('publish', body.publish, 'a boolean'));
+  const publish = body.publish === undefined ? undefined : parsePublish(body.publish);
 
   const finalExec = exec ?? existing!.exec;
   // A sequence's parameters name its components (OpenWhisk's legacy `_actions`); switching
@@ -53,7 +52,7 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
     namespace: context.namespace,
     name: context.name,
     version: version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
-    publish: (body.publish as boolean | undefined) ?? existing?.publish ?? false,
+    publish: publish ?? existing?.publish ?? false,
     exec: finalExec,
     parameters: finalParameters,
     annotations: mergedAnnotations,
@@ -93,27 +92,9 @@ function parseMain(raw: unknown): { main?: string } {
   return { main: raw };
 }
 
-function parseKeyValues(raw: unknown, field: 'parameters' | 'annotations'): KeyValue[] {
-  if (!Array.isArray(raw)) throw malformed(Messages.fieldType(field, raw, 'an array of {key, value}'));
-  const size = Buffer.byteLength(JSON.stringify(raw));
-  if (size > PARAMETERS_LIMIT_BYTES) throw new PlatformError('PAYLOAD_TOO_LARGE', Messages.entityTooLarge(field, size, PARAMETERS_LIMIT_BYTES));
-  return raw.map((entry, index) => {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed(Messages.fieldType(`${field}[${index}]`, entry, 'an object {key, value}'));
-    const { key, value, init } = entry as Record<string, unknown>;
-    if (typeof key !== 'string' || key.length === 0) throw malformed(Messages.fieldType(`${field}[${index}].key`, key, 'a non-empty string'));
-    if (init !== undefined && typeof init !== 'boolean') throw malformed(Messages.fieldType(`${field}[${index}].init`, init, 'a boolean'));
-    return { key, value: value === undefined ? null : value, ...(init ? { init: true } : {}) };
-  });
-}
-
 function parseStringArray(raw: unknown, field: string): string[] {
   if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string')) throw malformed(Messages.fieldType(field, raw, 'an array of strings'));
   return raw as string[];
-}
-
-function parseVersion(raw: unknown): string {
-  if (typeof raw !== 'string' || !/^\d{1,9}\.\d{1,9}\.\d{1,9}$/.test(raw)) throw malformed(Messages.fieldType('version', raw, "a semantic version 'major.minor.patch'"));
-  return raw;
 }
 
 type LimitName = keyof ActionLimits;
@@ -150,8 +131,4 @@ function mergeAnnotations(old: readonly KeyValue[] | undefined, given: readonly 
   merged.set('exec', { key: 'exec', value: kind });
   if (creating && !merged.has('provide-api-key')) merged.set('provide-api-key', { key: 'provide-api-key', value: false });
   return [...merged.values()];
-}
-
-function malformed(detail: string): PlatformError {
-  return badRequest(Messages.malformedContent(detail));
 }

@@ -1,9 +1,10 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, conflict, notFound } from '../../common/errors/platform-error';
+import { conflict, notFound } from '../../common/errors/platform-error';
 import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { LimitBounds } from '../../common/entities/limits';
-import type { EntityStore, ListOptions, PutOutcome, Stored } from '../../common/spi/entity-store';
+import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
+import { conflictFor } from './store-conflicts';
 import { buildAction } from './action-input';
 import { checkSequence } from './sequence-check';
 import { storeComponentResolver, type ComponentResolver } from './sequence-resolver';
@@ -57,16 +58,5 @@ export class ActionService {
 
   count(namespace: string): Promise<number> {
     return this.store.count(namespace, 'action');
-  }
-}
-
-function conflictFor(outcome: Extract<PutOutcome, { ok: false }>): PlatformError {
-  switch (outcome.reason) {
-    case 'exists':
-      return conflict(Messages.resourceExists);
-    case 'revision-conflict':
-      return conflict(Messages.concurrentModification);
-    case 'wrong-type':
-      return conflict(Messages.wrongCollection);
   }
 }

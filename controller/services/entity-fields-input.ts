@@ -2,8 +2,7 @@ import { Messages } from '../../common/errors/messages';
 import { PlatformError, badRequest } from '../../common/errors/platform-error';
 import type { KeyValue } from '../../common/entities/parameters';
 
-// Parsers for the fields every entity PUT body shares (triggers and rules here; actions keep
-// their own in action-input.ts). Known fields of the wrong type are 400 naming the field, the
+// Parsers for the fields every entity PUT body shares (actions, packages, triggers, rules). Known fields of the wrong type are 400 naming the field, the
 // value and the rule; parameters and annotations over 1 MB are 413 as OpenWhisk answers.
 
 export const KEY_VALUES_LIMIT_BYTES = 1024 * 1024;
