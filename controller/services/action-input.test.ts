@@ -1,19 +1,9 @@
-import { isPlatformError } from '../../common/errors/platform-error';
+import { rejection } from '../../test/harness/rejection';
 import { defaultBounds } from '../../common/entities/limits';
 import { buildAction } from './action-input';
 
 const context = { namespace: 'guest', name: 'hello', bounds: defaultBounds(512), now: 1000 };
 const code = 'function main(p) { return p; }';
-
-function rejection(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('buildAction', () => {
   it('creates an action with OpenWhisk defaults and controller annotations', () => {

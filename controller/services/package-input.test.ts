@@ -1,20 +1,10 @@
-import { isPlatformError } from '../../common/errors/platform-error';
+import { rejection } from '../../test/harness/rejection';
 import type { PackageDoc } from '../../common/entities/package';
 import { buildPackage, parsePackageInput } from './package-input';
 
 // OpenWhisk's package create and update rules, without the store.
 
 const context = { namespace: 'guest', name: 'pkg', now: 1000 };
-
-function rejection(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('parsePackageInput and buildPackage', () => {
   it('creates a package with defaults, ignoring unknown fields and the body namespace and name', () => {

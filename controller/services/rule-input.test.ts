@@ -1,17 +1,7 @@
-import { isPlatformError } from '../../common/errors/platform-error';
+import { rejection } from '../../test/harness/rejection';
 import { buildRule, parseEntityRef, parseRuleState } from './rule-input';
 
 const context = { namespace: 'guest', name: 'r', now: 1000 };
-
-function rejection(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('parseEntityRef', () => {
   it.each([

@@ -1,18 +1,8 @@
-import { isPlatformError } from '../../common/errors/platform-error';
+import { rejection } from '../../test/harness/rejection';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import { buildTrigger } from './trigger-input';
 
 const context = { namespace: 'guest', name: 't', now: 1000 };
-
-function rejection(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('buildTrigger', () => {
   it('creates a trigger with OpenWhisk defaults, limits always {} and no rules map', () => {

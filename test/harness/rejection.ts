@@ -1,0 +1,12 @@
+import { isPlatformError } from '../../common/errors/platform-error';
+
+/** Runs `fn`, which must throw a PlatformError, and returns its status and message. */
+export function rejection(fn: () => unknown): { status: number; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (isPlatformError(err)) return { status: err.status, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
