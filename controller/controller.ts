@@ -94,7 +94,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: log.child({ component: 'rules' }) });
-  const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, logger: log.child({ component: 'trigger-fire' }) });
+  const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: log.child({ component: 'trigger-fire' }) });
   const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -249,6 +249,25 @@ describe('throttles', () => {
     expect(await errorOf(await call(auth, 'POST', '/namespaces/_/triggers/tick', {}))).toEqual({ status: 429, error: 'Too many requests in the last minute (count: 3, allowed: 2).' });
   });
 
+  it("counts rule-caused invokes against the namespace's invocations per minute", async () => {
+    await awayFromMinuteBoundary();
+    const subject = newSubject();
+    const auth = await records.createUser(subject);
+    await records.setLimits(subject, { invocationsPerMinute: 1 });
+    await signals.flush();
+    expect((await call(auth, 'PUT', '/namespaces/_/actions/ruled', nodeAction(QUICK))).status).toBe(200);
+    expect((await call(auth, 'PUT', '/namespaces/_/triggers/tock', {})).status).toBe(200);
+    expect((await call(auth, 'PUT', '/namespaces/_/rules/tock-ruled', { trigger: '/_/tock', action: '/_/ruled' })).status).toBe(200);
+    const logsOf = async (res: Response) => {
+      expect(res.status).toBe(202);
+      const { activationId } = (await res.json()) as { activationId: string };
+      const record = (await (await call(auth, 'GET', `/namespaces/_/activations/${activationId}`)).json()) as { logs: string[] };
+      return record.logs.map((line) => JSON.parse(line) as { statusCode: number; error?: string });
+    };
+    expect((await logsOf(await call(auth, 'POST', '/namespaces/_/triggers/tock', {})))[0]).toMatchObject({ statusCode: 0 });
+    expect((await logsOf(await call(auth, 'POST', '/namespaces/_/triggers/tock', {})))[0]).toMatchObject({ statusCode: 1, error: 'Too many requests in the last minute (count: 2, allowed: 1).' });
+  });
+
   it('answers 429 past the concurrent invocations, and frees the slot when the activation completes', async () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logging/logger';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { Dispatcher } from '../invocation/dispatcher';
+import type { Throttler } from './throttler';
 import type { ActionLookup } from './action-lookup';
 import { ruleArguments, triggerActivation, type RuleOutcome } from './trigger-activation';
 
@@ -23,6 +24,8 @@ export interface TriggerFireDeps {
   readonly activations: ActivationStore;
   readonly dispatcher: Pick<Dispatcher, 'invoke'>;
   readonly lookupAction: ActionLookup;
+  /** Rule-caused invokes count against the namespace like direct ones, as on OpenWhisk. */
+  readonly throttles?: Pick<Throttler, 'checkInvokeRate' | 'acquire' | 'release'>;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -60,8 +63,17 @@ export class TriggerFireService {
     try {
       const found = await this.deps.lookupAction(link.action);
       if (!found) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
-      const outcome = await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger' }, false);
-      return { kind: 'invoked', rule, action, activationId: outcome.activationId };
+      const namespace = input.identity.namespace;
+      await this.deps.throttles?.checkInvokeRate(namespace);
+      const activationId = newActivationId();
+      await this.deps.throttles?.acquire(namespace, activationId, found.action.doc.limits.timeout);
+      try {
+        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', activationId }, false);
+      } catch (err) {
+        this.deps.throttles?.release(activationId);
+        throw err;
+      }
+      return { kind: 'invoked', rule, action, activationId };
     } catch (err) {
       // OpenWhisk's mapping of the rule's invoke answer: 4xx is an application error, the rest a whisk error.
       const exposed = isPlatformError(err) && err.expose;
