@@ -1,0 +1,207 @@
+// The action runtime contract, after OpenWhisk's BasicActionRunnerTests: the black-box /init and
+// /run protocol every language's proxy answers the same way. Each runtime's test calls this with
+// the code that does each job in its language, and keeps its language's own cases beside it.
+
+import { createZip } from '../../actions/runtime-nodejs/zip-writer';
+import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { initBody as init, stopAllRuntimeProxies, waitForSentinels, zipInitBody, type RuntimeProxyStarter } from '../harness/runtime-proxy';
+
+export interface ActionRuntimeSnippets {
+  /** Any valid action: a `main` the proxy accepts at /init, whatever it returns. */
+  readonly anyMain: string;
+  /** A `main` returning an empty dictionary. */
+  readonly returnsEmpty: string;
+  /**
+   * Reads SOME_VAR at load into `atLoad`; `main` prints `out <n>` to stdout and `err <n>` to stderr
+   * and returns { params, atLoad, another: ANOTHER_VAR, obj: OBJ, flag: FLAG, ns: __OW_NAMESPACE,
+   * id: __OW_ACTIVATION_ID, deadline: __OW_DEADLINE, key: __OW_API_KEY, name: __OW_ACTION_NAME,
+   * extra: __OW_EXTRA_FIELD } as read from the environment when it runs.
+   */
+  readonly envReadout: string;
+  /** Entry points the language can name: [label, code, main]; each must return { got: params.x } and nothing else. */
+  readonly entryPoints: readonly (readonly [string, string, string])[];
+  /** Code that does not compile, and the /init error it gets. */
+  readonly syntaxError: { readonly code: string; readonly error: RegExp };
+  /** Code that raises `no model file` while loading, and the /init error it gets. */
+  readonly throwsAtLoad: { readonly code: string; readonly error: RegExp };
+  /** Code where `main` is a number. */
+  readonly mainNotAFunction: string;
+  /** `main` by params.mode: 'number' → 42, 'string' → 'hello', 'array' → [1, { a: 2 }], 'echo' → params; {} for {}. */
+  readonly results: string;
+  /** A `main` that throws `boom`: the /run error and what the traceback on stderr contains. */
+  readonly throws: { readonly code: string; readonly error: string; readonly stderr: string };
+  /** `main` answering { slow: params.n } after 300 ms. */
+  readonly slow: string;
+  readonly zip: {
+    /** An archive without the file the language loads first, and the /init error it gets. */
+    readonly withoutEntry: Record<string, string>;
+    readonly withoutEntryError: string;
+    /** A valid archive whose entry holds `padding` (so bytes 40..48 lie inside its first entry). */
+    readonly padded: (padding: string) => Record<string, string>;
+  };
+}
+
+const NOT_A_DICTIONARY = { status: 502, body: { error: 'The action did not return a dictionary.' } };
+
+export function describeActionRuntimeContract(name: string, startRuntime: RuntimeProxyStarter, snippets: ActionRuntimeSnippets): void {
+  describe(`action runtime contract: ${name}`, () => {
+    afterAll(stopAllRuntimeProxies);
+
+    it('refuses /init without code or main, and /run before init', async () => {
+      const proxy = await startRuntime();
+      expect(await proxy.post('/init', { value: {} })).toEqual({ status: 403, body: { error: 'Missing main/no code to execute.' } });
+      expect(await proxy.post('/init', init(''))).toEqual({ status: 403, body: { error: 'Missing main/no code to execute.' } });
+      expect(await proxy.post('/init', { value: { code: snippets.anyMain, main: '' } })).toMatchObject({ status: 403 });
+      expect(await proxy.post('/run', { value: {} })).toEqual({ status: 403, body: { error: 'System not initialized.' } });
+      // Still initialisable after those refusals.
+      expect(await proxy.post('/init', init(snippets.returnsEmpty))).toEqual({ status: 200, body: { OK: true } });
+      await proxy.stop();
+    });
+
+    it('answers 500 Bad request for bad JSON and unknown routes', async () => {
+      const proxy = await startRuntime();
+      const bad = { status: 500, body: { error: 'Bad request.' } };
+      expect(await proxy.post('/init', undefined, '{not json')).toEqual(bad);
+      expect(await proxy.post('/other', {})).toEqual(bad);
+      expect(await proxy.request('GET', '/run', '')).toEqual(bad);
+      await proxy.stop();
+    });
+
+    it('runs main with params, __OW_ fields and init env; one sentinel per stream per run', async () => {
+      const proxy = await startRuntime();
+      const env = { SOME_VAR: 'xyz', ANOTHER_VAR: '', OBJ: { a: 1 }, FLAG: true };
+      expect(await proxy.post('/init', init(snippets.envReadout, { env }))).toEqual({ status: 200, body: { OK: true } });
+      const fields = { namespace: 'guest', action_name: '/guest/a', activation_id: 'a'.repeat(32), deadline: '1718000060000', api_key: 'u:k', extra_field: 'yes' };
+      const first = await proxy.post('/run', { value: { n: 1, snow: '❄ ☃ ❄' }, ...fields });
+      expect(first).toEqual({
+        status: 200,
+        body: {
+          params: { n: 1, snow: '❄ ☃ ❄' }, atLoad: 'xyz', another: '', obj: '{"a":1}', flag: 'true',
+          ns: 'guest', id: 'a'.repeat(32), deadline: '1718000060000', key: 'u:k', name: '/guest/a', extra: 'yes',
+        },
+      });
+      // A non-string field is not exported: the previous value stays.
+      const second = await proxy.post('/run', { value: { n: 2 }, namespace: 'other', deadline: 42 });
+      expect(second.body).toMatchObject({ ns: 'other', deadline: '1718000060000' });
+      await waitForSentinels(proxy, 2);
+      expect(proxy.stdout()).toEqual(['out 1', LOG_SENTINEL, 'out 2', LOG_SENTINEL]);
+      expect(proxy.stderr()).toEqual(['err 1', LOG_SENTINEL, 'err 2', LOG_SENTINEL]);
+      expect(await proxy.post('/init', init(snippets.envReadout))).toEqual({ status: 403, body: { error: 'Cannot initialize the action more than once.' } });
+      await proxy.stop();
+    });
+
+    it.each(snippets.entryPoints.map((entry) => [...entry]))('finds the entry point: %s', async (_label, code, main) => {
+      const proxy = await startRuntime();
+      expect(await proxy.post('/init', init(code, { main }))).toEqual({ status: 200, body: { OK: true } });
+      expect(await proxy.post('/run', { value: { x: 7 } })).toEqual({ status: 200, body: { got: 7 } });
+      await proxy.stop();
+    });
+
+    it('reports a load failure with its stack, writes the sentinels, and stays uninitialised', async () => {
+      const proxy = await startRuntime();
+      const reply = await proxy.post('/init', init(snippets.syntaxError.code));
+      expect(reply.status).toBe(502);
+      expect((reply.body as { error: string }).error).toMatch(snippets.syntaxError.error);
+      await waitForSentinels(proxy, 1);
+      expect(await proxy.post('/run', { value: {} })).toEqual({ status: 403, body: { error: 'System not initialized.' } });
+      expect(await proxy.post('/init', init(snippets.anyMain))).toEqual({ status: 403, body: { error: 'Cannot initialize the action more than once.' } });
+      await proxy.stop();
+    });
+
+    it('reports an error thrown while loading', async () => {
+      const proxy = await startRuntime();
+      const reply = await proxy.post('/init', init(snippets.throwsAtLoad.code));
+      expect(reply.status).toBe(502);
+      expect((reply.body as { error: string }).error).toMatch(snippets.throwsAtLoad.error);
+      await proxy.stop();
+    });
+
+    it('refuses an entry point that is not a function', async () => {
+      const proxy = await startRuntime();
+      expect(await proxy.post('/init', init(snippets.mainNotAFunction))).toEqual({ status: 502, body: { error: "Action entrypoint 'main' is not a function." } });
+      await proxy.stop();
+      const other = await startRuntime();
+      expect(await other.post('/init', init(snippets.anyMain, { main: 'nope' }))).toEqual({
+        status: 502,
+        body: { error: "Action entrypoint 'nope' is not a function." },
+      });
+      await other.stop();
+    });
+
+    it('answers a dictionary or an array, refuses other results and arguments that are not dictionaries', async () => {
+      const proxy = await startRuntime();
+      expect((await proxy.post('/init', init(snippets.results))).status).toBe(200);
+      const run = (value: unknown) => proxy.post('/run', { value });
+      expect(await run({ mode: 'number' })).toEqual(NOT_A_DICTIONARY);
+      expect(await run({ mode: 'string' })).toEqual(NOT_A_DICTIONARY);
+      expect(await run({ mode: 'array' })).toEqual({ status: 200, body: [1, { a: 2 }] });
+      expect(await run(null)).toEqual({ status: 200, body: {} }); // null params are {}
+      expect(await proxy.post('/run', { value: 'text' })).toEqual({
+        status: 403,
+        body: { error: "Internal system error: the argument must be a dictionary but has type 'string'." },
+      });
+      expect(await proxy.post('/run', { value: 3 })).toEqual({
+        status: 403,
+        body: { error: "Internal system error: the argument must be a dictionary but has type 'number'." },
+      });
+      const big = 'b'.repeat(1_500_000);
+      expect(await run({ mode: 'echo', big })).toEqual({ status: 200, body: { mode: 'echo', big } });
+      // Every /run ends both streams with a sentinel, a refused argument's included.
+      await waitForSentinels(proxy, 7);
+      await proxy.stop();
+    });
+
+    it('answers 502 with the error when main throws, and writes the traceback to stderr', async () => {
+      const proxy = await startRuntime();
+      expect((await proxy.post('/init', init(snippets.throws.code))).status).toBe(200);
+      expect(await proxy.post('/run', { value: {} })).toEqual({ status: 502, body: { error: snippets.throws.error } });
+      await waitForSentinels(proxy, 1);
+      expect(proxy.stderr().some((l) => l.includes(snippets.throws.stderr))).toBe(true);
+      // The runtime survives its action's exception.
+      expect(await proxy.post('/run', { value: {} })).toEqual({ status: 502, body: { error: snippets.throws.error } });
+      await proxy.stop();
+    });
+
+    it('refuses a second run while one is in progress', async () => {
+      const proxy = await startRuntime();
+      expect((await proxy.post('/init', init(snippets.slow))).status).toBe(200);
+      const first = proxy.post('/run', { value: { n: 1 } });
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await proxy.post('/run', { value: { n: 2 } })).toEqual({ status: 403, body: { error: 'System not ready, status is running.' } });
+      expect(await first).toEqual({ status: 200, body: { slow: 1 } });
+      expect(await proxy.post('/run', { value: { n: 3 } })).toEqual({ status: 200, body: { slow: 3 } });
+      await proxy.stop();
+    });
+
+    it('exits when its stdin closes, if asked to (a process container whose invoker died)', async () => {
+      const proxy = await startRuntime({ WISP_RUNTIME_EXIT_WITH_STDIN: 'true' }, { stdin: 'pipe' });
+      let exitCode: number | null | 'running' = 'running';
+      void proxy.exited.then((code) => (exitCode = code));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(exitCode).toBe('running');
+      proxy.closeStdin();
+      expect(await proxy.exited).toBe(0);
+    });
+
+    describe('zipped actions', () => {
+      it('refuses an archive without its entry, content that is not a zip, and a corrupt zip', async () => {
+        const proxy = await startRuntime();
+        expect(await proxy.post('/init', zipInitBody(snippets.zip.withoutEntry))).toEqual({ status: 502, body: { error: snippets.zip.withoutEntryError } });
+        await proxy.stop();
+        const other = await startRuntime();
+        const notZip = { value: { name: 'z', main: 'main', binary: true, code: Buffer.from('just text').toString('base64') } };
+        expect(await other.post('/init', notZip)).toEqual({
+          status: 502,
+          body: { error: 'There was an error uncompressing the action archive. The file type is unsupported' },
+        });
+        await other.stop();
+        const corrupt = await startRuntime();
+        const damaged = Buffer.from(createZip(snippets.zip.padded('p'.repeat(1000))));
+        damaged.fill(0xff, 40, 48);
+        const corruptInit = { value: { name: 'z', main: 'main', binary: true, code: damaged.toString('base64') } };
+        expect(await corrupt.post('/init', corruptInit)).toEqual({ status: 502, body: { error: 'There was an error uncompressing the action archive.' } });
+        await corrupt.stop();
+      });
+    });
+  });
+}
