@@ -37,7 +37,9 @@ const BLACKBOX_LOG_GRACE_MS = 250;
 /** The pool slot an activation needs: containers are never shared across invoking namespaces or revisions. */
 export function slotRequestFor(message: ActivationMessage): SlotRequest {
   const { action, user } = message;
-  return { key: JSON.stringify([user.namespace, action.namespace, action.name, action.revision]), memoryMb: message.limits.memory };
+  // Only a managed runtime's family: a stem cell can serve nothing else.
+  const family = runtimeFamily(message.kind);
+  return { key: JSON.stringify([user.namespace, action.namespace, action.name, action.revision]), memoryMb: message.limits.memory, ...(family ? { family } : {}) };
 }
 
 export class ActivationRunner {

@@ -18,6 +18,8 @@ export interface InvokerConfig {
   readonly runtimeImages: Readonly<Record<RuntimeFamily, string>>;
   /** Accepted-but-unstarted activations above which fetching pauses. */
   readonly queueCapacity: number;
+  /** Stem cells kept per runtime family at the default memory (prewarmed, uninitialised containers). */
+  readonly prewarm: Readonly<Record<RuntimeFamily, number>>;
   /** An idle warm container is removed after this long unused. */
   readonly idleContainerMs: number;
   /** Handed to every container as __OW_API_HOST so actions can call the API. */
@@ -54,6 +56,10 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       python: reader.string('WISP_RUNTIME_IMAGE_PYTHON', DEFAULT_RUNTIME_IMAGES.python),
     },
     queueCapacity: reader.int('WISP_INVOKER_QUEUE_CAPACITY', 256, { min: 1, max: 100000 }),
+    prewarm: {
+      nodejs: reader.int('WISP_INVOKER_PREWARM_NODEJS', 1, { min: 0, max: 64 }),
+      python: reader.int('WISP_INVOKER_PREWARM_PYTHON', 0, { min: 0, max: 64 }),
+    },
     idleContainerMs: reader.int('WISP_INVOKER_IDLE_CONTAINER_MS', 600000, { min: 1 }),
     apiHostForActions,
     claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),

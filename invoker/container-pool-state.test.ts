@@ -80,12 +80,67 @@ describe('PoolState', () => {
     expect(pool.availableMb()).toBe(0);
   });
 
+  it('hands a ready stem cell of the matching key to a cold start, re-keyed', () => {
+    const pool = new PoolState(1024);
+    const stem = pool.addStem('nodejs:256', 256, 1)!;
+    expect(pool.stemCount('nodejs:256')).toBe(1);
+    // Still being created: not taken, a cold start instead.
+    expect(pool.request({ ...req('r1', 'a'), stemKey: 'nodejs:256' }, 2)).toMatchObject({ kind: 'cold' });
+    expect(pool.stemReady(stem, 3)).toBe(true);
+    expect(pool.request({ ...req('r2', 'b'), stemKey: 'python:256' }, 4)).toMatchObject({ kind: 'cold' });
+    expect(pool.request({ ...req('r3', 'c'), stemKey: 'nodejs:256' }, 5)).toEqual({ kind: 'prewarmed', entryId: stem });
+    expect(pool.entry(stem)).toMatchObject({ key: 'c', active: 1, ready: false });
+    expect(pool.entry(stem)?.stem).toBeUndefined();
+    expect(pool.stemCount('nodejs:256')).toBe(0);
+    expect(pool.usedMb()).toBe(768);
+  });
+
+  it('never hands a stem cell out as a warm container, nor expires it', () => {
+    const pool = new PoolState(1024);
+    const stem = pool.addStem('nodejs:256', 256, 0)!;
+    pool.stemReady(stem, 0);
+    expect(pool.request(req('r1', 'nodejs:256'), 1)).toMatchObject({ kind: 'cold' });
+    expect(pool.expireIdle(100000, 10)).toEqual([]);
+    expect(pool.stemCount('nodejs:256')).toBe(1);
+  });
+
+  it('reserves memory for stem cells only when it is free and nothing waits', () => {
+    const pool = new PoolState(512);
+    pool.request(req('r1', 'a'), 1);
+    pool.release('c1', true, 2);
+    expect(pool.addStem('nodejs:256', 256, 3)).toBeDefined();
+    // The idle container is not evicted for a stem cell.
+    expect(pool.addStem('nodejs:256', 256, 3)).toBeUndefined();
+    expect(pool.availableMb()).toBe(256);
+  });
+
+  it('evicts an idle stem cell when a cold start needs its memory', () => {
+    const pool = new PoolState(256);
+    const stem = pool.addStem('nodejs:256', 256, 0)!;
+    pool.stemReady(stem, 0);
+    expect(pool.request(req('r1', 'a'), 1)).toEqual({ kind: 'cold', entryId: 'c2', evicted: [stem] });
+    expect(pool.stemCount('nodejs:256')).toBe(0);
+  });
+
+  it('a stem cell whose creation failed frees its memory', () => {
+    const pool = new PoolState(256);
+    const stem = pool.addStem('nodejs:256', 256, 0)!;
+    expect(pool.request(req('r1', 'a'), 1)).toEqual({ kind: 'queued' });
+    expect(pool.release(stem, false, 2)).toBe('removed');
+    expect(pool.stemReady(stem, 2)).toBe(false);
+    expect(pool.pump(2)).toEqual([{ requestId: 'r1', admission: { kind: 'cold', entryId: 'c2', evicted: [] } }]);
+  });
+
   type Op =
+    | { op: 'stem'; ready: boolean }
+    | { op: 'stemDone'; pick: number; ok: boolean }
     | { op: 'request'; key: number; memoryMb: number }
     | { op: 'release'; pick: number; reusable: boolean }
     | { op: 'expire'; advance: number };
 
   const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('stem' as const), ready: fc.boolean() }),
+    fc.record({ op: fc.constant('stemDone' as const), pick: fc.nat(), ok: fc.boolean() }),
     fc.record({ op: fc.constant('request' as const), key: fc.integer({ min: 0, max: 4 }), memoryMb: fc.constantFrom(128, 256, 512, 1024) }),
     fc.record({ op: fc.constant('release' as const), pick: fc.nat(), reusable: fc.boolean() }),
     fc.record({ op: fc.constant('expire' as const), advance: fc.integer({ min: 0, max: 50 }) }),
@@ -97,14 +152,22 @@ describe('PoolState', () => {
         const pool = new PoolState(capacity);
         const holders = new Map<string, string>(); // requestId → entryId
         const keys = new Map<string, string>(); // requestId → key
+        const creating: string[] = []; // stem cells whose containers are being created
         let now = 0;
         let seq = 0;
 
         const admit = (requestId: string, admission: Admission) => {
-          if (admission.kind === 'warm' || admission.kind === 'cold') {
+          if (admission.kind === 'warm' || admission.kind === 'cold' || admission.kind === 'prewarmed') {
             const entry = pool.entry(admission.entryId);
             expect(entry?.key).toBe(keys.get(requestId));
-            if (admission.kind === 'cold') for (const id of admission.evicted) expect([...holders.values()]).not.toContain(id);
+            expect(entry?.stem).toBeUndefined();
+            expect(creating).not.toContain(admission.entryId);
+            if (admission.kind === 'cold') {
+              for (const id of admission.evicted) {
+                expect([...holders.values()]).not.toContain(id);
+                expect(creating).not.toContain(id);
+              }
+            }
             holders.set(requestId, admission.entryId);
           }
         };
@@ -125,12 +188,28 @@ describe('PoolState', () => {
           for (const { requestId: admitted, admission } of pool.pump(now)) admit(admitted, admission);
         };
 
+        const pumpAll = () => {
+          for (const { requestId, admission } of pool.pump(now)) admit(requestId, admission);
+        };
         for (const op of ops) {
           now += 1;
-          if (op.op === 'request') {
+          if (op.op === 'stem') {
+            const id = pool.addStem('s256', 256, now);
+            if (id !== undefined) {
+              if (op.ready) expect(pool.stemReady(id, now)).toBe(true);
+              else creating.push(id);
+            }
+          } else if (op.op === 'stemDone' && creating.length > 0) {
+            const [id] = creating.splice(op.pick % creating.length, 1);
+            if (op.ok) expect(pool.stemReady(id!, now)).toBe(true);
+            else pool.release(id!, false, now);
+            pumpAll();
+          } else if (op.op === 'request') {
             const requestId = `r${++seq}`;
             keys.set(requestId, `k${op.key}`);
-            admit(requestId, pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent: 1 }, now));
+            // Keys 0 and 1 run in a family that keeps stem cells.
+            const stemKey = op.key < 2 && op.memoryMb === 256 ? { stemKey: 's256' } : {};
+            admit(requestId, pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent: 1, ...stemKey }, now));
           } else if (op.op === 'release' && holders.size > 0) {
             const requestId = [...holders.keys()][op.pick % holders.size]!;
             releaseOne(requestId, op.reusable);
@@ -142,15 +221,18 @@ describe('PoolState', () => {
           check();
         }
 
-        // Liveness: releasing everything admits every waiting request, and then the pool empties.
+        // Liveness: finishing stem cells and releasing everything admits every waiting request, and then the pool empties.
+        for (const id of creating.splice(0)) pool.stemReady(id, now);
+        pumpAll();
         while (holders.size > 0) {
           releaseOne([...holders.keys()][0]!, true);
           check();
         }
         expect(pool.waitingCount()).toBe(0);
         pool.expireIdle(now + 1000, 20);
-        expect(pool.usedMb()).toBe(0);
-        expect(pool.entryIds()).toEqual([]);
+        // Only stem cells outlive the idle time.
+        expect(pool.entryIds().every((id) => pool.entry(id)!.stem === 's256')).toBe(true);
+        expect(pool.usedMb()).toBe(pool.stemCount('s256') * 256);
       }),
       { numRuns: 300 },
     );

@@ -6,6 +6,12 @@
 // namespace, action, revision) with spare concurrency first; else a cold start if memory
 // allows; else evict least recently used idle containers until it does; else wait in FIFO
 // order (only the head of the queue may be admitted, so nothing starves).
+//
+// Stem cells (OpenWhisk's prewarmed containers): created but not initialised, keyed by
+// runtime family and memory. They count against memory like any container; a cold start
+// whose stem key matches takes one instead of creating; they never expire, but an idle one
+// may be evicted like any idle container, since a cold start that must wait is worse than a
+// stem cell recreated later.
 
 export interface PoolRequest {
   readonly requestId: string;
@@ -13,6 +19,8 @@ export interface PoolRequest {
   readonly memoryMb: number;
   /** Activations one container may run at once; 1 until intra-container concurrency lands. */
   readonly maxConcurrent: number;
+  /** The stem cells that can serve this request's cold start, if any are kept for it. */
+  readonly stemKey?: string;
 }
 
 export interface PoolEntry {
@@ -25,19 +33,23 @@ export interface PoolEntry {
   /** Initialized and able to serve; false while a cold start is creating and initializing it. */
   readonly ready: boolean;
   readonly lastUsed: number;
+  /** Set while the entry is an uninitialised stem cell: the (family, memory) key it can serve. */
+  readonly stem?: string;
 }
 
 export type Admission =
   | { readonly kind: 'warm'; readonly entryId: string }
   /** A new entry was reserved; `evicted` idle entries were dropped to make room and must be destroyed. */
   | { readonly kind: 'cold'; readonly entryId: string; readonly evicted: readonly string[] }
+  /** A ready stem cell was taken (re-keyed, now initialising); nothing was created or evicted. */
+  | { readonly kind: 'prewarmed'; readonly entryId: string }
   | { readonly kind: 'queued' }
   /** It can never fit, even in an empty pool. */
   | { readonly kind: 'too-large' };
 
 export interface Admitted {
   readonly requestId: string;
-  readonly admission: Extract<Admission, { kind: 'warm' | 'cold' }>;
+  readonly admission: Extract<Admission, { kind: 'warm' | 'cold' | 'prewarmed' }>;
 }
 
 export class PoolState {
@@ -100,12 +112,38 @@ export class PoolState {
     return 'kept';
   }
 
+  /**
+   * Reserves memory for a new stem cell; undefined when it would not fit without eviction or
+   * when requests wait (they come first). The driver creates it, then calls stemReady.
+   */
+  addStem(stemKey: string, memoryMb: number, now: number): string | undefined {
+    if (this.waiting.length > 0 || this.capacityMb - this.usedMb() < memoryMb) return undefined;
+    const id = `c${++this.sequence}`;
+    this.entries.set(id, { id, key: stemKey, memoryMb, maxConcurrent: 1, active: 0, ready: false, lastUsed: now, stem: stemKey });
+    return id;
+  }
+
+  /** The stem cell's container exists: it may now be taken (or evicted). False when it was dropped meanwhile. */
+  stemReady(entryId: string, now: number): boolean {
+    const entry = this.entries.get(entryId);
+    if (!entry || entry.stem === undefined) return false;
+    this.entries.set(entryId, { ...entry, ready: true, lastUsed: now });
+    return true;
+  }
+
+  /** Stem cells for the key, ready or being created. */
+  stemCount(stemKey: string): number {
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.stem === stemKey) count += 1;
+    return count;
+  }
+
   /** Admits waiting requests in FIFO order while the head fits. Call after anything freed capacity. */
   pump(now: number): Admitted[] {
     const admitted: Admitted[] = [];
     for (let head = this.waiting[0]; head !== undefined; head = this.waiting[0]) {
       const admission = this.tryAdmit(head, now);
-      if (admission.kind !== 'warm' && admission.kind !== 'cold') break;
+      if (admission.kind === 'queued' || admission.kind === 'too-large') break;
       this.waiting.shift();
       admitted.push({ requestId: head.requestId, admission });
     }
@@ -116,7 +154,7 @@ export class PoolState {
   expireIdle(now: number, idleMs: number): string[] {
     const expired: string[] = [];
     for (const entry of this.entries.values()) {
-      if (isIdle(entry) && now - entry.lastUsed >= idleMs) expired.push(entry.id);
+      if (isIdle(entry) && entry.stem === undefined && now - entry.lastUsed >= idleMs) expired.push(entry.id);
     }
     for (const id of expired) this.entries.delete(id);
     return expired;
@@ -136,6 +174,11 @@ export class PoolState {
       this.entries.set(warm.id, { ...warm, active: warm.active + 1, lastUsed: now });
       return { kind: 'warm', entryId: warm.id };
     }
+    const stem = request.stemKey === undefined ? undefined : this.findStem(request.stemKey);
+    if (stem) {
+      this.entries.set(stem.id, { id: stem.id, key: request.key, memoryMb: stem.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now });
+      return { kind: 'prewarmed', entryId: stem.id };
+    }
     const evicted = this.victimsFor(request.memoryMb);
     if (evicted === undefined) return { kind: 'queued' };
     for (const id of evicted) this.entries.delete(id);
@@ -144,10 +187,15 @@ export class PoolState {
     return { kind: 'cold', entryId: id, evicted };
   }
 
+  private findStem(stemKey: string): PoolEntry | undefined {
+    for (const entry of this.entries.values()) if (entry.stem === stemKey && isIdle(entry)) return entry;
+    return undefined;
+  }
+
   private findWarm(key: string): PoolEntry | undefined {
     let best: PoolEntry | undefined;
     for (const entry of this.entries.values()) {
-      if (entry.key !== key || !entry.ready || entry.active >= entry.maxConcurrent) continue;
+      if (entry.key !== key || entry.stem !== undefined || !entry.ready || entry.active >= entry.maxConcurrent) continue;
       // The most recently used keeps the others aging towards removal.
       if (!best || entry.lastUsed > best.lastUsed) best = entry;
     }

@@ -1,3 +1,4 @@
+import type { ContainerRuntime, RuntimeFamily } from '../common/entities/action';
 import type { Logger } from '../common/logging/logger';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../common/spi/container-factory';
 import { createActionClient, type ActionClient } from './action-client';
@@ -8,9 +9,10 @@ import { PoolState, type Admission } from './container-pool-state';
 // either gets a warm container or creates one in its reserved memory, and finally releases it:
 // back to the pool when it served well, destroyed when it failed (never reused).
 //
-// Pausing idle containers and prewarmed stem cells are later work: both enter through
-// `reserve` (a paused warm container resumes before it is handed out; a stem cell is a ready
-// entry keyed by kind and memory) without changing the callers.
+// Stem cells: per configured runtime family, `count` containers are created ahead of need at
+// one memory size and kept uninitialised; a cold slot of that family and memory gets one, and
+// `create` then hands it over instead of creating. Taking one (or losing one to eviction)
+// refills in the background, never evicting anything for it.
 
 export interface WarmContainer {
   readonly container: Container;
@@ -24,21 +26,39 @@ export type Slot =
   | { readonly kind: 'too-large' }
   | { readonly kind: 'closed' };
 
-export type CreateResult = { readonly ok: true; readonly warm: WarmContainer } | { readonly ok: false; readonly error: unknown };
+export type CreateResult =
+  /** `prewarmed`: a stem cell was handed over, nothing was created. */
+  | { readonly ok: true; readonly warm: WarmContainer; readonly prewarmed: boolean }
+  | { readonly ok: false; readonly error: unknown };
 
 export interface SlotRequest {
   /** (invoking namespace, fully qualified action, revision), encoded by the caller. */
   readonly key: string;
   readonly memoryMb: number;
+  /** The runtime family the message names; a stem cell of it may serve a cold start. */
+  readonly family?: ContainerRuntime;
+}
+
+export interface PrewarmConfig {
+  readonly family: RuntimeFamily;
+  readonly count: number;
+  readonly memoryMb: number;
+  /** A fresh spec (unique name) for each stem cell. */
+  readonly spec: () => ContainerSpec;
 }
 
 export interface ContainerPoolOptions {
   readonly factory: ContainerFactory;
   readonly userMemoryMb: number;
   readonly idleContainerMs: number;
+  readonly prewarm?: readonly PrewarmConfig[];
+  /** Wait after a failed stem cell creation before trying again. */
+  readonly prewarmRetryMs?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
+
+const DEFAULT_PREWARM_RETRY_MS = 5000;
 
 type Settle = (slot: Slot) => void;
 
@@ -46,7 +66,12 @@ export class ContainerPool {
   private readonly state: PoolState;
   private readonly containers = new Map<string, WarmContainer>();
   private readonly waiters = new Map<string, Settle>();
-  private readonly destroying = new Set<Promise<void>>();
+  /** Destructions and stem cell creations still running; close() waits for them. */
+  private readonly background = new Set<Promise<void>>();
+  /** The family of each ready stem cell's container, checked when it is handed over. */
+  private readonly stemFamilies = new Map<string, RuntimeFamily>();
+  private readonly prewarmBlockedUntil = new Map<RuntimeFamily, number>();
+  private prewarmRetry: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private lifecycle: 'new' | 'running' | 'closed' = 'new';
   private sweeper: NodeJS.Timeout | undefined;
@@ -72,19 +97,38 @@ export class ContainerPool {
     const interval = Math.min(10000, Math.max(50, Math.floor(this.options.idleContainerMs / 2)));
     this.sweeper = setInterval(() => this.sweepIdle(), interval);
     this.sweeper.unref();
+    this.refill();
   }
 
   reserve(request: SlotRequest): Promise<Slot> {
     if (this.lifecycle !== 'running') return Promise.resolve({ kind: 'closed' });
     const requestId = `q${++this.requestSeq}`;
     // Concurrency 1 per container until intra-container concurrency (and log attribution) lands.
-    const admission = this.state.request({ requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent: 1 }, this.now());
+    const stemKey = this.stemKeyFor(request);
+    const admission = this.state.request(
+      { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent: 1, ...(stemKey ? { stemKey } : {}) },
+      this.now(),
+    );
     if (admission.kind === 'queued') return new Promise<Slot>((resolve) => this.waiters.set(requestId, resolve));
-    return Promise.resolve(this.toSlot(admission));
+    const slot = this.toSlot(admission);
+    this.refill();
+    return Promise.resolve(slot);
   }
 
-  /** Creates the container for a cold slot. On failure the slot is already released. */
+  /**
+   * Provides the container for a cold slot: the stem cell it took, when its family is the
+   * action's, else a new one. On failure the slot is already released.
+   */
   async create(entryId: string, spec: ContainerSpec): Promise<CreateResult> {
+    const stem = this.containers.get(entryId);
+    if (stem) {
+      const family = this.stemFamilies.get(entryId);
+      this.stemFamilies.delete(entryId);
+      if (family === spec.family) return { ok: true, warm: stem, prewarmed: true };
+      // The message named another kind than the action has now: the stem cell cannot serve it.
+      this.containers.delete(entryId);
+      this.track(this.destroyWarm(stem));
+    }
     let container: Container;
     try {
       container = await this.options.factory.create(spec);
@@ -99,7 +143,7 @@ export class ContainerPool {
       return { ok: false, error: new Error('container pool closed while the container was starting') };
     }
     this.containers.set(entryId, warm);
-    return { ok: true, warm };
+    return { ok: true, warm, prewarmed: false };
   }
 
   /** Returns the slot: reusable keeps the container warm; otherwise it is destroyed. */
@@ -119,10 +163,12 @@ export class ContainerPool {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'closed';
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.prewarmRetry) clearTimeout(this.prewarmRetry);
     const { entryIds, requestIds } = this.state.clear();
     for (const requestId of requestIds) this.settle(requestId, { kind: 'closed' });
     for (const entryId of entryIds) this.destroyEntry(entryId);
-    await Promise.all([...this.destroying]);
+    // Stem cells still being created destroy themselves once they see the pool closed.
+    while (this.background.size > 0) await Promise.all([...this.background]);
     if (wasRunning) await this.options.factory.close();
   }
 
@@ -137,13 +183,17 @@ export class ContainerPool {
       case 'cold':
         for (const id of admission.evicted) this.destroyEntry(id);
         return { kind: 'cold', entryId: admission.entryId };
+      case 'prewarmed':
+        return { kind: 'cold', entryId: admission.entryId };
       case 'too-large':
         return { kind: 'too-large' };
     }
   }
 
+  /** Admits what waits, then refills stem cells with whatever memory is still free. */
   private pump(): void {
     for (const { requestId, admission } of this.state.pump(this.now())) this.settle(requestId, this.toSlot(admission));
+    this.refill();
   }
 
   private settle(requestId: string, slot: Slot): void {
@@ -161,9 +211,63 @@ export class ContainerPool {
     }
   }
 
+  private stemKeyFor(request: SlotRequest): string | undefined {
+    const prewarm = this.options.prewarm?.find((p) => p.family === request.family && p.memoryMb === request.memoryMb && p.count > 0);
+    return prewarm ? stemKey(prewarm) : undefined;
+  }
+
+  /** Starts creating the stem cells missing, as far as free memory allows. */
+  private refill(): void {
+    if (this.lifecycle !== 'running') return;
+    const now = this.now();
+    for (const prewarm of this.options.prewarm ?? []) {
+      if ((this.prewarmBlockedUntil.get(prewarm.family) ?? 0) > now) continue;
+      while (this.state.stemCount(stemKey(prewarm)) < prewarm.count) {
+        const entryId = this.state.addStem(stemKey(prewarm), prewarm.memoryMb, now);
+        if (entryId === undefined) break;
+        this.track(this.createStem(entryId, prewarm));
+      }
+    }
+  }
+
+  private async createStem(entryId: string, prewarm: PrewarmConfig): Promise<void> {
+    let container: Container;
+    try {
+      container = await this.options.factory.create(prewarm.spec());
+    } catch (error) {
+      this.options.logger.warn({ err: error, family: prewarm.family }, 'stem cell creation failed');
+      this.state.release(entryId, false, this.now());
+      this.pump();
+      this.blockPrewarm(prewarm.family);
+      return;
+    }
+    const warm: WarmContainer = { container, client: createActionClient(container.baseUrl) };
+    if (this.lifecycle !== 'running' || !this.state.stemReady(entryId, this.now())) {
+      await this.destroyWarm(warm);
+      return;
+    }
+    this.containers.set(entryId, warm);
+    this.stemFamilies.set(entryId, prewarm.family);
+    // A waiting cold start of this family may take it, or evict it to make room.
+    this.pump();
+  }
+
+  /** A failing creation (a missing image, say) must not spin: wait before trying again. */
+  private blockPrewarm(family: RuntimeFamily): void {
+    const retryMs = this.options.prewarmRetryMs ?? DEFAULT_PREWARM_RETRY_MS;
+    this.prewarmBlockedUntil.set(family, this.now() + retryMs);
+    if (this.prewarmRetry || this.lifecycle !== 'running') return;
+    this.prewarmRetry = setTimeout(() => {
+      this.prewarmRetry = undefined;
+      this.refill();
+    }, retryMs);
+    this.prewarmRetry.unref();
+  }
+
   private destroyEntry(entryId: string): void {
     const warm = this.containers.get(entryId);
     this.containers.delete(entryId);
+    this.stemFamilies.delete(entryId);
     if (warm) this.track(this.destroyWarm(warm));
   }
 
@@ -177,7 +281,11 @@ export class ContainerPool {
   }
 
   private track(work: Promise<void>): void {
-    this.destroying.add(work);
-    void work.finally(() => this.destroying.delete(work));
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
   }
+}
+
+function stemKey(prewarm: PrewarmConfig): string {
+  return `${prewarm.family}:${prewarm.memoryMb}`;
 }

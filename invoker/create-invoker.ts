@@ -1,3 +1,5 @@
+import type { RuntimeFamily } from '../common/entities/action';
+import { DEFAULT_LIMITS } from '../common/entities/limits';
 import type { Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import type { ActivationStore } from '../common/spi/activation-store';
@@ -34,6 +36,22 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     factory: deps.factory,
     userMemoryMb: config.userMemoryMb,
     idleContainerMs: config.idleContainerMs,
+    prewarm: (Object.keys(config.prewarm) as RuntimeFamily[]).map((family) => {
+      let seq = 0;
+      return {
+        family,
+        count: config.prewarm[family],
+        // As OpenWhisk, stem cells at the default memory: what most actions ask for.
+        memoryMb: DEFAULT_LIMITS.memory,
+        spec: () => ({
+          name: naming.containerName(config.invokerId, `prewarm_${family}_${++seq}_${Date.now().toString(36)}`),
+          family,
+          image: config.runtimeImages[family],
+          memoryMb: DEFAULT_LIMITS.memory,
+          env: { __OW_API_HOST: config.apiHostForActions },
+        }),
+      };
+    }),
     logger: logger.child({ component: 'container-pool' }),
   });
   const runner = new ActivationRunner({

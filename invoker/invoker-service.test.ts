@@ -8,6 +8,7 @@ import { newActivationId, newTransactionId } from '../common/ids';
 import { silentLogger } from '../common/logging/logger';
 import { createNaming, type Naming } from '../common/naming';
 import { decodeHeartbeat, type Heartbeat } from '../common/protocol/heartbeat';
+import type { ContainerFactory, ContainerSpec } from '../common/spi/container-factory';
 import type { MessageBus, ReceivedMessage } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 import { ProcessContainerFactory } from './containers/process-container-factory';
@@ -52,9 +53,13 @@ async function closeWorld(world: World): Promise<void> {
   rmSync(world.dataDir, { recursive: true, force: true });
 }
 
-function startInvoker(world: World, env: Record<string, string> = {}): { invoker: InvokerService; config: InvokerConfig } {
+function startInvoker(
+  world: World,
+  env: Record<string, string> = {},
+  wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
+): { invoker: InvokerService; config: InvokerConfig } {
   const config = loadInvokerConfig({ WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
-  const factory = new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger });
+  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger }));
   const invoker = createInvoker({
     config,
     bus: world.bus,
@@ -283,6 +288,76 @@ describe('invoker service backpressure', () => {
     } finally {
       await invoker.stop();
       expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+});
+
+/** The real process factory, recording the spec of every container it is asked to create, and which are up. */
+function recordingCreates(created: ContainerSpec[], up: ContainerSpec[] = []): (factory: ContainerFactory) => ContainerFactory {
+  return (factory) => ({
+    capabilities: factory.capabilities,
+    init: () => factory.init(),
+    close: () => factory.close(),
+    create: async (spec) => {
+      created.push(spec);
+      const container = await factory.create(spec);
+      up.push(spec);
+      return container;
+    },
+  });
+}
+
+describe('invoker service stem cells', () => {
+  it('serves a cold start from a prewarmed stem cell without creating a container, then refills', async () => {
+    const world = await openWorld();
+    const created: ContainerSpec[] = [];
+    const up: ContainerSpec[] = [];
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker4', WISP_INVOKER_USER_MEMORY_MB: '1024' }, recordingCreates(created, up));
+    await invoker.start();
+    try {
+      const stems = () => created.filter((spec) => spec.name.includes('_prewarm_nodejs_'));
+      await waitUntil(() => stems().length === 1);
+      expect(stems()[0]).toMatchObject({ family: 'nodejs', memoryMb: 256, env: { __OW_API_HOST: 'http://127.0.0.1:3233' } });
+      // The stem cell is ready before the first activation arrives.
+      await waitUntil(() => up.length === 1);
+
+      const action = await world.harness.deploy('prewarmed', "let n = 0; function main() { n += 1; console.log('run', n); return { n }; }");
+      const first = await world.harness.invoke(config.invokerId, action);
+      expect(first.response.result).toEqual({ n: 1 });
+      expect(first.logs).toHaveLength(1);
+      expect(annotationOf(first, 'initTime')).toEqual(expect.any(Number));
+      // No container was created for the activation: only stem cells, and the one taken is being replaced.
+      expect(created.every((spec) => spec.name.includes('_prewarm_nodejs_'))).toBe(true);
+      await waitUntil(() => stems().length === 2);
+
+      // A 512 MB action has no stem cells: it creates its own container.
+      const large = await world.harness.deploy('large', 'function main() { return { ok: true }; }', { limits: { memory: 512 } });
+      expect((await world.harness.invoke(config.invokerId, large)).response.statusCode).toBe(0);
+      expect(created.filter((spec) => !spec.name.includes('_prewarm_'))).toEqual([expect.objectContaining({ memoryMb: 512 })]);
+      // The warm container still serves the first action; the refilled stem cell is untouched.
+      expect((await world.harness.invoke(config.invokerId, action)).response.result).toEqual({ n: 2 });
+      expect(stems()).toHaveLength(2);
+    } finally {
+      await invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+
+  it('creates no stem cells when prewarming is off', async () => {
+    const world = await openWorld();
+    const created: ContainerSpec[] = [];
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker5', WISP_INVOKER_PREWARM_NODEJS: '0' }, recordingCreates(created));
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy('unprewarmed', 'function main() { return { ok: true }; }');
+      expect((await world.harness.invoke(config.invokerId, action)).response.statusCode).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(created).toHaveLength(1);
+      expect(created[0]!.name).not.toContain('_prewarm_');
+    } finally {
+      await invoker.stop();
       await closeWorld(world);
     }
   });
