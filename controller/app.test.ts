@@ -1,54 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embedded/embedded-stores';
-import { createMemoryMessageBus } from '../common/adapters/memory/memory-message-bus';
-import { createMemorySignalBus } from '../common/adapters/memory/memory-signal-bus';
-import { GUEST_AUTH } from '../common/entities/credentials';
-import { silentLogger } from '../common/logging/logger';
-import { createNaming } from '../common/naming';
-import type { MessageBus } from '../common/spi/message-bus';
-import type { SignalBus } from '../common/spi/signal-bus';
-import { loadControllerConfig } from './config';
-import { startController, type RunningController } from './controller';
+import { startControllerUnderTest, type ControllerUnderTest } from '../test/harness/controller-under-test';
 
 // The controller's HTTP contract on the standalone adapters, without an invoker: CRUD answers,
 // bad input, and a property test that throws hostile bodies at the write routes.
 
-const authHeader = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
-let dir: string;
-let stores: EmbeddedStores;
-let bus: MessageBus;
-let signals: SignalBus;
-let controller: RunningController;
+let t: ControllerUnderTest;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'wisp-controller-'));
-  stores = await openEmbeddedStores({ dataDir: dir, logger: silentLogger });
-  bus = createMemoryMessageBus({ logger: silentLogger });
-  signals = createMemorySignalBus({ logger: silentLogger });
-  const config = loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: 'unit-controller' });
-  controller = await startController({ config, logger: silentLogger, naming: createNaming('unit-controller'), bus, signals, entities: stores.entities, activations: stores.activations });
+  t = await startControllerUnderTest(`wisp-unit-controller-${randomBytes(4).toString('hex')}`);
 });
 
 afterAll(async () => {
-  await controller.stop();
-  await bus.close();
-  await signals.close();
-  await stores.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t.stop();
 });
 
-function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  return fetch(`${controller.url}/api/v1${path}`, { method, headers: { Authorization: authHeader, 'Content-Type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) });
-}
+const call: ControllerUnderTest['call'] = (...args) => t.call(...args);
 
 const action = JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){return {}}' } });
 
 describe('controller HTTP contract', () => {
   it('answers GET /api/v1 without auth, as wsk reads it', async () => {
-    const res = await fetch(`${controller.url}/api/v1`);
+    const res = await fetch(`${t.controller.url}/api/v1`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ api_version: '1.0.0', api_version_path: 'v1', description: 'OpenWhisk API' });
     expect(res.headers.get('x-request-id')).toBeTruthy();

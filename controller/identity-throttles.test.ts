@@ -1,23 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embedded/embedded-stores';
-import { createMemoryMessageBus } from '../common/adapters/memory/memory-message-bus';
-import { createMemorySignalBus } from '../common/adapters/memory/memory-signal-bus';
 import { splitAuth } from '../common/entities/credentials';
 import { newTransactionId } from '../common/ids';
-import { silentLogger } from '../common/logging/logger';
-import { createNaming, type Naming } from '../common/naming';
-import type { MessageBus } from '../common/spi/message-bus';
-import type { SignalBus } from '../common/spi/signal-bus';
+import { startControllerUnderTest, type ControllerUnderTest } from '../test/harness/controller-under-test';
+import { errorOf } from '../test/harness/error-answer';
 import { eventually } from '../test/harness/eventually';
-import { ProcessContainerFactory } from '../invoker/containers/process-container-factory';
-import { loadInvokerConfig } from '../invoker/config';
-import { createInvoker } from '../invoker/create-invoker';
-import type { InvokerService } from '../invoker/invoker-service';
-import { loadControllerConfig } from './config';
-import { startController, type RunningController } from './controller';
 import { publishIdentityChange } from './services/identity-change-listener';
 import { IdentityRecords } from './services/identity-records';
 
@@ -28,61 +14,22 @@ import { IdentityRecords } from './services/identity-records';
 jest.setTimeout(60_000);
 
 const CACHE_TTL_MS = 1000;
-let dir: string;
-let stores: EmbeddedStores;
-let bus: MessageBus;
-let signals: SignalBus;
-let naming: Naming;
-let controller: RunningController;
-let invoker: InvokerService;
+let t: ControllerUnderTest;
 let records: IdentityRecords;
 
 beforeAll(async () => {
-  const prefix = `wisp-test-${newTransactionId().slice(0, 10)}`;
-  naming = createNaming(prefix);
-  dir = mkdtempSync(join(tmpdir(), 'wisp-identity-http-'));
-  stores = await openEmbeddedStores({ dataDir: dir, logger: silentLogger });
-  bus = createMemoryMessageBus({ logger: silentLogger });
-  signals = createMemorySignalBus({ logger: silentLogger });
-  const invokerConfig = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000' });
-  invoker = createInvoker({
-    config: invokerConfig,
-    bus,
-    signals,
-    entities: stores.entities,
-    activations: stores.activations,
-    factory: new ProcessContainerFactory({ invokerId: invokerConfig.invokerId, naming, logger: silentLogger }),
-    logger: silentLogger,
+  t = await startControllerUnderTest(`wisp-test-${newTransactionId().slice(0, 10)}`, {
+    processInvoker: true,
+    controllerEnv: { WISP_IDENTITY_CACHE_TTL_MS: String(CACHE_TTL_MS) },
   });
-  await invoker.start();
-  const config = loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix, WISP_IDENTITY_CACHE_TTL_MS: String(CACHE_TTL_MS) });
-  controller = await startController({ config, logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
-  await controller.registry.waitForHealthy(20_000);
-  records = new IdentityRecords({ store: stores.entities, onChange: (change) => publishIdentityChange(signals, naming, change) });
+  records = new IdentityRecords({ store: t.stores.entities, onChange: (change) => publishIdentityChange(t.signals, t.naming, change) });
 });
 
 afterAll(async () => {
-  await controller.stop();
-  await invoker.stop();
-  await bus.close();
-  await signals.close();
-  await stores.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t.stop();
 });
 
-function call(auth: string, method: string, path: string, body?: unknown) {
-  return fetch(`${controller.url}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}`, 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-}
-
-async function errorOf(res: Response): Promise<{ status: number; error: string }> {
-  const body = (await res.json()) as { error: string; code: string };
-  expect(body.code).toBe(res.headers.get('x-request-id'));
-  return { status: res.status, error: body.error };
-}
+const call = (auth: string, method: string, path: string, body?: unknown) => t.callAs(auth, method, path, body === undefined ? undefined : JSON.stringify(body));
 
 const nodeAction = (code: string, limits: Record<string, number> = {}) => ({ exec: { kind: 'nodejs:20', code }, limits });
 const QUICK = 'function main(p) { return { ok: true, n: p.n }; }';
@@ -133,7 +80,7 @@ describe('namespaces and keys', () => {
     expect((await call(first, 'GET', '/namespaces/_/actions')).status).toBe(200);
     expect((await call(second, 'GET', '/namespaces/_/actions')).status).toBe(200);
     await records.revokeKey(splitAuth(first).uuid);
-    await signals.flush();
+    await t.signals.flush();
     const refused = await call(first, 'GET', '/namespaces/_/actions');
     expect(await errorOf(refused)).toEqual({ status: 401, error: 'The supplied authentication is invalid' });
     expect(refused.headers.get('www-authenticate')).toBe('Basic realm="OpenWhisk secure realm"');
@@ -144,7 +91,7 @@ describe('namespaces and keys', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     expect((await call(auth, 'GET', '/namespaces/_/actions')).status).toBe(200);
-    const silent = new IdentityRecords({ store: stores.entities });
+    const silent = new IdentityRecords({ store: t.stores.entities });
     const revokedAt = Date.now();
     await silent.revokeKey(splitAuth(auth).uuid);
     await eventually(async () => ((await call(auth, 'GET', '/namespaces/_/actions')).status === 401 ? true : undefined), 5000, 50);
@@ -179,7 +126,7 @@ describe('namespace limits', () => {
       storeActivations: true,
     });
     await records.setLimits(subject, { invocationsPerMinute: 60, concurrentInvocations: 30, firesPerMinute: 61, maxActionMemory: 256, allowedKinds: ['nodejs:20'] });
-    await signals.flush();
+    await t.signals.flush();
     expect(await (await call(auth, 'GET', `/namespaces/${subject}/limits`)).json()).toMatchObject({
       invocationsPerMinute: 60,
       concurrentInvocations: 30,
@@ -193,7 +140,7 @@ describe('namespace limits', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     await records.setLimits(subject, { maxActionMemory: 256, minActionTimeout: 1000 });
-    await signals.flush();
+    await t.signals.flush();
     expect(await errorOf(await call(auth, 'PUT', '/namespaces/_/actions/big', nodeAction(QUICK, { memory: 512 })))).toEqual({ status: 400, error: 'memory size 512 MB exceeds allowed threshold of 256 MB' });
     expect(await errorOf(await call(auth, 'PUT', '/namespaces/_/actions/quick', nodeAction(QUICK, { timeout: 500 })))).toEqual({ status: 400, error: 'duration 500 milliseconds below allowed threshold of 1000 milliseconds' });
     expect((await call(auth, 'GET', '/namespaces/_/actions/big')).status).toBe(404);
@@ -204,14 +151,14 @@ describe('namespace limits', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     await records.setLimits(subject, { allowedKinds: ['python:3.11'] });
-    await signals.flush();
+    await t.signals.flush();
     expect(await errorOf(await call(auth, 'PUT', '/namespaces/_/actions/node', nodeAction(QUICK)))).toEqual({
       status: 403,
       error: "The supplied authentication is not authorized to access actions of kind 'nodejs:20'.",
     });
     expect((await call(auth, 'GET', '/namespaces/_/actions/node')).status).toBe(404);
     await records.setLimits(subject, { allowedKinds: null });
-    await signals.flush();
+    await t.signals.flush();
     expect((await call(auth, 'PUT', '/namespaces/_/actions/node', nodeAction(QUICK))).status).toBe(200);
   });
 });
@@ -223,7 +170,7 @@ describe('throttles', () => {
     const auth = await records.createUser(subject);
     const other = await records.createUser(newSubject());
     await records.setLimits(subject, { invocationsPerMinute: 2 });
-    await signals.flush();
+    await t.signals.flush();
     expect((await call(auth, 'PUT', '/namespaces/_/actions/quick', nodeAction(QUICK))).status).toBe(200);
     expect((await call(auth, 'POST', '/namespaces/_/actions/quick?blocking=true', { n: 1 })).status).toBe(200);
     expect((await call(auth, 'POST', '/namespaces/_/actions/quick?blocking=true', { n: 2 })).status).toBe(200);
@@ -241,7 +188,7 @@ describe('throttles', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     await records.setLimits(subject, { firesPerMinute: 2 });
-    await signals.flush();
+    await t.signals.flush();
     expect((await call(auth, 'PUT', '/namespaces/_/triggers/tick', {})).status).toBe(200);
     // No rule: 204, but the fire still counts, as OpenWhisk counts every POST to a trigger.
     expect((await call(auth, 'POST', '/namespaces/_/triggers/tick', {})).status).toBe(204);
@@ -254,7 +201,7 @@ describe('throttles', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     await records.setLimits(subject, { invocationsPerMinute: 1 });
-    await signals.flush();
+    await t.signals.flush();
     expect((await call(auth, 'PUT', '/namespaces/_/actions/ruled', nodeAction(QUICK))).status).toBe(200);
     expect((await call(auth, 'PUT', '/namespaces/_/triggers/tock', {})).status).toBe(200);
     expect((await call(auth, 'PUT', '/namespaces/_/rules/tock-ruled', { trigger: '/_/tock', action: '/_/ruled' })).status).toBe(200);
@@ -272,7 +219,7 @@ describe('throttles', () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);
     await records.setLimits(subject, { concurrentInvocations: 1 });
-    await signals.flush();
+    await t.signals.flush();
     expect((await call(auth, 'PUT', '/namespaces/_/actions/slow', nodeAction(SLOW))).status).toBe(200);
     const first = await call(auth, 'POST', '/namespaces/_/actions/slow', {});
     expect(first.status).toBe(202);
@@ -294,12 +241,12 @@ describe('throttles', () => {
     const auth = await records.createUser(subject);
     expect((await call(auth, 'PUT', '/namespaces/_/actions/quick', nodeAction(QUICK))).status).toBe(200);
     await records.setLimits(subject, { concurrentInvocations: 1 });
-    await signals.flush();
+    await t.signals.flush();
     // Missing action: 404 before a slot is taken; the next invoke still gets the only slot.
     expect((await call(auth, 'POST', '/namespaces/_/actions/missing', {})).status).toBe(404);
     expect((await call(auth, 'POST', '/namespaces/_/actions/quick?blocking=true', {})).status).toBe(200);
     await records.setLimits(subject, { concurrentInvocations: 0 });
-    await signals.flush();
+    await t.signals.flush();
     expect(await errorOf(await call(auth, 'POST', '/namespaces/_/actions/quick', {}))).toEqual({ status: 429, error: 'Too many concurrent requests in flight (count: 0, allowed: 0).' });
   });
 

@@ -1,22 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openEmbeddedStores, type EmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
-import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
-import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
-import { GUEST_AUTH } from '../../common/entities/credentials';
 import { newTransactionId } from '../../common/ids';
-import { silentLogger } from '../../common/logging/logger';
-import { createNaming } from '../../common/naming';
-import type { MessageBus } from '../../common/spi/message-bus';
-import type { SignalBus } from '../../common/spi/signal-bus';
 import { createZip } from '../../actions/runtime-nodejs/zip-writer';
-import { loadInvokerConfig } from '../../invoker/config';
-import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
-import { createInvoker } from '../../invoker/create-invoker';
-import type { InvokerService } from '../../invoker/invoker-service';
-import { loadControllerConfig } from '../config';
-import { startController, type RunningController } from '../controller';
+import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 
 // Python, blackbox and sequence actions through the whole platform in one process: the HTTP
 // API, the controller's Dispatcher and sequence runner, the memory buses, the embedded stores,
@@ -33,45 +17,18 @@ interface Activation {
   annotations: Array<{ key: string; value: unknown }>;
 }
 
-const authHeader = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
-let dir: string;
-let stores: EmbeddedStores;
-let bus: MessageBus;
-let signals: SignalBus;
-let controller: RunningController;
-let invoker: InvokerService;
+let t: ControllerUnderTest;
 
 beforeAll(async () => {
-  const prefix = `wisp-test-${newTransactionId().slice(0, 10)}`;
-  dir = mkdtempSync(join(tmpdir(), 'wisp-kinds-'));
-  stores = await openEmbeddedStores({ dataDir: dir, logger: silentLogger });
-  bus = createMemoryMessageBus({ logger: silentLogger });
-  signals = createMemorySignalBus({ logger: silentLogger });
-  const naming = createNaming(prefix);
-  const invokerConfig = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000' });
-  const factory = new ProcessContainerFactory({ invokerId: invokerConfig.invokerId, naming, logger: silentLogger });
-  invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
-  await invoker.start();
-  const config = loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix });
-  controller = await startController({ config, logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
-  await controller.registry.waitForHealthy(20_000);
+  t = await startControllerUnderTest(`wisp-test-${newTransactionId().slice(0, 10)}`, { processInvoker: true });
 });
 
 afterAll(async () => {
-  await controller?.stop();
-  await invoker?.stop();
-  await bus.close();
-  await signals.close();
-  await stores.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t?.stop();
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${controller.url}/api/v1/namespaces/_${path}`, {
-    method,
-    headers: { Authorization: authHeader, 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const res = await t.call(method, `/namespaces/_${path}`, body === undefined ? undefined : JSON.stringify(body));
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

@@ -1,49 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { openEmbeddedStores, type EmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
-import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
-import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
-import { GUEST_AUTH } from '../../common/entities/credentials';
-import { silentLogger } from '../../common/logging/logger';
-import { createNaming } from '../../common/naming';
-import type { MessageBus } from '../../common/spi/message-bus';
-import type { SignalBus } from '../../common/spi/signal-bus';
-import { loadControllerConfig } from '../config';
-import { startController, type RunningController } from '../controller';
+import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 
 // PUT of python, blackbox and sequence actions over HTTP on the standalone adapters (no
 // invoker): hostile exec bodies never get a 5xx, every refusal is {error, code}, and a refused
 // write leaves the stored action as it was.
 
-const authHeader = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
-let dir: string;
-let stores: EmbeddedStores;
-let bus: MessageBus;
-let signals: SignalBus;
-let controller: RunningController;
+let t: ControllerUnderTest;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'wisp-kinds-routes-'));
-  stores = await openEmbeddedStores({ dataDir: dir, logger: silentLogger });
-  bus = createMemoryMessageBus({ logger: silentLogger });
-  signals = createMemorySignalBus({ logger: silentLogger });
-  const config = loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: 'unit-kinds' });
-  controller = await startController({ config, logger: silentLogger, naming: createNaming('unit-kinds'), bus, signals, entities: stores.entities, activations: stores.activations });
+  t = await startControllerUnderTest(`wisp-unit-kinds-${randomBytes(4).toString('hex')}`);
 });
 
 afterAll(async () => {
-  await controller.stop();
-  await bus.close();
-  await signals.close();
-  await stores.close();
-  rmSync(dir, { recursive: true, force: true });
+  await t.stop();
 });
 
-function call(method: string, path: string, body?: string) {
-  return fetch(`${controller.url}/api/v1/namespaces/_${path}`, { method, headers: { Authorization: authHeader, 'Content-Type': 'application/json' }, ...(body !== undefined ? { body } : {}) });
-}
+const call = (method: string, path: string, body?: string) => t.call(method, `/namespaces/_${path}`, body);
 
 describe('PUT of python, blackbox and sequence actions', () => {
   beforeAll(async () => {

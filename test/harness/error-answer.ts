@@ -1,0 +1,13 @@
+// OpenWhisk answers every refusal as { error, code }, where code is the request's X-Request-ID.
+
+/** The status and message of an error answer, after checking that its code is the request id. */
+export async function errorOf(res: Response): Promise<{ status: number; error: string }> {
+  const body = (await res.json()) as { error: string; code: string };
+  expect(body.code).toBe(res.headers.get('x-request-id'));
+  return { status: res.status, error: body.error };
+}
+
+/** Fails unless `res` is the error answer with `status` and `message`. */
+export async function expectErrorAnswer(res: Response, status: number, message: string): Promise<void> {
+  expect(await errorOf(res)).toEqual({ status, error: message });
+}
