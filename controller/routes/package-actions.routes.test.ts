@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { SYSTEM_AUTH } from '../../common/entities/credentials';
-import { decodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
-import { encodeHeartbeat } from '../../common/protocol/heartbeat';
-import type { Subscription } from '../../common/spi/message-bus';
+import type { ActivationMessage } from '../../common/protocol/activation-message';
 import { eventually } from '../../test/harness/eventually';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { expectErrorAnswer } from '../../test/harness/error-answer';
+import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // Actions inside packages over HTTP on the standalone adapters: the four verbs on
 // `ns/pkg/name`, package listings, bindings, other namespaces' public packages, and what an
@@ -14,38 +14,17 @@ import { startControllerUnderTest, type ControllerUnderTest } from '../../test/h
 // tests run them).
 
 const prefix = `unit-pkg-actions-${process.pid}-${Date.now().toString(36)}`;
-const INVOKER = 'invoker0';
 let t: ControllerUnderTest;
-let beating: NodeJS.Timeout;
-let consumer: Subscription;
-const sent: ActivationMessage[] = [];
+let invoker: StandInInvoker;
 
 beforeAll(async () => {
   t = await startControllerUnderTest(prefix);
-  const beat = () =>
-    t.signals.publish(
-      t.naming.healthSubject(),
-      encodeHeartbeat({ v: 1, invokerId: INVOKER, sentAt: Date.now(), userMemoryMb: 4096, freeMemoryMb: 4096, consumer: { state: 'running', lastFetchAt: Date.now() } }),
-    );
-  beat();
-  beating = setInterval(beat, 200);
-  const topic = t.naming.invokerTopic(INVOKER);
-  await t.bus.ensureTopic(topic);
-  consumer = await t.bus.subscribe({
-    topic,
-    groupId: `${prefix}-spy`,
-    onMessage: (message) => {
-      const decoded = decodeActivationMessage(message.value);
-      if (decoded.ok) sent.push(decoded.message);
-      consumer.done(message);
-    },
-  });
+  invoker = await startStandInInvoker(t, { beatEveryMs: 200 });
   await t.controller.registry.waitForHealthy(5000);
 });
 
 afterAll(async () => {
-  clearInterval(beating);
-  await consumer.close();
+  await invoker.stop();
   await t.stop();
 });
 
@@ -53,18 +32,7 @@ type Json = Record<string, unknown>;
 const json = async <T = Json>(res: Response): Promise<T> => (await res.json()) as T;
 const code = 'function main(p){return p}';
 const action = (extra: Json = {}) => JSON.stringify({ exec: { kind: 'nodejs:20', code }, ...extra });
-const asSystem = (method: string, path: string, body?: string) =>
-  fetch(`${t.controller.url}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Basic ${Buffer.from(SYSTEM_AUTH).toString('base64')}`, 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body } : {}),
-  });
-
-async function expectError(res: Response, status: number, message: string): Promise<void> {
-  const body = await json<{ error: string; code: string }>(res);
-  expect({ status: res.status, error: body.error }).toEqual({ status, error: message });
-  expect(body.code).toBe(res.headers.get('x-request-id'));
-}
+const asSystem: ControllerUnderTest['call'] = (...args) => t.callAs(SYSTEM_AUTH, ...args);
 
 async function ok(res: Response | Promise<Response>): Promise<Json> {
   const answer = await res;
@@ -79,7 +47,7 @@ async function invoke(path: string, payload: Json = {}, call = t.call): Promise<
   const body = await json<{ activationId: string }>(res);
   expect({ status: res.status, body }).toMatchObject({ status: 202, body: { activationId: expect.stringMatching(/^[0-9a-f]{32}$/) } });
   expect(res.headers.get('x-openwhisk-activation-id')).toBe(body.activationId);
-  return eventually(async () => sent.find((m) => m.activationId === body.activationId), 5000, 10);
+  return eventually(async () => invoker.sent.find((m) => m.activationId === body.activationId), 5000, 10);
 }
 
 describe('actions in packages', () => {
@@ -90,7 +58,7 @@ describe('actions in packages', () => {
   it('creates, reads, updates and deletes an action inside a package', async () => {
     const created = await ok(t.call('PUT', '/namespaces/_/actions/pa/crud', action({ parameters: [{ key: 'from', value: 'action' }] })));
     expect(created).toMatchObject({ namespace: 'guest/pa', name: 'crud', version: '0.0.1', exec: { kind: 'nodejs:20', code } });
-    await expectError(await t.call('PUT', '/namespaces/_/actions/pa/crud', action()), 409, 'resource already exists');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/pa/crud', action()), 409, 'resource already exists');
     // A GET merges the package's parameters under the action's.
     const got = await ok(t.call('GET', '/namespaces/guest/actions/pa/crud'));
     expect(got.parameters).toEqual([{ key: 'from', value: 'action' }, { key: 'pkgOnly', value: 1 }]);
@@ -98,8 +66,8 @@ describe('actions in packages', () => {
     expect(noCode.exec).toEqual({ kind: 'nodejs:20', binary: false });
     expect(await ok(t.call('PUT', '/namespaces/_/actions/pa/crud?overwrite=true', '{"publish":true}'))).toMatchObject({ version: '0.0.2', namespace: 'guest/pa' });
     expect(await ok(t.call('DELETE', '/namespaces/_/actions/pa/crud'))).toMatchObject({ name: 'crud', namespace: 'guest/pa' });
-    await expectError(await t.call('GET', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
-    await expectError(await t.call('DELETE', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
   });
 
   it('keeps a packaged action apart from a namespace action of the same name', async () => {
@@ -117,23 +85,23 @@ describe('actions in packages', () => {
     expect(inPackage[0]).toEqual({ namespace: 'guest/pl', name: 'three', version: '0.0.1', publish: false, annotations: expect.anything(), limits: expect.anything(), exec: { binary: false }, updated: expect.any(Number) });
     expect(await json(await t.call('GET', '/namespaces/_/actions/pl/?limit=1&skip=1'))).toEqual([inPackage[1]]);
     expect(await json(await t.call('GET', '/namespaces/_/actions/pl/?count=true'))).toEqual({ actions: 3 });
-    await expectError(await t.call('GET', '/namespaces/_/actions/pl/?limit=300'), 400, "The value '300' is not in the range of 0 to 200 for actions.");
-    await expectError(await t.call('GET', '/namespaces/_/actions/nowhere/'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/actions/pl/?limit=300'), 400, "The value '300' is not in the range of 0 to 200 for actions.");
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/actions/nowhere/'), 404, 'The requested resource does not exist.');
     const all = await json<Json[]>(await t.call('GET', '/namespaces/_/actions?limit=0'));
     expect(all.filter((a) => a.namespace === 'guest/pl').map((a) => a.name)).toEqual(['three', 'two', 'one']);
     // Without the slash the same path is the action named `pl`, which does not exist.
-    await expectError(await t.call('GET', '/namespaces/_/actions/pl'), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/actions/pl'), 409, 'Resource by this name exists but is not in this collection.');
   });
 
   it('refuses writes into a missing package, through a binding, and into a package of another namespace', async () => {
     await ok(t.call('PUT', '/namespaces/_/packages/pb', JSON.stringify({ binding: { namespace: '_', name: 'pa' } })));
     const before = await entitySnapshot(t.stores.entities, 'guest', ['action', 'package']);
-    await expectError(await t.call('PUT', '/namespaces/_/actions/no-such-package/x', action()), 404, 'The requested resource does not exist.');
-    await expectError(await t.call('PUT', '/namespaces/_/actions/pb/x', action()), 400, 'Operation not permitted on package binding.');
-    await expectError(await t.call('DELETE', '/namespaces/_/actions/pb/twin'), 400, 'Operation not permitted on package binding.');
-    await expectError(await t.call('PUT', '/namespaces/whisk.system/actions/utils/mine', action()), 403, "The supplied authentication is not authorized to access 'whisk.system/utils/mine'.");
-    await expectError(await t.call('DELETE', '/namespaces/whisk.system/actions/utils/echo'), 403, "The supplied authentication is not authorized to access 'whisk.system/utils/echo'.");
-    await expectError(await t.call('PUT', '/namespaces/_/actions/twin/x', action()), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/no-such-package/x', action()), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/pb/x', action()), 400, 'Operation not permitted on package binding.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/actions/pb/twin'), 400, 'Operation not permitted on package binding.');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/whisk.system/actions/utils/mine', action()), 403, "The supplied authentication is not authorized to access 'whisk.system/utils/mine'.");
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/whisk.system/actions/utils/echo'), 403, "The supplied authentication is not authorized to access 'whisk.system/utils/echo'.");
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/twin/x', action()), 409, 'Resource by this name exists but is not in this collection.');
     expect(await entitySnapshot(t.stores.entities, 'guest', ['action', 'package'])).toEqual(before);
   });
 
@@ -160,10 +128,10 @@ describe('actions in packages', () => {
     expect((await json<Json[]>(await t.call('GET', '/namespaces/whisk.system/actions/utils/'))).length).toBe(6);
     for (const path of ['/namespaces/whisk.system/actions/sys-private/secret', '/namespaces/whisk.system/actions/sys-missing/secret', '/namespaces/whisk.system/actions/sys-private/']) {
       const pkg = path.split('/')[4];
-      await expectError(await t.call(path.endsWith('/') ? 'GET' : 'GET', path), 403, `The supplied authentication is not authorized to access 'whisk.system/${pkg}'.`);
+      await expectErrorAnswer(await t.call(path.endsWith('/') ? 'GET' : 'GET', path), 403, `The supplied authentication is not authorized to access 'whisk.system/${pkg}'.`);
     }
-    await expectError(await t.call('POST', '/namespaces/whisk.system/actions/sys-private/secret', '{}'), 403, "The supplied authentication is not authorized to access 'whisk.system/sys-private'.");
-    await expectError(await t.call('GET', '/namespaces/whisk.system/actions/utils/nothing'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/whisk.system/actions/sys-private/secret', '{}'), 403, "The supplied authentication is not authorized to access 'whisk.system/sys-private'.");
+    await expectErrorAnswer(await t.call('GET', '/namespaces/whisk.system/actions/utils/nothing'), 404, 'The requested resource does not exist.');
   });
 });
 
@@ -207,19 +175,19 @@ describe('invoking actions in packages', () => {
 
   it('refuses a payload that overrides a final parameter', async () => {
     await ok(t.call('PUT', '/namespaces/_/actions/pi/fixed', action({ annotations: [{ key: 'final', value: true }], parameters: [{ key: 'mine', value: 1 }, { key: 'open', value: null }] })));
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"a":"x"}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"mine":2}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"a":"x"}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"mine":2}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
     expect((await invoke('/namespaces/_/actions/pi/fixed', { open: 'ok', other: 1 })).content).toMatchObject({ open: 'ok', other: 1, mine: 1 });
   });
 
   it('validates the invoke query and body as the namespace route does', async () => {
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/act?timeout=60001', '{}'), 400, 'Timeout must be number of milliseconds up to 60000.');
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/act?blocking=sure', '{}'), 400, "The query parameter 'blocking' was malformed:\nThe query parameter 'blocking' must be 'true' or 'false', but was 'sure'.");
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/act', '[1]'), 400, 'The request body must be a JSON object, but was an array.');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/act?timeout=60001', '{}'), 400, 'Timeout must be number of milliseconds up to 60000.');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/act?blocking=sure', '{}'), 400, "The query parameter 'blocking' was malformed:\nThe query parameter 'blocking' must be 'true' or 'false', but was 'sure'.");
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/act', '[1]'), 400, 'The request body must be a JSON object, but was an array.');
     expect((await t.call('POST', '/namespaces/_/actions/pi/act', 'x=1', { 'Content-Type': 'text/plain' })).status).toBe(415);
     expect((await t.call('POST', '/namespaces/_/actions/pi/act', JSON.stringify({ big: 'y'.repeat(1024 * 1024) }))).status).toBe(413);
-    await expectError(await t.call('POST', '/namespaces/_/actions/pi/none', '{}'), 404, 'The requested resource does not exist.');
-    await expectError(await t.call('PATCH', '/namespaces/_/actions/pi/act', '{}'), 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE');
+    await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/none', '{}'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('PATCH', '/namespaces/_/actions/pi/act', '{}'), 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE');
   });
 
   it('never answers 5xx to hostile package and action segments', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { SYSTEM_AUTH } from '../../common/entities/credentials';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { expectErrorAnswer } from '../../test/harness/error-answer';
 
 // Packages and bindings over HTTP on the standalone adapters: CRUD, versions, bindings and their
 // OpenWhisk errors, what other namespaces may see, delete with and without force, the
@@ -22,18 +23,7 @@ type Json = Record<string, unknown>;
 const json = async <T = Json>(res: Response): Promise<T> => (await res.json()) as T;
 const action = JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(p){return p}' } });
 /** whisk.system, the other namespace the harness bootstraps. */
-const asSystem = (method: string, path: string, body?: string) =>
-  fetch(`${t.controller.url}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Basic ${Buffer.from(SYSTEM_AUTH).toString('base64')}`, 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body } : {}),
-  });
-
-async function expectError(res: Response, status: number, message: string): Promise<void> {
-  const body = await json<{ error: string; code: string }>(res);
-  expect({ status: res.status, error: body.error }).toEqual({ status, error: message });
-  expect(body.code).toBe(res.headers.get('x-request-id'));
-}
+const asSystem: ControllerUnderTest['call'] = (...args) => t.callAs(SYSTEM_AUTH, ...args);
 
 async function put(path: string, body: unknown, expected = 200): Promise<Json> {
   const res = await t.call('PUT', path, JSON.stringify(body));
@@ -55,7 +45,7 @@ describe('packages', () => {
       annotations: [{ key: 'x', value: 'y' }],
       updated: expect.any(Number),
     });
-    await expectError(await t.call('PUT', '/namespaces/_/packages/p-crud', '{}'), 409, 'resource already exists');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/packages/p-crud', '{}'), 409, 'resource already exists');
     const got = await json(await t.call('GET', '/namespaces/guest/packages/p-crud'));
     expect(got).toEqual({ ...created, actions: [], feeds: [] });
 
@@ -67,8 +57,8 @@ describe('packages', () => {
     const deleted = await t.call('DELETE', '/namespaces/_/packages/p-crud');
     expect(deleted.status).toBe(200);
     expect(await json(deleted)).toMatchObject({ name: 'p-crud', version: '3.1.4', binding: {} });
-    await expectError(await t.call('GET', '/namespaces/_/packages/p-crud'), 404, 'The requested resource does not exist.');
-    await expectError(await t.call('DELETE', '/namespaces/_/packages/p-crud'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/packages/p-crud'), 404, 'The requested resource does not exist.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/packages/p-crud'), 404, 'The requested resource does not exist.');
     // Delete and re-create starts the version again.
     expect(await put('/namespaces/_/packages/p-crud', {})).toMatchObject({ version: '0.0.1' });
   });
@@ -142,19 +132,19 @@ describe('packages', () => {
     await asSystem('PUT', '/namespaces/_/packages/p-private', '{}');
     await asSystem('PUT', '/namespaces/_/packages/p-system-binding', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'utils' }, publish: true }));
     const before = await entitySnapshot(t.stores.entities, 'guest', ['package', 'action']);
-    await expectError(await t.call('PUT', '/namespaces/_/packages/p-refused', JSON.stringify({ binding: bindingTarget })), status, message);
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/packages/p-refused', JSON.stringify({ binding: bindingTarget })), status, message);
     expect(await entitySnapshot(t.stores.entities, 'guest', ['package', 'action'])).toEqual(before);
   });
 
   it('never turns a package into a binding, and reserves the name default', async () => {
     await put('/namespaces/_/packages/p-real', {});
     await put('/namespaces/_/packages/p-other', {});
-    await expectError(
+    await expectErrorAnswer(
       await t.call('PUT', '/namespaces/_/packages/p-real?overwrite=true', JSON.stringify({ binding: { namespace: '_', name: 'p-other' } })),
       409,
       'Resource is a package and cannot be converted into a binding.',
     );
-    await expectError(await t.call('PUT', '/namespaces/_/packages/default', '{}'), 400, "Package name 'default' is reserved.");
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/packages/default', '{}'), 400, "Package name 'default' is reserved.");
   });
 
   it('binds to a public package of another namespace and reads the actions through it', async () => {
@@ -169,11 +159,11 @@ describe('packages', () => {
   it('refuses to delete a package that is not empty unless forced, then deletes its actions first', async () => {
     await put('/namespaces/_/packages/p-full', {});
     await put('/namespaces/_/actions/p-full/one', JSON.parse(action));
-    await expectError(await t.call('DELETE', '/namespaces/_/packages/p-full'), 409, 'Package not empty (contains 1 entity). Set force param or delete package contents.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/packages/p-full'), 409, 'Package not empty (contains 1 entity). Set force param or delete package contents.');
     await put('/namespaces/_/actions/p-full/two', JSON.parse(action));
-    await expectError(await t.call('DELETE', '/namespaces/_/packages/p-full?force=false'), 409, 'Package not empty (contains 2 entities). Set force param or delete package contents.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/packages/p-full?force=false'), 409, 'Package not empty (contains 2 entities). Set force param or delete package contents.');
     expect((await t.call('GET', '/namespaces/_/actions/p-full/one')).status).toBe(200);
-    await expectError(await t.call('DELETE', '/namespaces/_/packages/p-full?force=yes'), 400, "The query parameter 'force' was malformed:\nThe query parameter 'force' must be 'true' or 'false', but was 'yes'.");
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/packages/p-full?force=yes'), 400, "The query parameter 'force' was malformed:\nThe query parameter 'force' must be 'true' or 'false', but was 'yes'.");
 
     const forced = await t.call('DELETE', '/namespaces/_/packages/p-full?force=true');
     expect(forced.status).toBe(200);
@@ -186,11 +176,11 @@ describe('packages', () => {
 
   it('keeps names unique across collections', async () => {
     await t.call('PUT', '/namespaces/_/actions/p-clash', action);
-    await expectError(await t.call('PUT', '/namespaces/_/packages/p-clash', '{}'), 409, 'Resource by this name exists but is not in this collection.');
-    await expectError(await t.call('GET', '/namespaces/_/packages/p-clash'), 409, 'Resource by this name exists but is not in this collection.');
-    await expectError(await t.call('DELETE', '/namespaces/_/packages/p-clash'), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/packages/p-clash', '{}'), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/packages/p-clash'), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/packages/p-clash'), 409, 'Resource by this name exists but is not in this collection.');
     await put('/namespaces/_/packages/p-clash-2', {});
-    await expectError(await t.call('PUT', '/namespaces/_/actions/p-clash-2', action), 409, 'Resource by this name exists but is not in this collection.');
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/p-clash-2', action), 409, 'Resource by this name exists but is not in this collection.');
   });
 
   it('bootstraps the public whisk.system/utils package with its six actions', async () => {
@@ -226,13 +216,13 @@ describe('packages seen from another namespace', () => {
   it('reads a published package, and answers 403 for a private one, a binding or a missing one alike', async () => {
     expect((await t.call('GET', '/namespaces/whisk.system/packages/x-public')).status).toBe(200);
     for (const name of ['x-hidden', 'x-public-binding', 'x-never-was']) {
-      await expectError(await t.call('GET', `/namespaces/whisk.system/packages/${name}`), 403, `The supplied authentication is not authorized to access 'whisk.system/${name}'.`);
+      await expectErrorAnswer(await t.call('GET', `/namespaces/whisk.system/packages/${name}`), 403, `The supplied authentication is not authorized to access 'whisk.system/${name}'.`);
     }
   });
 
   it('never writes or deletes packages in another namespace', async () => {
-    await expectError(await t.call('PUT', '/namespaces/whisk.system/packages/x-public?overwrite=true', '{}'), 403, "The supplied authentication is not authorized to access 'whisk.system/x-public'.");
-    await expectError(await t.call('DELETE', '/namespaces/whisk.system/packages/x-public'), 403, "The supplied authentication is not authorized to access 'whisk.system/x-public'.");
+    await expectErrorAnswer(await t.call('PUT', '/namespaces/whisk.system/packages/x-public?overwrite=true', '{}'), 403, "The supplied authentication is not authorized to access 'whisk.system/x-public'.");
+    await expectErrorAnswer(await t.call('DELETE', '/namespaces/whisk.system/packages/x-public'), 403, "The supplied authentication is not authorized to access 'whisk.system/x-public'.");
     expect(await json(await t.call('GET', '/namespaces/whisk.system/packages/x-public'))).toMatchObject({ version: '0.0.1' });
   });
 
@@ -241,9 +231,9 @@ describe('packages seen from another namespace', () => {
     await put('/namespaces/_/packages/p-fickle', { binding: { namespace: 'whisk.system', name: 'x-fickle' } });
     expect((await t.call('GET', '/namespaces/_/packages/p-fickle')).status).toBe(200);
     expect((await asSystem('PUT', '/namespaces/_/packages/x-fickle?overwrite=true', JSON.stringify({ publish: false }))).status).toBe(200);
-    await expectError(await t.call('GET', '/namespaces/_/packages/p-fickle'), 403, "The supplied authentication is not authorized to access 'guest/p-fickle'.");
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/packages/p-fickle'), 403, "The supplied authentication is not authorized to access 'guest/p-fickle'.");
     expect((await asSystem('DELETE', '/namespaces/_/packages/x-fickle')).status).toBe(200);
-    await expectError(await t.call('GET', '/namespaces/_/packages/p-fickle'), 403, "The supplied authentication is not authorized to access 'guest/p-fickle'.");
+    await expectErrorAnswer(await t.call('GET', '/namespaces/_/packages/p-fickle'), 403, "The supplied authentication is not authorized to access 'guest/p-fickle'.");
     // The binding itself can still be removed by its owner.
     expect((await t.call('DELETE', '/namespaces/_/packages/p-fickle')).status).toBe(200);
   });
@@ -267,7 +257,7 @@ describe('package input', () => {
     ['PUT', '/namespaces/_/packages/in', '{"version":"1.2"}', 400, "The request content was malformed:\n'version' must be a semantic version 'major.minor.patch', but was string '1.2'."],
     ['PUT', '/namespaces/_/packages/in?overwrite=maybe', '{}', 400, "The query parameter 'overwrite' was malformed:\nThe query parameter 'overwrite' must be 'true' or 'false', but was 'maybe'."],
   ])('%s %s with body %j answers %i', async (method, path, body, status, message) => {
-    await expectError(await t.call(method, path, body), status, message);
+    await expectErrorAnswer(await t.call(method, path, body), status, message);
     expect((await t.call('GET', '/namespaces/_/packages/in')).status).toBe(404);
   });
 

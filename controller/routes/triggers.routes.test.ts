@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { decodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
-import { encodeHeartbeat } from '../../common/protocol/heartbeat';
-import type { Subscription } from '../../common/spi/message-bus';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { eventually } from '../../test/harness/eventually';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // Triggers over HTTP on the standalone adapters: CRUD, bad input, and firing. The invoker side
 // is played by heartbeats on the memory signal bus and a consumer of the invoker's topic, so the
@@ -12,25 +10,15 @@ import { startControllerUnderTest, type ControllerUnderTest } from '../../test/h
 
 const prefix = `unit-triggers-${process.pid}-${Date.now().toString(36)}`;
 let t: ControllerUnderTest;
-let invokerSub: Subscription;
-const sent: ActivationMessage[] = [];
+let invoker: StandInInvoker;
 
 beforeAll(async () => {
   t = await startControllerUnderTest(prefix);
-  await t.bus.ensureTopic(t.naming.invokerTopic('invoker0'));
-  invokerSub = await t.bus.subscribe({
-    topic: t.naming.invokerTopic('invoker0'),
-    groupId: t.naming.invokerGroup('invoker0'),
-    onMessage: (message) => {
-      const decoded = decodeActivationMessage(message.value);
-      if (decoded.ok) sent.push(decoded.message);
-      invokerSub.done(message);
-    },
-  });
+  invoker = await startStandInInvoker(t);
 });
 
 afterAll(async () => {
-  await invokerSub.close();
+  await invoker.stop();
   await t.stop();
 });
 
@@ -38,7 +26,7 @@ const json = async <T = Record<string, unknown>>(res: Response): Promise<T> => (
 const action = (code = 'function main(p){return p}', parameters: unknown[] = []) => JSON.stringify({ exec: { kind: 'nodejs:20', code }, parameters });
 
 async function invokerUp(): Promise<void> {
-  t.signals.publish(t.naming.healthSubject(), encodeHeartbeat({ v: 1, invokerId: 'invoker0', sentAt: Date.now(), userMemoryMb: 4096, freeMemoryMb: 4096, consumer: { state: 'running', lastFetchAt: Date.now() } }));
+  invoker.beat();
   await eventually(async () => (t.controller.registry.invokers().some((i) => i.state === 'up') ? true : undefined), 2000, 10);
 }
 
@@ -170,7 +158,7 @@ describe('trigger fire', () => {
     expect(res.headers.get('x-openwhisk-activation-id')).toBe(body.activationId);
 
     const messages = await eventually(async () => {
-      const mine = sent.filter((m) => m.cause === body.activationId);
+      const mine = invoker.sent.filter((m) => m.cause === body.activationId);
       return mine.length === 2 ? mine : undefined;
     }, 2000, 10);
     const byAction = Object.fromEntries(messages.map((m) => [m.action.name, m]));
@@ -209,7 +197,7 @@ describe('trigger fire', () => {
         expect.objectContaining({ statusCode: 0, rule: 'guest/kept-r', action: 'guest/kept-a' }),
       ]),
     );
-    await eventually(async () => (sent.some((m) => m.cause === activationId && m.action.name === 'kept-a') ? true : undefined), 2000, 10);
+    await eventually(async () => (invoker.sent.some((m) => m.cause === activationId && m.action.name === 'kept-a') ? true : undefined), 2000, 10);
   });
 
   it('answers 204 once every rule is disabled, and fires again once one is enabled', async () => {
