@@ -18,6 +18,9 @@ import { printComparison, summarize, type Summary } from './stats';
 
 const ITERATIONS = Number(process.argv[2] ?? 1000);
 const WARMUP = 100;
+// The floor is measured in the containers the invoker initialised; an idle stem cell (never
+// /init-ed) among them would answer /run with an error, and the warm path never uses one.
+const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0' };
 const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
 
 function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
   const apihost = `http://127.0.0.1:${port}`;
   const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
   const processes: PlatformProcess[] = [
-    startProcess('invoker0', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker' }),
+    startProcess('invoker0', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker', ...NO_STEM_CELLS }),
     startProcess('controller0', 'controller/main.ts', env),
   ];
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });

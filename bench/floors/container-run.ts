@@ -19,6 +19,8 @@ export interface BareRunOptions {
   /** Requests in flight at once; the action should be synchronous when above 1. */
   readonly concurrency?: number;
   readonly params?: unknown;
+  /** Stop starting requests after this long, even when fewer than `iterations` ran (throughput runs). */
+  readonly durationMs?: number;
 }
 
 /** Milliseconds per POST /run round trip over keep-alive connections. */
@@ -28,10 +30,11 @@ export async function measureBareRun(options: BareRunOptions): Promise<number[]>
   const body = Buffer.from(JSON.stringify({ value: options.params ?? {}, activation_id: '0'.repeat(32) }));
   const samples: number[] = [];
   let next = 0;
+  const deadline = options.durationMs === undefined ? Infinity : performance.now() + options.durationMs;
   try {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < options.iterations) {
+        while (next < options.iterations && performance.now() < deadline) {
           next += 1;
           const started = performance.now();
           await postRun(options.baseUrl, body, agent);
