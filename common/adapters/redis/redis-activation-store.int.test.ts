@@ -1,27 +1,14 @@
-import { Redis } from 'ioredis';
 import type { ActivationRecord } from '../../entities/activation';
 import { newActivationId } from '../../ids';
 import { silentLogger } from '../../logging/logger';
 import { createNaming } from '../../naming';
 import { describeActivationStoreContract } from '../../../test/contracts/activation-store.contract';
 import { eventually } from '../../../test/harness/eventually';
+import { useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisActivationStore } from './redis-activation-store';
-import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from './redis-test-keys';
+import { keysWithPrefix } from './redis-test-keys';
 
-const redis = new Redis('redis://127.0.0.1:6379');
-const prefixes: string[] = [];
-
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
-  for (const prefix of prefixes) expect(await keysWithPrefix(redis, prefix)).toEqual([]);
-  await redis.quit();
-});
-
-const newPrefix = () => {
-  const prefix = uniqueTestPrefix();
-  prefixes.push(prefix);
-  return prefix;
-};
+const { redis, newPrefix } = useRedisTestPrefixes();
 
 describeActivationStoreContract(
   'redis',

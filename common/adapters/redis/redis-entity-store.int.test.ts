@@ -1,27 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { silentLogger } from '../../logging/logger';
 import { createNaming } from '../../naming';
 import { describeEntityStoreContract } from '../../../test/contracts/entity-store.contract';
+import { REDIS_TEST_URL, useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisEntityStore } from './redis-entity-store';
 import { defineScript, runScript } from './redis-scripts';
-import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from './redis-test-keys';
+import { keysWithPrefix } from './redis-test-keys';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redis = new Redis(REDIS_URL);
-const prefixes: string[] = [];
-
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
-  for (const prefix of prefixes) expect(await keysWithPrefix(redis, prefix)).toEqual([]);
-  await redis.quit();
-});
-
-const newPrefix = () => {
-  const prefix = uniqueTestPrefix();
-  prefixes.push(prefix);
-  return prefix;
-};
+const { redis, newPrefix } = useRedisTestPrefixes();
 
 describeEntityStoreContract(
   'redis',
@@ -57,7 +43,7 @@ describe('redis entity store specifics', () => {
     expect(await redis.ping()).toBe('PONG');
     await expect(shared.get('ns', 'a')).rejects.toThrow(/closed/);
 
-    const owned = createRedisEntityStore({ redis: REDIS_URL, naming: createNaming(prefix), logger: silentLogger });
+    const owned = createRedisEntityStore({ redis: REDIS_TEST_URL, naming: createNaming(prefix), logger: silentLogger });
     expect(await owned.put('ns', 'a', { entityType: 'action' }, null)).toMatchObject({ ok: true });
     await owned.close();
     const reader = createRedisEntityStore({ redis, naming: createNaming(prefix), logger: silentLogger });

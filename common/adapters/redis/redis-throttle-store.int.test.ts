@@ -1,30 +1,17 @@
-import { Redis } from 'ioredis';
 import { createNaming } from '../../naming';
 import { describeThrottleStoreContract } from '../../../test/contracts/throttle-store.contract';
+import { REDIS_TEST_URL, useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisThrottleStore } from './redis-throttle-store';
-import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from './redis-test-keys';
+import { keysWithPrefix } from './redis-test-keys';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const redis = new Redis(REDIS_URL);
-const prefixes: string[] = [];
-
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
-});
-
-const newPrefix = () => {
-  const prefix = uniqueTestPrefix();
-  prefixes.push(prefix);
-  return prefix;
-};
+const { redis, newPrefix } = useRedisTestPrefixes();
 
 describeThrottleStoreContract(
   'redis',
   async () => {
     const naming = createNaming(newPrefix());
     // every store opens its own connection, as separate controllers do
-    return () => createRedisThrottleStore({ redis: REDIS_URL, naming });
+    return () => createRedisThrottleStore({ redis: REDIS_TEST_URL, naming });
   },
   { sharedAccess: true },
 );
