@@ -80,12 +80,29 @@ describe('DockerContainerFactory specifics', () => {
       SecurityOpt: ['no-new-privileges'],
       CapDrop: ['NET_RAW', 'NET_ADMIN'],
       Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
-      NetworkMode: naming.networkName(),
+      // By id: the name alone is ambiguous while two invokers' racing creates both exist.
+      NetworkMode: (await docker.getNetwork(naming.networkName()).inspect()).Id,
       LogConfig: { Type: 'json-file' },
     });
     expect(container.baseUrl).toBe(`http://${info.NetworkSettings.Networks[naming.networkName()]?.IPAddress}:8080`);
     await container.destroy();
   }, 60_000);
+
+  it('settles invokers that start at once on one network and removes the duplicates', async () => {
+    const racing = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+    const factories = Array.from({ length: 4 }, (_, n) => new DockerContainerFactory({ invokerId: `invoker${n}`, naming: racing, logger: silentLogger, docker, images: { nodejs: image } }));
+    try {
+      await Promise.all(factories.map((f) => f.init()));
+      const named = (await docker.listNetworks({ filters: { name: [racing.networkName()] } })).filter((n) => n.Name === racing.networkName());
+      expect(named).toHaveLength(1);
+      const containers = await Promise.all(factories.map((f, n) => f.create({ name: racing.containerName(`invoker${n}`, `racer${n}`), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} })));
+      for (const container of containers) expect(await fetch(`${container.baseUrl}/`).then(() => true, () => false)).toBe(true);
+      await Promise.all(containers.map((c) => c.destroy()));
+    } finally {
+      await Promise.all(factories.map((f) => f.close()));
+      await removeNetwork(racing);
+    }
+  }, 120_000);
 
   it('refuses to start without the runtime image, naming it and the command that builds it', async () => {
     const missing = new DockerContainerFactory({ invokerId: 'invoker9', naming, logger: silentLogger, docker, images: { nodejs: 'wisp-runtime-nodejs:does-not-exist' } });

@@ -45,6 +45,8 @@ export class DockerContainerFactory implements ContainerFactory {
   readonly capabilities = CAPABILITIES;
   private readonly docker: Dockerode;
   private readonly network: string;
+  /** The network's id: two invokers starting at once can both create the name, and Docker then refuses the name as ambiguous. */
+  private networkId: string | undefined;
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
 
@@ -76,7 +78,7 @@ export class DockerContainerFactory implements ContainerFactory {
         SecurityOpt: ['no-new-privileges'],
         CapDrop: ['NET_RAW', 'NET_ADMIN'],
         Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
-        NetworkMode: this.network,
+        NetworkMode: this.networkId ?? this.network,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
       },
     });
@@ -129,7 +131,7 @@ export class DockerContainerFactory implements ContainerFactory {
    */
   private async removeNetworkIfUnused(): Promise<void> {
     try {
-      const network = this.docker.getNetwork(this.network);
+      const network = this.docker.getNetwork(this.networkId ?? this.network);
       const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
       if (Object.keys(info.Containers ?? {}).length > 0) return;
       await network.remove();
@@ -144,24 +146,38 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   private async ensureNetwork(): Promise<void> {
-    try {
-      await this.docker.getNetwork(this.network).inspect();
-      return;
-    } catch (error) {
-      if (statusCodeOf(error) !== 404) throw error;
+    let created: string | undefined;
+    if ((await this.networksNamed()).length === 0) {
+      try {
+        const network = await this.docker.createNetwork({
+          Name: this.network,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { [this.options.naming.containerLabelKey]: this.options.naming.prefix },
+        });
+        created = network.id;
+        this.logger.info({ network: this.network }, 'created the action network');
+      } catch (error) {
+        // Another invoker of the same prefix created it meanwhile.
+        if (statusCodeOf(error) !== 409) throw error;
+      }
     }
-    try {
-      await this.docker.createNetwork({
-        Name: this.network,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: { [this.options.naming.containerLabelKey]: this.options.naming.prefix },
-      });
-      this.logger.info({ network: this.network }, 'created the action network');
-    } catch (error) {
-      // Another invoker of the same prefix created it meanwhile.
-      if (statusCodeOf(error) !== 409) throw error;
+    // CheckDuplicate is best effort: invokers starting together can each create one. All of
+    // them settle on the oldest, and a loser removes its own while nothing uses it yet.
+    const [winner, ...others] = await this.networksNamed();
+    if (!winner) throw new Error(`network ${this.network} vanished while it was being created`);
+    this.networkId = winner.Id;
+    if (created && others.some((n) => n.Id === created)) {
+      await this.docker.getNetwork(created).remove().catch(() => undefined);
     }
+  }
+
+  /** Networks with exactly this name (Docker's name filter matches substrings), oldest first. */
+  private async networksNamed(): Promise<Array<{ Id: string; Created: string }>> {
+    const found = (await this.docker.listNetworks({ filters: { name: [this.network] } })) as Array<{ Id: string; Name: string; Created: string }>;
+    return found
+      .filter((n) => n.Name === this.network)
+      .sort((a, b) => (a.Created < b.Created ? -1 : a.Created > b.Created ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
   }
 
   private async checkImages(): Promise<void> {
