@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../logging/logger';
+import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { acquireDataDirLock, DataDirInUseError } from './data-dir-lock';
 
-const dirs: string[] = [];
-const newDataDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wisp-lock-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDataDir = useTempDirs('wisp-lock');
 
 /** A pid that certainly belongs to no process now: one that ran and exited. */
 async function deadPid(): Promise<number> {

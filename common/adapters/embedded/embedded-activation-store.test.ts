@@ -1,24 +1,15 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivationRecord } from '../../entities/activation';
 import { newActivationId } from '../../ids';
 import { silentLogger } from '../../logging/logger';
 import { describeActivationStoreContract } from '../../../test/contracts/activation-store.contract';
+import { killMidStream } from '../../../test/harness/kill-mid-stream';
+import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { ACTIVATION_JOURNAL_FILE, openEmbeddedActivationStore } from './embedded-activation-store';
 import { openEmbeddedStores } from './embedded-stores';
 
-const dirs: string[] = [];
-const newDataDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wisp-embedded-activations-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDataDir = useTempDirs('wisp-embedded-activations');
 
 describeActivationStoreContract(
   'embedded',
@@ -109,29 +100,15 @@ describe('embedded activation store on disk', () => {
 
   it('keeps every acknowledged record when the writing process is killed (SIGKILL) mid-stream', async () => {
     const dataDir = newDataDir();
-    // node itself with tsx as a loader (not the tsx CLI, which runs node as a grandchild): the
-    // process killed must be the one that holds the journal
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-writer.fixture.ts'), dataDir], {
-      cwd: join(__dirname, '..', '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     const acked: string[] = [];
-    let stderr = '';
-    let buffered = '';
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    const enough = new Promise<void>((resolve) => {
-      child.stdout.on('data', (data: Buffer) => {
-        buffered += data.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) if (line.startsWith('acked ')) acked.push(line.slice(6));
-        if (acked.length >= 300) resolve();
-      });
-    });
-    const exited = once(child, 'exit');
-    await Promise.race([enough, exited.then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
-    child.kill('SIGKILL');
-    await exited;
+    await killMidStream(
+      join(__dirname, 'crash-writer.fixture.ts'),
+      [dataDir],
+      (line) => {
+        if (line.startsWith('acked ')) acked.push(line.slice(6));
+      },
+      () => acked.length >= 300,
+    );
 
     const store = openEmbeddedActivationStore({ dataDir, logger: silentLogger });
     try {

@@ -1,22 +1,14 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../logging/logger';
 import type { EntityDocument } from '../../spi/entity-store';
 import { describeEntityStoreContract } from '../../../test/contracts/entity-store.contract';
+import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { DataDirInUseError } from './data-dir-lock';
 import { ENTITY_JOURNAL_FILE, openEmbeddedEntityStore } from './embedded-entity-store';
 import { encodeEntry, JournalCorruptError } from './journal-framing';
 
-const dirs: string[] = [];
-const newDataDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wisp-embedded-entities-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDataDir = useTempDirs('wisp-embedded-entities');
 
 describeEntityStoreContract(
   'embedded',
@@ -32,6 +24,15 @@ interface Doc extends EntityDocument {
 }
 const action = (body: string): Doc => ({ entityType: 'action', body });
 
+/** A fresh data dir whose store was closed holding `bodies` as actions ns/a, ns/b, …; and its journal. */
+async function closedStoreHolding(...bodies: string[]): Promise<{ dataDir: string; journal: string }> {
+  const dataDir = newDataDir();
+  const store = openEmbeddedEntityStore({ dataDir, logger: silentLogger });
+  for (const [i, body] of bodies.entries()) await store.put('ns', String.fromCharCode(97 + i), action(body), null);
+  await store.close();
+  return { dataDir, journal: join(dataDir, ENTITY_JOURNAL_FILE) };
+}
+
 describe('embedded entity store on disk', () => {
   it('refuses a second opener of the same data dir, naming the dir and the pid, and allows one after close', async () => {
     const dataDir = newDataDir();
@@ -44,12 +45,7 @@ describe('embedded entity store on disk', () => {
   });
 
   it('tolerates a torn last entry: cuts it away, keeps every entry before it, and appends after it', async () => {
-    const dataDir = newDataDir();
-    const store = openEmbeddedEntityStore({ dataDir, logger: silentLogger });
-    await store.put('ns', 'a', action('one'), null);
-    await store.put('ns', 'b', action('two'), null);
-    await store.close();
-    const journal = join(dataDir, ENTITY_JOURNAL_FILE);
+    const { dataDir, journal } = await closedStoreHolding('one', 'two');
     const intact = statSync(journal).size;
     // a crash halfway through writing a third entry
     const third = encodeEntry({ op: 'put', ns: 'ns', key: 'c', type: 'action', rev: '1-x', gen: 1, doc: action('three') });
@@ -70,11 +66,7 @@ describe('embedded entity store on disk', () => {
   });
 
   it('tolerates a complete last line whose checksum does not match', async () => {
-    const dataDir = newDataDir();
-    const store = openEmbeddedEntityStore({ dataDir, logger: silentLogger });
-    await store.put('ns', 'a', action('one'), null);
-    await store.close();
-    const journal = join(dataDir, ENTITY_JOURNAL_FILE);
+    const { dataDir, journal } = await closedStoreHolding('one');
     const line = encodeEntry({ op: 'put', ns: 'ns', key: 'b', type: 'action', rev: '1-x', gen: 1, doc: action('two') });
     line[20] = line[20]! ^ 0x01;
     appendFileSync(journal, line);
@@ -86,12 +78,7 @@ describe('embedded entity store on disk', () => {
   });
 
   it('refuses to open a journal damaged before its last entry, naming the file and the offset', async () => {
-    const dataDir = newDataDir();
-    const store = openEmbeddedEntityStore({ dataDir, logger: silentLogger });
-    await store.put('ns', 'a', action('one'), null);
-    await store.put('ns', 'b', action('two'), null);
-    await store.close();
-    const journal = join(dataDir, ENTITY_JOURNAL_FILE);
+    const { dataDir, journal } = await closedStoreHolding('one', 'two');
     const bytes = readFileSync(journal);
     const secondLine = bytes.indexOf(0x0a) + 1;
     bytes[12] = bytes[12]! ^ 0x01; // inside the first entry

@@ -1,27 +1,18 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../logging/logger';
 import { createNaming } from '../../naming';
 import type { MessageBus, ReceivedMessage, Subscription } from '../../spi/message-bus';
 import { describeMessageBusContract } from '../../../test/contracts/message-bus.contract';
 import { eventually } from '../../../test/harness/eventually';
+import { killMidStream } from '../../../test/harness/kill-mid-stream';
+import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { DataDirInUseError } from './data-dir-lock';
 import { BUS_JOURNAL_FILE, embeddedMessageBusCapabilities, openEmbeddedMessageBus, type EmbeddedMessageBusOptions } from './embedded-message-bus';
 import { decodeJournal, encodeEntry, JournalCorruptError } from './journal-framing';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wisp-bus-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('wisp-bus');
 
 describeMessageBusContract(
   'embedded',
@@ -202,33 +193,17 @@ describe('embedded message bus', () => {
 
   it('keeps every acknowledged send and the finished work when the process is killed (SIGKILL) mid-stream', async () => {
     const dataDir = tempDir();
-    // node itself with tsx as a loader (not the tsx CLI, which runs node as a grandchild): the
-    // SIGKILL must hit the process that writes.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'bus-crash-writer.fixture.ts'), dataDir, naming.prefix], {
-      cwd: join(__dirname, '..', '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     const acked: string[] = [];
     let committed = false;
-    let stderr = '';
-    let buffered = '';
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    const enough = new Promise<void>((resolve) => {
-      child.stdout.on('data', (data: Buffer) => {
-        buffered += data.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) {
-          if (line === 'committed') committed = true;
-          if (line.startsWith('acked ')) acked.push(line.slice(6));
-        }
-        if (acked.length >= 400) resolve();
-      });
-    });
-    const exited = once(child, 'exit');
-    await Promise.race([enough, exited.then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
-    child.kill('SIGKILL');
-    await exited;
+    await killMidStream(
+      join(__dirname, 'bus-crash-writer.fixture.ts'),
+      [dataDir, naming.prefix],
+      (line) => {
+        if (line === 'committed') committed = true;
+        if (line.startsWith('acked ')) acked.push(line.slice(6));
+      },
+      () => acked.length >= 400,
+    );
     expect(committed).toBe(true);
 
     const bus = openBus(dataDir);

@@ -1,19 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../logging/logger';
+import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { FileJournal, type JournalState } from './file-journal';
 import { decodeJournal } from './journal-framing';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-const newPath = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wisp-journal-'));
-  dirs.push(dir);
-  return join(dir, 'test.journal');
-};
+const newDir = useTempDirs('wisp-journal');
+const newPath = () => join(newDir(), 'test.journal');
 
 /** A state that keeps every entry: the simplest owner of a journal. */
 function listState(): JournalState & { entries: unknown[] } {
