@@ -1,14 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import openwhisk from 'openwhisk';
-import { deleteKeysWithPrefix } from '../../common/adapters/redis/redis-test-keys';
 import { splitAuth } from '../../common/entities/credentials';
 import { AUTH_LINE, runAdmin, type AdminRun } from '../../controller/admin/admin-process.fixture';
 import { eventually } from '../harness/eventually';
-import { freePort } from '../harness/free-port';
-import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
 
 // Users made by wisp-admin, as an operator makes them, using the platform through the `openwhisk`
 // npm client: several namespaces per subject, limits, both throttles answering 429, and a revoked
@@ -151,23 +148,13 @@ function describeIdentityAndThrottles(profile: () => Profile): void {
 describe('identities and throttles on the standalone platform', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wisp-id-standalone-'));
   const admin = (...args: string[]) => runAdmin([...args, '--data-dir', dataDir]);
-  let platform: PlatformProcess | undefined;
-  let apihost = '';
-  let env: Record<string, string> = {};
+  let platform: StandalonePlatform | undefined;
   let users: Users;
-
-  const start = async () => {
-    platform = startProcess('standalone', 'deploy/standalone/main.ts', env);
-    await waitForHealthyInvokers(apihost, 1, [platform]);
-  };
 
   beforeAll(async () => {
     // The embedded store is locked while the platform runs: users are made before it starts.
     users = await createUsers(admin);
-    const port = await freePort();
-    apihost = `http://127.0.0.1:${port}`;
-    env = { WISP_DATA_DIR: dataDir, WISP_CONTROLLER_PORT: String(port), WISP_PREFIX: `e2e-id-sa-${process.pid}`, WISP_CONTAINER_FACTORY: 'process', WISP_LOG_LEVEL: 'warn' };
-    await start();
+    platform = await startStandalonePlatform({ name: 'standalone', prefix: `e2e-id-sa-${process.pid}`, containers: 'process', dataDir });
   });
 
   afterAll(async () => {
@@ -182,12 +169,12 @@ describe('identities and throttles on the standalone platform', () => {
   });
 
   describeIdentityAndThrottles(() => ({
-    apihost,
+    apihost: platform!.apihost,
     users,
     revoke: async (uuid) => {
-      await platform!.stop();
+      await platform!.process.stop();
       await ok(admin('key', 'revoke', uuid));
-      await start();
+      await platform!.restart('standalone');
     },
   }));
 });
@@ -196,28 +183,19 @@ describe('identities and throttles on the distributed platform (Redis, Kafka, NA
   const prefix = `e2e-id-dist-${process.pid}-${Date.now().toString(36)}`;
   const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_REDIS_URL: 'redis://127.0.0.1:6379', WISP_NATS_URL: 'nats://127.0.0.1:4222' };
   const admin = (...args: string[]) => runAdmin(args, env);
-  const processes: PlatformProcess[] = [];
-  let apihost = '';
+  let platform: DistributedPlatform | undefined;
   let users: Users;
 
   beforeAll(async () => {
-    const port = await freePort();
-    apihost = `http://127.0.0.1:${port}`;
     // A long identity cache: a revoked key refused at once can only be the NATS change at work.
-    const platformEnv = { ...env, WISP_CONTROLLER_PORT: String(port), WISP_API_HOST_FOR_ACTIONS: apihost, WISP_IDENTITY_CACHE_TTL_MS: '30000' };
-    processes.push(startProcess('invoker0', 'invoker/main.ts', { ...platformEnv, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker' }));
-    processes.push(startProcess('controller0', 'controller/main.ts', platformEnv));
-    await waitForHealthyInvokers(apihost, 1, processes, 90_000);
+    platform = await startDistributedPlatform({ prefix, env: { ...env, WISP_IDENTITY_CACHE_TTL_MS: '30000' } });
     // Made while the platform runs, as an operator would.
     users = await createUsers(admin);
   });
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
-    const redis = new Redis('redis://127.0.0.1:6379');
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await platform?.stop();
   });
 
-  describeIdentityAndThrottles(() => ({ apihost, users, revoke: async (uuid) => void (await ok(admin('key', 'revoke', uuid))) }));
+  describeIdentityAndThrottles(() => ({ apihost: platform!.apihost, users, revoke: async (uuid) => void (await ok(admin('key', 'revoke', uuid))) }));
 });

@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import openwhisk from 'openwhisk';
-import { deleteKeysWithPrefix } from '../../common/adapters/redis/redis-test-keys';
 import { GUEST_AUTH, SYSTEM_AUTH } from '../../common/entities/credentials';
-import { freePort } from '../harness/free-port';
-import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
 
 // Packages through the `openwhisk` npm client, as a user's program drives them: packages with
 // parameters, actions inside them that really run with package < binding < action < payload
@@ -185,53 +179,29 @@ function describePackages(platform: () => PlatformUnderTest): void {
 }
 
 describe('packages on the standalone platform', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-packages-standalone-'));
-  let platform: PlatformProcess | undefined;
-  let apihost = '';
+  let platform: StandalonePlatform | undefined;
 
   beforeAll(async () => {
-    const port = await freePort();
-    apihost = `http://127.0.0.1:${port}`;
-    platform = startProcess('standalone', 'deploy/standalone/main.ts', {
-      WISP_DATA_DIR: dataDir,
-      WISP_CONTROLLER_PORT: String(port),
-      WISP_PREFIX: `e2e-pkg-sa-${process.pid}`,
-      WISP_CONTAINER_FACTORY: 'process',
-      WISP_LOG_LEVEL: 'warn',
-    });
-    await waitForHealthyInvokers(apihost, 1, [platform]);
+    platform = await startStandalonePlatform({ name: 'standalone', prefix: `e2e-pkg-sa-${process.pid}`, containers: 'process' });
   });
 
   afterAll(async () => {
     await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  describePackages(() => ({ apihosts: [apihost] }));
+  describePackages(() => ({ apihosts: [platform!.apihost] }));
 });
 
 describe('packages on the distributed platform (two controllers, Redis, Kafka, NATS, Docker)', () => {
-  const prefix = `e2e-pkg-${process.pid}-${Date.now().toString(36)}`.slice(0, 31);
-  const processes: PlatformProcess[] = [];
-  const apihosts: string[] = [];
+  let platform: DistributedPlatform | undefined;
 
   beforeAll(async () => {
-    const ports = [await freePort(), await freePort()];
-    apihosts.push(...ports.map((port) => `http://127.0.0.1:${port}`));
-    const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_API_HOST_FOR_ACTIONS: apihosts[0]! };
-    processes.push(startProcess('invoker0', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker' }));
-    for (const [i, port] of ports.entries()) {
-      processes.push(startProcess(`controller${i}`, 'controller/main.ts', { ...env, WISP_CONTROLLER_ID: `controller${i}`, WISP_CONTROLLER_PORT: String(port) }));
-    }
-    for (const apihost of apihosts) await waitForHealthyInvokers(apihost, 1, processes, 90_000);
+    platform = await startDistributedPlatform({ prefix: `e2e-pkg-${process.pid}-${Date.now().toString(36)}`.slice(0, 31), controllers: 2 });
   });
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
-    const redis = new Redis('redis://127.0.0.1:6379');
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await platform?.stop();
   });
 
-  describePackages(() => ({ apihosts }));
+  describePackages(() => ({ apihosts: platform!.apihosts }));
 });

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { eventually } from '../harness/eventually';
-import { freePort } from '../harness/free-port';
-import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+import { startStandalonePlatform, type StandalonePlatform } from '../harness/platforms';
 
 // DESIGN.md §2's promise of the standalone profile: an activation accepted before a crash is run
 // or recorded as failed after the restart, never silently missing. The platform is killed with
@@ -25,47 +21,30 @@ const SLEEPY = `function main(params) {
 }`;
 
 describe('standalone platform restart (process containers)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-standalone-restart-'));
-  const prefix = `e2e-sa-restart-${process.pid}`;
-  const platforms: PlatformProcess[] = [];
-  let apihost = '';
-  let env: Record<string, string> = {};
+  let platform: StandalonePlatform | undefined;
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${apihost}/api/v1/namespaces/_${path}`, {
+    fetch(`${platform!.apihost}/api/v1/namespaces/_${path}`, {
       ...init,
       headers: { Authorization: `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`, 'Content-Type': 'application/json' },
     });
 
-  async function start(name: string): Promise<PlatformProcess> {
-    const platform = startProcess(name, 'deploy/standalone/main.ts', env);
-    platforms.push(platform);
-    await waitForHealthyInvokers(apihost, 1, [platform]);
-    return platform;
-  }
-
-  beforeAll(async () => {
-    const port = await freePort();
-    apihost = `http://127.0.0.1:${port}`;
-    env = {
-      WISP_DATA_DIR: dataDir,
-      WISP_CONTROLLER_PORT: String(port),
-      WISP_PREFIX: prefix,
-      WISP_CONTAINER_FACTORY: 'process',
-      WISP_LOG_LEVEL: 'warn',
-      // Room for two 256 MB activations at once: the rest wait in the invoker's queue.
-      WISP_INVOKER_USER_MEMORY_MB: '512',
-      WISP_INVOKER_CLAIM_GRACE_MS: String(CLAIM_GRACE_MS),
-    };
-  });
-
   afterAll(async () => {
-    for (const platform of platforms) await platform.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform?.stop();
   });
 
   it('runs or records as failed every activation accepted before a SIGKILL', async () => {
-    const first = await start('standalone-before-crash');
+    platform = await startStandalonePlatform({
+      name: 'standalone-before-crash',
+      prefix: `e2e-sa-restart-${process.pid}`,
+      containers: 'process',
+      env: {
+        // Room for two 256 MB activations at once: the rest wait in the invoker's queue.
+        WISP_INVOKER_USER_MEMORY_MB: '512',
+        WISP_INVOKER_CLAIM_GRACE_MS: String(CLAIM_GRACE_MS),
+      },
+    });
+    const first = platform.process;
     const created = await api('/actions/sleepy', {
       method: 'PUT',
       body: JSON.stringify({ exec: { kind: 'nodejs:20', code: SLEEPY }, limits: { timeout: TIMEOUT_MS } }),
@@ -83,7 +62,7 @@ describe('standalone platform restart (process containers)', () => {
     for (const id of ids) expect((await api(`/activations/${id}`)).status).toBe(404);
     await first.kill();
 
-    await start('standalone-after-crash');
+    await platform.restart('standalone-after-crash');
     type StoredRecord = { response: { status: string }; annotations: { key: string; value: unknown }[] };
     const records = await Promise.all(
       ids.map((id) =>
