@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import type { ActivationRecord } from '../../entities/activation';
 import type { Logger } from '../../logging/logger';
 import type { ActivationQuery, ActivationStore, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
 import { checkRecord } from './activation-record-check';
 import { ActivationTable, parseActivationEntry, type ActivationJournalEntry, type RangeQuery } from './activation-table';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
-import { FileJournal, type CompactionPolicy } from './file-journal';
+import type { CompactionPolicy, FileJournal } from './file-journal';
+import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's ActivationStore: records and claims in memory, every write journaled
 // and fdatasync'ed before the call resolves. Retention and claim expiry follow the clock as Redis
@@ -32,12 +31,13 @@ export interface EmbeddedActivationStoreOptions {
 export function openEmbeddedActivationStore(options: EmbeddedActivationStoreOptions): ActivationStore {
   const logger = options.logger.child({ component: 'embedded-activation-store' });
   const clock = options.clock ?? Date.now;
-  const lock = acquireDataDirLock(options.dataDir, ACTIVATION_LOCK_FILE, logger);
-  try {
-    const table = new ActivationTable(options.retentionMs ?? DEFAULT_ACTIVATION_RETENTION_MS);
-    const openedAt = clock();
-    const journal = FileJournal.open({
-      path: join(options.dataDir, ACTIVATION_JOURNAL_FILE),
+  const table = new ActivationTable(options.retentionMs ?? DEFAULT_ACTIVATION_RETENTION_MS);
+  const openedAt = clock();
+  return openLockedJournal(
+    {
+      dataDir: options.dataDir,
+      journalFile: ACTIVATION_JOURNAL_FILE,
+      lockFile: ACTIVATION_LOCK_FILE,
       logger,
       ...(options.compaction ? { compaction: options.compaction } : {}),
       state: {
@@ -48,24 +48,23 @@ export function openEmbeddedActivationStore(options: EmbeddedActivationStoreOpti
         },
         liveBytes: () => table.liveBytes,
       },
-    });
-    return new EmbeddedActivationStore(table, journal, lock, clock, options.claimMemoryMs ?? DEFAULT_CLAIM_MEMORY_MS);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+    },
+    (held) => new EmbeddedActivationStore(table, held, clock, options.claimMemoryMs ?? DEFAULT_CLAIM_MEMORY_MS),
+  );
 }
 
 class EmbeddedActivationStore implements ActivationStore {
   private closed = false;
+  private readonly journal: FileJournal;
 
   constructor(
     private readonly table: ActivationTable,
-    private readonly journal: FileJournal,
-    private readonly lock: DataDirLock,
+    private readonly held: LockedJournal,
     private readonly clock: () => number,
     private readonly claimMemoryMs: number,
-  ) {}
+  ) {
+    this.journal = held.journal;
+  }
 
   async create(record: ActivationRecord): Promise<CreateOutcome> {
     const now = this.begin();
@@ -120,11 +119,7 @@ class EmbeddedActivationStore implements ActivationStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.journal.close();
-    } finally {
-      this.lock.release();
-    }
+    await this.held.close();
   }
 
   /** Every call starts here: refuse after close, drop what expired, and fix `now` for the call. */

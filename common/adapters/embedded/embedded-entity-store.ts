@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Logger } from '../../logging/logger';
 import type { EntityDocument, EntityStore, EntityType, ListOptions, PutOutcome, Stored } from '../../spi/entity-store';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
 import { EntityTable, isEntityType, parseEntityEntry, type EntityJournalEntry, type EntityRow } from './entity-table';
-import { FileJournal, type CompactionPolicy } from './file-journal';
+import type { CompactionPolicy, FileJournal } from './file-journal';
+import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's EntityStore: the state lives in memory, every write is journaled under
 // the data dir and fdatasync'ed before the call resolves. Reads wait for writes already decided
@@ -22,11 +21,12 @@ export interface EmbeddedEntityStoreOptions {
 /** Opens (creating when absent) the entity journal under `dataDir`; throws DataDirInUseError when another process has it. */
 export function openEmbeddedEntityStore(options: EmbeddedEntityStoreOptions): EntityStore {
   const logger = options.logger.child({ component: 'embedded-entity-store' });
-  const lock = acquireDataDirLock(options.dataDir, ENTITY_LOCK_FILE, logger);
-  try {
-    const table = new EntityTable();
-    const journal = FileJournal.open({
-      path: join(options.dataDir, ENTITY_JOURNAL_FILE),
+  const table = new EntityTable();
+  return openLockedJournal(
+    {
+      dataDir: options.dataDir,
+      journalFile: ENTITY_JOURNAL_FILE,
+      lockFile: ENTITY_LOCK_FILE,
       logger,
       ...(options.compaction ? { compaction: options.compaction } : {}),
       state: {
@@ -34,22 +34,21 @@ export function openEmbeddedEntityStore(options: EmbeddedEntityStoreOptions): En
         snapshot: () => table.snapshot(),
         liveBytes: () => table.liveBytes,
       },
-    });
-    return new EmbeddedEntityStore(table, journal, lock);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+    },
+    (held) => new EmbeddedEntityStore(table, held),
+  );
 }
 
 class EmbeddedEntityStore implements EntityStore {
   private closed = false;
+  private readonly journal: FileJournal;
 
   constructor(
     private readonly table: EntityTable,
-    private readonly journal: FileJournal,
-    private readonly lock: DataDirLock,
-  ) {}
+    private readonly held: LockedJournal,
+  ) {
+    this.journal = held.journal;
+  }
 
   async get<T extends EntityDocument>(namespace: string, key: string): Promise<Stored<T> | undefined> {
     this.assertOpen();
@@ -112,11 +111,7 @@ class EmbeddedEntityStore implements EntityStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.journal.close();
-    } finally {
-      this.lock.release();
-    }
+    await this.held.close();
   }
 
   private assertOpen(): void {

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { Logger } from '../../logging/logger';
 import type { MessageBus, MessageBusCapabilities, OutgoingMessage, SubscribeOptions, Subscription, TopicOptions } from '../../spi/message-bus';
 import { createMemoryMessageBus, type MemoryBusPersistence } from '../memory/memory-message-bus';
 import { BusTable, type GroupCommitListener } from './bus-table';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
-import { FileJournal, type CompactionPolicy } from './file-journal';
+import type { CompactionPolicy, FileJournal } from './file-journal';
+import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's MessageBus: the memory bus's topics, consumer groups and delivery,
 // with every change journaled under a data dir, so that an accepted send survives a crash of the
@@ -31,42 +30,43 @@ export interface EmbeddedMessageBusOptions {
 /** Opens (creating when absent) the bus journal under `dataDir`; throws DataDirInUseError when another process has it. */
 export function openEmbeddedMessageBus(options: EmbeddedMessageBusOptions): MessageBus {
   const logger = options.logger.child({ component: 'embedded-message-bus' });
-  const lock = acquireDataDirLock(options.dataDir, BUS_LOCK_FILE, logger);
-  try {
-    let bus: EmbeddedMessageBus | undefined;
-    // Replayed groups report commits too; those made during the replay are not journaled again.
-    const onGroupCommit: GroupCommitListener = (topic, groupId, partition, nextOffset) => {
-      if (table.committed(topic, groupId, partition, nextOffset)) bus?.commitPending();
-    };
-    const table = new BusTable(onGroupCommit);
-    const journal = FileJournal.open({
-      path: join(options.dataDir, BUS_JOURNAL_FILE),
+  let bus: EmbeddedMessageBus | undefined;
+  // Replayed groups report commits too; those made during the replay are not journaled again.
+  const onGroupCommit: GroupCommitListener = (topic, groupId, partition, nextOffset) => {
+    if (table.committed(topic, groupId, partition, nextOffset)) bus?.commitPending();
+  };
+  const table = new BusTable(onGroupCommit);
+  return openLockedJournal(
+    {
+      dataDir: options.dataDir,
+      journalFile: BUS_JOURNAL_FILE,
+      lockFile: BUS_LOCK_FILE,
       logger,
       state: table,
       ...(options.compaction ? { compaction: options.compaction } : {}),
-    });
-    table.expireAll(Date.now());
-    bus = new EmbeddedMessageBus(table, journal, lock, logger, onGroupCommit, options.commitFlushMs ?? DEFAULT_COMMIT_FLUSH_MS);
-    return bus;
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+    },
+    (held) => {
+      table.expireAll(Date.now());
+      bus = new EmbeddedMessageBus(table, held, logger, onGroupCommit, options.commitFlushMs ?? DEFAULT_COMMIT_FLUSH_MS);
+      return bus;
+    },
+  );
 }
 
 class EmbeddedMessageBus implements MessageBus {
   private readonly memory: MessageBus;
   private flushTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private readonly journal: FileJournal;
 
   constructor(
     private readonly table: BusTable,
-    private readonly journal: FileJournal,
-    private readonly lock: DataDirLock,
+    private readonly held: LockedJournal,
     private readonly logger: Logger,
     onGroupCommit: GroupCommitListener,
     private readonly commitFlushMs: number,
   ) {
+    const journal = (this.journal = held.journal);
     // Each hook journals synchronously (a failed journal throws, and the memory bus then changes
     // nothing), records the change's size, and hands back the promise of durability.
     const persistence: MemoryBusPersistence = {
@@ -124,9 +124,8 @@ class EmbeddedMessageBus implements MessageBus {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
       this.flushCommits();
-      await this.journal.close();
     } finally {
-      this.lock.release();
+      await this.held.close();
     }
   }
 
