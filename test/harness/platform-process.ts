@@ -52,7 +52,7 @@ export function startProcess(name: string, entry: string, env: Record<string, st
 }
 
 /** Resolves once GET `${url}/invokers/healthy/count` reports at least `count`; fails with the processes' output otherwise. */
-export async function waitForHealthyInvokers(url: string, count: number, processes: PlatformProcess[], timeoutMs = 60_000): Promise<void> {
+export async function waitForHealthyInvokers(url: string, count: number, processes: readonly PlatformProcess[], timeoutMs = 60_000): Promise<void> {
   try {
     await eventually(async () => {
       for (const p of processes) if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}`);
