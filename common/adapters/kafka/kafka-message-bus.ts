@@ -12,6 +12,7 @@ import type {
   Subscription,
   TopicOptions,
 } from '../../spi/message-bus';
+import { createOpenSubscriptions } from '../open-subscriptions';
 import { pinoLogCreator } from './kafka-log-creator';
 import { KafkaSubscription, defaultConsumerTuning, type ConsumerTuning } from './kafka-subscription';
 import { KafkaTopicAdmin } from './kafka-topic-admin';
@@ -48,7 +49,7 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   let producerReady: Promise<void> | undefined;
-  const subscriptions = new Set<KafkaSubscription>();
+  const subscriptions = createOpenSubscriptions();
   /** Topics seen to exist; others are checked once, because kafkajs retries a send to a missing topic for ~10 s. */
   const knownTopics = new Set<string>();
   let closed = false;
@@ -106,25 +107,13 @@ export function createKafkaMessageBus(options: KafkaMessageBusOptions): MessageB
         logger.child({ topic: subscribeOptions.topic, groupId: subscribeOptions.groupId }),
       );
       await subscription.start();
-      subscriptions.add(subscription);
-      return {
-        done: (message) => subscription.done(message),
-        pause: () => subscription.pause(),
-        resume: () => subscription.resume(),
-        health: () => subscription.health(),
-        close: async () => {
-          subscriptions.delete(subscription);
-          await subscription.close();
-        },
-      };
+      return subscriptions.track(subscription);
     },
 
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      const open = [...subscriptions];
-      subscriptions.clear();
-      await Promise.all(open.map((subscription) => subscription.close()));
+      await subscriptions.closeAll();
       if (producerReady) await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'producer disconnect failed'));
       await admin.close();
     },

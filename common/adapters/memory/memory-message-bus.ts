@@ -13,6 +13,7 @@ import type {
   Subscription,
   TopicOptions,
 } from '../../spi/message-bus';
+import { createOpenSubscriptions } from '../open-subscriptions';
 import { MemoryConsumerGroup, MemoryGroupMember, type PartitionLog, type PartitionLogs, type StoredMessage } from './memory-consumer-group';
 
 export const memoryMessageBusCapabilities: MessageBusCapabilities = { durable: false };
@@ -191,7 +192,7 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions): Messag
   const topics = persistence?.topics ?? new Map<string, MemoryTopic>();
   /** Topics whose creation is not durable yet: a second ensureTopic waits for it too. */
   const creating = new Map<string, Promise<void>>();
-  const members = new Set<MemoryGroupMember>();
+  const members = createOpenSubscriptions();
   let closed = false;
 
   function assertOpen(): void {
@@ -250,25 +251,14 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions): Messag
         assertOpen();
       }
       const member = new MemoryGroupMember(group, subscribeOptions.onMessage, logger.child({ topic, groupId }));
-      members.add(member);
+      const subscription = members.track(member);
       group.join(member);
-      return {
-        done: (message) => member.done(message),
-        pause: () => member.pause(),
-        resume: () => member.resume(),
-        health: () => member.health(),
-        close: async () => {
-          members.delete(member);
-          await member.close();
-        },
-      };
+      return subscription;
     },
 
     async close(): Promise<void> {
       closed = true;
-      const open = [...members];
-      members.clear();
-      await Promise.all(open.map((member) => member.close()));
+      await members.closeAll();
     },
   };
 }
