@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import type { ActionDoc } from '../../common/entities/action';
-import { DEFAULT_LIMITS } from '../../common/entities/limits';
+import { actionDoc } from '../../test/harness/action-doc';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 
@@ -32,18 +31,7 @@ async function setUp(...names: string[]): Promise<void> {
 
 /** Writes an action straight into the store under `pkg/name`, as packages place them. */
 async function storeAction(namespace: string, pkg: string, name: string): Promise<void> {
-  const doc: ActionDoc = {
-    entityType: 'action',
-    namespace: `${namespace}/${pkg}`,
-    name,
-    version: '0.0.1',
-    publish: false,
-    exec: { kind: 'nodejs:20', code: 'function main(p){return p}', binary: false },
-    parameters: [],
-    annotations: [],
-    limits: DEFAULT_LIMITS,
-    updated: Date.now(),
-  };
+  const doc = actionDoc({ namespace: `${namespace}/${pkg}`, name, exec: { kind: 'nodejs:20', code: 'function main(p){return p}', binary: false }, updated: Date.now() });
   expect((await t.stores.entities.put(namespace, `${pkg}/${name}`, doc, null)).ok).toBe(true);
 }
 

@@ -1,7 +1,8 @@
-import { isPlatformError } from '../../common/errors/platform-error';
 import { defaultBounds } from '../../common/entities/limits';
 import type { ActionDoc } from '../../common/entities/action';
 import { isImageReference } from '../../common/entities/image-reference';
+import { actionDoc } from '../../test/harness/action-doc';
+import { asyncRejection, rejection } from '../../test/harness/rejection';
 import { buildAction } from './action-input';
 import { checkSequence } from './sequence-check';
 import { parseComponents, parseQualifiedName } from './sequence-components';
@@ -12,26 +13,6 @@ import { formatQualifiedName } from './sequence-components';
 // sequence checks (existence, self reference, length) over an in-memory set of actions.
 
 const context = { namespace: 'guest', name: 'seq', bounds: defaultBounds(512), now: 1000 };
-
-function rejection(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function asyncRejection(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('exec kinds at PUT', () => {
   it('stores python:default as python:3.11, and nodejs:default as nodejs:20, as OpenWhisk resolves defaults', () => {
@@ -95,18 +76,7 @@ describe('exec kinds at PUT', () => {
 
 describe('checkSequence', () => {
   const docs = new Map<string, ActionDoc>();
-  const action = (name: string): ActionDoc => ({
-    entityType: 'action',
-    namespace: 'guest',
-    name,
-    version: '0.0.1',
-    publish: false,
-    exec: { kind: 'nodejs:20', code: 'x', binary: false },
-    parameters: [],
-    annotations: [],
-    limits: { timeout: 1000, memory: 256, logs: 10, concurrency: 1 },
-    updated: 0,
-  });
+  const action = (name: string): ActionDoc => actionDoc({ name, limits: { timeout: 1000, memory: 256, logs: 10, concurrency: 1 } });
   const sequence = (name: string, components: string[]): ActionDoc => ({ ...action(name), exec: { kind: 'sequence', components } });
   const resolve: ComponentResolver = async (name) => {
     const doc = docs.get(formatQualifiedName(name));

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedEntityStore } from '../../common/adapters/embedded/embedded-entity-store';
 import type { ActionDoc } from '../../common/entities/action';
-import { DEFAULT_LIMITS } from '../../common/entities/limits';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import { isPlatformError } from '../../common/errors/platform-error';
 import { silentLogger } from '../../common/logging/logger';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
+import { actionDoc } from '../../test/harness/action-doc';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { storeActionLookup } from './action-lookup';
 import { RuleService } from './rule-service';
@@ -42,18 +42,7 @@ const hook: { current: Hook | undefined } = { current: undefined };
 let rules: RuleService;
 
 const trigger = (name: string): TriggerDoc => ({ entityType: 'trigger', namespace: 'guest', name, version: '0.0.1', publish: false, parameters: [], limits: {}, annotations: [], updated: 1 });
-const action = (name: string): ActionDoc => ({
-  entityType: 'action',
-  namespace: 'guest',
-  name,
-  version: '0.0.1',
-  publish: false,
-  exec: { kind: 'nodejs:20', code: 'x', binary: false },
-  parameters: [],
-  annotations: [],
-  limits: DEFAULT_LIMITS,
-  updated: 1,
-});
+const action = (name: string): ActionDoc => actionDoc({ name, updated: 1 });
 const snapshot = () => entitySnapshot(base, 'guest', ['trigger', 'rule', 'action']);
 
 async function failure(work: Promise<unknown>): Promise<{ status?: number; message: string }> {
