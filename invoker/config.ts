@@ -20,6 +20,8 @@ export interface InvokerConfig {
   readonly queueCapacity: number;
   /** Stem cells kept per runtime family at the default memory (prewarmed, uninitialised containers). */
   readonly prewarm: Readonly<Record<RuntimeFamily, number>>;
+  /** An idle warm container is paused after this long unused (OpenWhisk: 50 ms), where the factory can pause. */
+  readonly pauseGraceMs: number;
   /** An idle warm container is removed after this long unused. */
   readonly idleContainerMs: number;
   /** Handed to every container as __OW_API_HOST so actions can call the API. */
@@ -60,6 +62,7 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       nodejs: reader.int('WISP_INVOKER_PREWARM_NODEJS', 1, { min: 0, max: 64 }),
       python: reader.int('WISP_INVOKER_PREWARM_PYTHON', 0, { min: 0, max: 64 }),
     },
+    pauseGraceMs: reader.int('WISP_INVOKER_PAUSE_GRACE_MS', 50, { min: 0 }),
     idleContainerMs: reader.int('WISP_INVOKER_IDLE_CONTAINER_MS', 600000, { min: 1 }),
     apiHostForActions,
     claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),

@@ -131,6 +131,19 @@ describe('PoolState', () => {
     expect(pool.pump(2)).toEqual([{ requestId: 'r1', admission: { kind: 'cold', entryId: 'c2', evicted: [] } }]);
   });
 
+  it('restarts a held entry in place, keeping its memory, and never an idle one', () => {
+    const pool = new PoolState(512);
+    pool.request(req('r1', 'a'), 1);
+    pool.release('c1', true, 2);
+    expect(pool.restart('c1')).toBe(false);
+    expect(pool.request(req('r2', 'a'), 3)).toEqual({ kind: 'warm', entryId: 'c1' });
+    expect(pool.restart('c1')).toBe(true);
+    expect(pool.entry('c1')).toMatchObject({ active: 1, ready: false });
+    // Starting again: not handed out warm meanwhile.
+    expect(pool.request(req('r3', 'a'), 4)).toMatchObject({ kind: 'cold', entryId: 'c2' });
+    expect(pool.usedMb()).toBe(512);
+  });
+
   type Op =
     | { op: 'stem'; ready: boolean }
     | { op: 'stemDone'; pick: number; ok: boolean }

@@ -138,6 +138,17 @@ export class PoolState {
     return count;
   }
 
+  /**
+   * A held container was lost (it failed to resume): the entry keeps its memory and its
+   * holders but is starting again, so the driver can create a fresh container in its place.
+   */
+  restart(entryId: string): boolean {
+    const entry = this.entries.get(entryId);
+    if (!entry || entry.active === 0) return false;
+    this.entries.set(entryId, { ...entry, ready: false });
+    return true;
+  }
+
   /** Admits waiting requests in FIFO order while the head fits. Call after anything freed capacity. */
   pump(now: number): Admitted[] {
     const admitted: Admitted[] = [];

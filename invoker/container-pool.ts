@@ -51,6 +51,8 @@ export interface ContainerPoolOptions {
   readonly factory: ContainerFactory;
   readonly userMemoryMb: number;
   readonly idleContainerMs: number;
+  /** An idle warm container is paused after this long (when the factory can pause); undefined: never. */
+  readonly pauseGraceMs?: number;
   readonly prewarm?: readonly PrewarmConfig[];
   /** Wait after a failed stem cell creation before trying again. */
   readonly prewarmRetryMs?: number;
@@ -60,7 +62,7 @@ export interface ContainerPoolOptions {
 
 const DEFAULT_PREWARM_RETRY_MS = 5000;
 
-type Settle = (slot: Slot) => void;
+type Settle = (slot: Slot | Promise<Slot>) => void;
 
 export class ContainerPool {
   private readonly state: PoolState;
@@ -70,6 +72,12 @@ export class ContainerPool {
   private readonly background = new Set<Promise<void>>();
   /** The family of each ready stem cell's container, checked when it is handed over. */
   private readonly stemFamilies = new Map<string, RuntimeFamily>();
+  /** Idle containers waiting out the pause grace. */
+  private readonly pauseTimers = new Map<string, NodeJS.Timeout>();
+  /** Containers paused (or being paused): whether the pause succeeded. */
+  private readonly paused = new Map<string, Promise<boolean>>();
+  /** Containers being resumed for a holder: whether they can serve. */
+  private readonly resuming = new Map<string, Promise<boolean>>();
   private readonly prewarmBlockedUntil = new Map<RuntimeFamily, number>();
   private prewarmRetry: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -150,6 +158,7 @@ export class ContainerPool {
   release(entryId: string, reusable: boolean): void {
     const outcome = this.state.release(entryId, reusable && this.containers.has(entryId), this.now());
     if (outcome === 'removed') this.destroyEntry(entryId);
+    else if (outcome === 'kept') this.schedulePause(entryId);
     this.pump();
   }
 
@@ -164,6 +173,8 @@ export class ContainerPool {
     this.lifecycle = 'closed';
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.prewarmRetry) clearTimeout(this.prewarmRetry);
+    for (const timer of this.pauseTimers.values()) clearTimeout(timer);
+    this.pauseTimers.clear();
     const { entryIds, requestIds } = this.state.clear();
     for (const requestId of requestIds) this.settle(requestId, { kind: 'closed' });
     for (const entryId of entryIds) this.destroyEntry(entryId);
@@ -172,13 +183,13 @@ export class ContainerPool {
     if (wasRunning) await this.options.factory.close();
   }
 
-  private toSlot(admission: Exclude<Admission, { kind: 'queued' }>): Slot {
+  private toSlot(admission: Exclude<Admission, { kind: 'queued' }>): Slot | Promise<Slot> {
     switch (admission.kind) {
       case 'warm': {
         const warm = this.containers.get(admission.entryId);
         // A ready entry always has its container; anything else is a bookkeeping bug.
         if (!warm) throw new Error(`warm entry ${admission.entryId} has no container`);
-        return { kind: 'warm', entryId: admission.entryId, warm };
+        return this.awake(admission.entryId, warm);
       }
       case 'cold':
         for (const id of admission.evicted) this.destroyEntry(id);
@@ -196,10 +207,75 @@ export class ContainerPool {
     this.refill();
   }
 
-  private settle(requestId: string, slot: Slot): void {
+  private settle(requestId: string, slot: Slot | Promise<Slot>): void {
     const resolve = this.waiters.get(requestId);
     this.waiters.delete(requestId);
     resolve?.(slot);
+  }
+
+  private schedulePause(entryId: string): void {
+    const graceMs = this.options.pauseGraceMs;
+    if (graceMs === undefined || !this.capabilities.canPause || this.lifecycle !== 'running') return;
+    const warm = this.containers.get(entryId);
+    if (!warm || this.paused.has(entryId)) return;
+    clearTimeout(this.pauseTimers.get(entryId));
+    const timer = setTimeout(() => {
+      this.pauseTimers.delete(entryId);
+      // Handed out again meanwhile (or gone): nothing to pause.
+      if (this.state.entry(entryId)?.active !== 0 || this.containers.get(entryId) !== warm) return;
+      this.paused.set(
+        entryId,
+        warm.container.pause().then(
+          () => true,
+          (error: unknown) => {
+            this.options.logger.warn({ err: error, container: warm.container.name }, 'container pause failed');
+            return false;
+          },
+        ),
+      );
+    }, graceMs);
+    timer.unref();
+    this.pauseTimers.set(entryId, timer);
+  }
+
+  /**
+   * A warm container handed out: its pause is cancelled, or it is resumed first. One that
+   * cannot be resumed is destroyed and the slot becomes a cold start in the same memory.
+   */
+  private awake(entryId: string, warm: WarmContainer): Slot | Promise<Slot> {
+    clearTimeout(this.pauseTimers.get(entryId));
+    this.pauseTimers.delete(entryId);
+    let ready = this.resuming.get(entryId);
+    const paused = this.paused.get(entryId);
+    if (!ready && paused) {
+      this.paused.delete(entryId);
+      const resuming: Promise<boolean> = paused.then(async (wasPaused) => {
+        if (!wasPaused) return false;
+        try {
+          await warm.container.resume();
+          return true;
+        } catch (error) {
+          this.options.logger.warn({ err: error, container: warm.container.name }, 'container resume failed: replacing it');
+          return false;
+        }
+      });
+      ready = resuming;
+      this.resuming.set(entryId, resuming);
+      void resuming.finally(() => {
+        if (this.resuming.get(entryId) === resuming) this.resuming.delete(entryId);
+      });
+    }
+    if (!ready) return { kind: 'warm', entryId, warm };
+    return ready.then((ok): Slot => {
+      if (ok && this.containers.get(entryId) === warm) return { kind: 'warm', entryId, warm };
+      if (this.containers.get(entryId) === warm) {
+        this.containers.delete(entryId);
+        this.track(this.destroyWarm(warm));
+      }
+      // Closed meanwhile: the holder's create finds no entry and gives up.
+      this.state.restart(entryId);
+      return { kind: 'cold', entryId };
+    });
   }
 
   private sweepIdle(): void {
@@ -268,6 +344,9 @@ export class ContainerPool {
     const warm = this.containers.get(entryId);
     this.containers.delete(entryId);
     this.stemFamilies.delete(entryId);
+    clearTimeout(this.pauseTimers.get(entryId));
+    this.pauseTimers.delete(entryId);
+    this.paused.delete(entryId);
     if (warm) this.track(this.destroyWarm(warm));
   }
 

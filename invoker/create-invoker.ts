@@ -36,6 +36,7 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     factory: deps.factory,
     userMemoryMb: config.userMemoryMb,
     idleContainerMs: config.idleContainerMs,
+    pauseGraceMs: config.pauseGraceMs,
     prewarm: (Object.keys(config.prewarm) as RuntimeFamily[]).map((family) => {
       let seq = 0;
       return {

@@ -68,6 +68,33 @@ describe('invoker service (Kafka, NATS, Redis, Docker)', () => {
     expect(annotationOf(second, 'initTime')).toBeUndefined();
   });
 
+  it('takes the prewarmed stem cell for a cold start, pauses the idle container and resumes it for the next call', async () => {
+    const ours = async (state?: string) =>
+      docker.listContainers({ all: true, filters: { label: [`${naming.containerLabelKey}=${prefix}`], ...(state ? { status: [state] } : {}) } });
+    // The invoker keeps one nodejs stem cell; wait for it (the first test may have taken the one made at start).
+    const stemNames = async () => (await ours('running')).flatMap((c) => c.Names).filter((n) => n.includes('_prewarm_nodejs_'));
+    const deadline = Date.now() + 30000;
+    while ((await stemNames()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [stem] = await stemNames();
+    expect(stem).toBeDefined();
+
+    const action = await harness.deploy('pausable', 'let n = 0; function main() { n += 1; return { n }; }');
+    const first = await harness.invoke(config.invokerId, action);
+    expect(first.response.result).toEqual({ n: 1 });
+    // The activation ran in the stem cell: it is the container now paused after the grace.
+    const pausedDeadline = Date.now() + 10000;
+    let paused: string[] = [];
+    while (!paused.includes(stem!) && Date.now() < pausedDeadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      paused = (await ours('paused')).flatMap((c) => c.Names);
+    }
+    expect(paused).toContain(stem);
+
+    const second = await harness.invoke(config.invokerId, action);
+    expect(second.response.result).toEqual({ n: 2 });
+    expect(annotationOf(second, 'initTime')).toBeUndefined();
+  });
+
   it('records application errors, thrown errors and init failures with their statuses', async () => {
     const appError = await harness.deploy('apperror', "function main() { return { error: 'nope' }; }");
     expect((await harness.invoke(config.invokerId, appError)).response).toEqual({ statusCode: 1, result: { error: 'nope' }, size: 16 });

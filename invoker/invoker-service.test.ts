@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embedded/embedded-stores';
@@ -360,6 +360,110 @@ describe('invoker service stem cells', () => {
       await invoker.stop();
       await closeWorld(world);
     }
+  });
+});
+
+/** The real process factory, its containers recording pause and resume; `failResume` makes the next resume fail after resuming. */
+function recordingPauses(events: string[], faults: { failResume: boolean }): (factory: ContainerFactory) => ContainerFactory {
+  return (factory) => ({
+    capabilities: factory.capabilities,
+    init: () => factory.init(),
+    close: () => factory.close(),
+    create: async (spec) => {
+      const container = await factory.create(spec);
+      events.push(`create ${container.id}`);
+      return {
+        id: container.id,
+        name: container.name,
+        baseUrl: container.baseUrl,
+        pause: async () => {
+          await container.pause();
+          events.push(`pause ${container.id}`);
+        },
+        resume: async () => {
+          await container.resume();
+          events.push(`resume ${container.id}`);
+          if (faults.failResume) {
+            faults.failResume = false;
+            throw new Error('injected resume failure');
+          }
+        },
+        destroy: () => container.destroy(),
+        collectLogs: (options) => container.collectLogs(options),
+        status: () => container.status(),
+      };
+    },
+  });
+}
+
+/** The state letter of a process in /proc (T: stopped), or undefined when it is gone. */
+function processState(pid: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+describe('invoker service pause and resume', () => {
+  let world: World;
+  let invoker: InvokerService;
+  let config: InvokerConfig;
+  const events: string[] = [];
+  const faults = { failResume: false };
+
+  beforeAll(async () => {
+    world = await openWorld();
+    const env = { WISP_INVOKER_ID: 'invoker6', WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: '30' };
+    ({ invoker, config } = startInvoker(world, env, recordingPauses(events, faults)));
+    await invoker.start();
+  });
+
+  afterAll(async () => {
+    await invoker.stop();
+    expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+    await closeWorld(world);
+  });
+
+  it('pauses an idle container after the grace, resumes it for the next activation, which runs warm', async () => {
+    const action = await world.harness.deploy('pausable', "let n = 0; function main() { n += 1; console.log('run', n); return { n }; }");
+    const first = await world.harness.invoke(config.invokerId, action);
+    expect(first.response.result).toEqual({ n: 1 });
+    const pid = events.find((e) => e.startsWith('create '))!.split(' ')[1]!;
+    await waitUntil(() => events.includes(`pause ${pid}`));
+    expect(processState(pid)).toBe('T');
+
+    events.length = 0;
+    const second = await world.harness.invoke(config.invokerId, action);
+    expect(second.response.result).toEqual({ n: 2 });
+    expect(second.logs).toEqual([expect.stringMatching(/stdout: run 2$/)]);
+    expect(annotationOf(second, 'initTime')).toBeUndefined();
+    expect(events[0]).toBe(`resume ${pid}`);
+    expect(events.filter((e) => e.startsWith('create '))).toEqual([]);
+    // Idle again: paused again.
+    await waitUntil(() => events.includes(`pause ${pid}`));
+    expect(processState(pid)).toBe('T');
+  });
+
+  it('does not pause a container used again within the grace', async () => {
+    const action = await world.harness.deploy('busy', 'function main() { return { ok: true }; }');
+    events.length = 0;
+    for (let i = 0; i < 5; i += 1) expect((await world.harness.invoke(config.invokerId, action)).response.statusCode).toBe(0);
+    expect(events.filter((e) => e.startsWith('pause ') || e.startsWith('resume '))).toEqual([]);
+  });
+
+  it('replaces a container that fails to resume with a cold start', async () => {
+    const action = await world.harness.deploy('unresumable', 'let n = 0; function main() { n += 1; return { n }; }');
+    events.length = 0;
+    expect((await world.harness.invoke(config.invokerId, action)).response.result).toEqual({ n: 1 });
+    const pid = events.find((e) => e.startsWith('create '))!.split(' ')[1]!;
+    await waitUntil(() => events.includes(`pause ${pid}`));
+    faults.failResume = true;
+    const after = await world.harness.invoke(config.invokerId, action);
+    // A fresh container: its counter starts again and it was initialised.
+    expect(after.response.result).toEqual({ n: 1 });
+    expect(annotationOf(after, 'initTime')).toEqual(expect.any(Number));
+    await waitUntil(() => processState(pid) === undefined);
   });
 });
 
