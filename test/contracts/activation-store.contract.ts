@@ -2,6 +2,7 @@ import type { ActivationRecord } from '../../common/entities/activation';
 import { newActivationId } from '../../common/ids';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import { eventually } from '../harness/eventually';
+import { closeAfterEach } from '../harness/close-after-each';
 
 // The ActivationStore contract: every adapter's test calls describeActivationStoreContract, the
 // embedded store in unit tests over a temp dir, the Redis store in integration tests.
@@ -50,21 +51,12 @@ export function describeActivationStoreContract(
   describe(`ActivationStore contract: ${name}`, () => {
     let open: OpenActivationStore;
     let store: ActivationStore;
-    const opened: ActivationStore[] = [];
-
-    const openTracked = async (options?: OpenActivationStoreOptions) => {
-      const next = await open(options);
-      opened.push(next);
-      return next;
-    };
+    const opened = closeAfterEach<ActivationStore>();
+    const openTracked = async (options?: OpenActivationStoreOptions) => opened.add(await open(options));
 
     beforeEach(async () => {
       open = await newLocation();
       store = await openTracked();
-    });
-
-    afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
     });
 
     const ids = (records: readonly ActivationRecord[]) => records.map((r) => r.activationId);
@@ -210,7 +202,7 @@ export function describeActivationStoreContract(
         // a location of its own: a store that allows one opener per location has `store` open here
         const openShort = await newLocation();
         const short = await openShort({ retentionMs: 300 });
-        opened.push(short);
+        opened.add(short);
         const old = record({ start: 5000 });
         await short.create(old);
         expect(await short.get('ns1', old.activationId)).toEqual(old);
@@ -232,7 +224,7 @@ export function describeActivationStoreContract(
         const id = newActivationId();
         await store.claim(id, 'invoker0', 60_000);
         await store.close();
-        opened.splice(opened.indexOf(store), 1);
+        opened.forget(store);
 
         const reopened = await openTracked();
         expect(await reopened.get('ns1', written.activationId)).toEqual(written);

@@ -1,4 +1,5 @@
 import type { EntityDocument, EntityStore, EntityType } from '../../common/spi/entity-store';
+import { closeAfterEach } from '../harness/close-after-each';
 
 // The EntityStore contract (in the spirit of OpenWhisk's ArtifactStoreBehavior): every adapter's
 // test calls describeEntityStoreContract, the embedded store in unit tests over a temp dir, the
@@ -33,21 +34,12 @@ export function describeEntityStoreContract(
   describe(`EntityStore contract: ${name}`, () => {
     let open: OpenEntityStore;
     let store: EntityStore;
-    const opened: EntityStore[] = [];
-
-    const openTracked = async () => {
-      const next = await open();
-      opened.push(next);
-      return next;
-    };
+    const opened = closeAfterEach<EntityStore>();
+    const openTracked = async () => opened.add(await open());
 
     beforeEach(async () => {
       open = await newLocation();
       store = await openTracked();
-    });
-
-    afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
     });
 
     const create = async (ns: string, key: string, value: TestDoc) => {
@@ -240,7 +232,7 @@ export function describeEntityStoreContract(
         await create('ns1', 'gone', doc('action', 'gone'));
         await store.delete('ns1', 'gone');
         await store.close();
-        opened.splice(opened.indexOf(store), 1);
+        opened.forget(store);
 
         const reopened = await openTracked();
         expect(await reopened.get('ns1', 'a')).toEqual({ doc: doc('action', 'a', 2), revision: updated.ok && updated.revision });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ThrottleStore } from '../../common/spi/throttle-store';
+import { closeAfterEach } from '../harness/close-after-each';
 
 // The ThrottleStore contract, in the style of OpenWhisk's ArtifactStoreBehavior: the memory
 // adapter runs it in unit tests, the Redis adapter in integration tests against the real server.
@@ -22,21 +23,12 @@ export function describeThrottleStoreContract(name: string, newLocation: () => P
   describe(`ThrottleStore contract: ${name}`, () => {
     let open: OpenThrottleStore;
     let store: ThrottleStore;
-    const opened: ThrottleStore[] = [];
-
-    const openTracked = () => {
-      const next = open();
-      opened.push(next);
-      return next;
-    };
+    const opened = closeAfterEach<ThrottleStore>();
+    const openTracked = () => opened.add(open());
 
     beforeEach(async () => {
       open = await newLocation();
       store = openTracked();
-    });
-
-    afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
     });
 
     describe('rate (hit)', () => {
