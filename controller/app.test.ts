@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { startControllerUnderTest, type ControllerUnderTest } from '../test/harness/controller-under-test';
+import { expectErrorAnswer } from '../test/harness/error-answer';
 
 // The controller's HTTP contract on the standalone adapters, without an invoker: CRUD answers,
 // bad input, and a property test that throws hostile bodies at the write routes.
@@ -61,11 +62,7 @@ describe('controller HTTP contract', () => {
     ['PUT', '/namespaces/_/actions/-bad', 400, 'The name of the entity contains illegal characters.'],
     ['PATCH', '/namespaces/_/actions/x', 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE'],
   ])('%s %s answers %i', async (method, path, status, message) => {
-    const res = await call(method, path, method === 'PUT' ? action : undefined);
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { error: string; code: string };
-    expect(body.error).toBe(message);
-    expect(body.code).toBe(res.headers.get('x-request-id'));
+    await expectErrorAnswer(await call(method, path, method === 'PUT' ? action : undefined), status, message);
   });
 
   it('answers 415 for a non-JSON content type and 413 past the invoke body limit', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { actionDoc } from '../../test/harness/action-doc';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { expectErrorAnswer } from '../../test/harness/error-answer';
 
 // Rules over HTTP on the standalone adapters: CRUD, state, the link in the trigger's `rules`
 // map, references to packaged and foreign actions, concurrent writers, and hostile input.
@@ -197,11 +198,7 @@ describe('rule errors', () => {
     ['PUT', '/namespaces/_/rules', '{}', 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE'],
   ])('%s %s with %s answers %i', async (method, path, body, status, message) => {
     const before = await entitySnapshot(t.stores.entities, 'guest', ['trigger', 'rule', 'action']);
-    const res = await t.call(method, path, body);
-    expect(res.status).toBe(status);
-    const answer = await json<{ error: string; code: string }>(res);
-    expect(answer.error).toBe(message);
-    expect(answer.code).toBe(res.headers.get('x-request-id'));
+    await expectErrorAnswer(await t.call(method, path, body), status, message);
     expect(await entitySnapshot(t.stores.entities, 'guest', ['trigger', 'rule', 'action'])).toEqual(before);
   });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { eventually } from '../../test/harness/eventually';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { expectErrorAnswer } from '../../test/harness/error-answer';
 import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // Triggers over HTTP on the standalone adapters: CRUD, bad input, and firing. The invoker side
@@ -97,11 +98,7 @@ describe('trigger CRUD', () => {
     ['PUT', '/namespaces/_/triggers', '{}', 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE'],
     ['PATCH', '/namespaces/_/triggers/x', '{}', 405, 'HTTP method not allowed, supported methods: GET, PUT, POST, DELETE'],
   ])('%s %s with %s answers %i', async (method, path, body, status, message) => {
-    const res = await t.call(method, path, body);
-    expect(res.status).toBe(status);
-    const answer = await json<{ error: string; code: string }>(res);
-    expect(answer.error).toBe(message);
-    expect(answer.code).toBe(res.headers.get('x-request-id'));
+    await expectErrorAnswer(await t.call(method, path, body), status, message);
     expect((await t.call('GET', '/namespaces/_/triggers/feedbad')).status).toBe(404);
   });
 
