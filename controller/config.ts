@@ -1,6 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
 import { GUEST_AUTH, SYSTEM_AUTH } from '../common/entities/credentials';
+import { defaultBounds } from '../common/entities/limits';
 import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
 
 export interface ControllerConfig {
@@ -17,6 +18,10 @@ export interface ControllerConfig {
   readonly identityCacheTtlMs: number;
   /** How long past an action's timeout its concurrency slot is held when no completion is heard. */
   readonly throttleSlotGraceMs: number;
+  /** An invoker silent this long is reaped (DESIGN.md §7): longer than any action may run, so nothing it started still runs. */
+  readonly reapAfterMs: number;
+  /** A reaped activation accepted longer ago than this is recorded as failed rather than sent to another invoker. */
+  readonly redispatchWindowMs: number;
   /** Namespaces created at start with these `uuid:key` credentials (idempotent). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
 }
@@ -47,6 +52,8 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     },
     identityCacheTtlMs: reader.int('WISP_IDENTITY_CACHE_TTL_MS', 5000, { min: 0, max: 60_000 }),
     throttleSlotGraceMs: reader.int('WISP_THROTTLE_SLOT_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
+    reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
+    redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
     bootstrap: [
       { subject: 'guest', namespace: 'guest', auth: guestAuth },
       { subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth },

@@ -9,11 +9,14 @@ import type { MessageBus } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 import type { ThrottleStore } from '../common/spi/throttle-store';
 import { createMemoryThrottleStore } from '../common/adapters/memory/memory-throttle-store';
+import { createMemoryLeaderLock } from '../common/adapters/memory/memory-leader-lock';
+import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
 import type { ControllerConfig } from './config';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
+import { InvokerReaper } from './invocation/invoker-reaper';
 import { SequenceRunner } from './invocation/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './services/action-service';
@@ -44,6 +47,8 @@ export interface ControllerDeps {
   readonly activations: ActivationStore;
   /** Shared by every controller (Redis); one process's own counters when omitted (standalone). */
   readonly throttles?: ThrottleStore;
+  /** Elects the one controller that reaps dead invokers (Redis); this process alone when omitted (standalone). */
+  readonly leaderLock?: LeaderLock;
   readonly build?: string;
 }
 
@@ -71,6 +76,21 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   waiter.onCompletion((activationId) => throttles.release(activationId));
   const balancer = new LoadBalancer(() => registry.invokers());
   const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
+  const leaderLock = deps.leaderLock ?? createMemoryLeaderLock();
+  const reaper = new InvokerReaper({
+    controllerId: config.controllerId,
+    bus: deps.bus,
+    signals: deps.signals,
+    activations: deps.activations,
+    naming,
+    registry,
+    balancer,
+    lock: leaderLock,
+    logger: log.child({ component: 'reaper' }),
+    reapAfterMs: config.reapAfterMs,
+    redispatchWindowMs: config.redispatchWindowMs,
+  });
+  reaper.start();
   // Actions and packages are read through a cache that every controller's writes invalidate.
   const entityCache = await startEntityCache({ store: deps.entities, signals: deps.signals, naming, logger: log.child({ component: 'entity-cache' }), ttlMs: config.entityCacheTtlMs });
   const entities = entityCache.store;
@@ -118,6 +138,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         server.closeIdleConnections();
       });
       await sequences.stop();
+      await reaper.stop();
+      if (!deps.leaderLock) await leaderLock.close();
       dispatcher.stop();
       throttles.stop();
       await identityChanges.close();

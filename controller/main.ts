@@ -3,6 +3,7 @@ import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
 import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
 import { createRedisThrottleStore } from '../common/adapters/redis/redis-throttle-store';
+import { createRedisLeaderLock } from '../common/adapters/redis/redis-leader-lock';
 import { ConfigError } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger } from '../common/logging/logger';
@@ -23,11 +24,12 @@ async function main(): Promise<void> {
   const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
   const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
   const throttles = createRedisThrottleStore({ redis: config.shared.redisUrl, naming });
-  const controller = await startController({ config, logger, naming, bus, signals, entities, activations, throttles });
+  const leaderLock = createRedisLeaderLock({ redis: config.shared.redisUrl, key: naming.redisKey('leader', 'reaper') });
+  const controller = await startController({ config, logger, naming, bus, signals, entities, activations, throttles, leaderLock });
 
   stopOnSignals(logger, async () => {
     await controller.stop();
-    await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close(), throttles.close()]);
+    await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close(), throttles.close(), leaderLock.close()]);
   });
 }
 

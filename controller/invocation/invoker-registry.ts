@@ -54,6 +54,11 @@ export class InvokerRegistry {
       .sort((a, b) => (a.invokerId < b.invokerId ? -1 : a.invokerId > b.invokerId ? 1 : 0));
   }
 
+  /** When this controller last heard a heartbeat from `invokerId`; undefined for one never heard. */
+  lastHeardAt(invokerId: string): number | undefined {
+    return this.beats.get(invokerId)?.receivedAt;
+  }
+
   /** Resolves once at least one invoker is up, or rejects after `timeoutMs`. */
   async waitForHealthy(timeoutMs: number): Promise<void> {
     const deadline = this.now() + timeoutMs;

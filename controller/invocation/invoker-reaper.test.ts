@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEmbeddedActivationStore } from '../../common/adapters/embedded/embedded-activation-store';
+import { createMemoryLeaderLock, newMemoryLeaderLockLocation } from '../../common/adapters/memory/memory-leader-lock';
+import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
+import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
+import { DEFAULT_LIMITS } from '../../common/entities/limits';
+import { newActivationId, newTransactionId } from '../../common/ids';
+import { silentLogger } from '../../common/logging/logger';
+import { createNaming } from '../../common/naming';
+import { ACTIVATION_MESSAGE_VERSION, decodeActivationMessage, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import { decodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
+import { encodeHeartbeat } from '../../common/protocol/heartbeat';
+import type { ActivationStore } from '../../common/spi/activation-store';
+import type { MessageBus, Subscription } from '../../common/spi/message-bus';
+import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
+import { eventually } from '../../test/harness/eventually';
+import { InvokerRegistry } from './invoker-registry';
+import { InvokerReaper } from './invoker-reaper';
+import { LoadBalancer } from './load-balancer';
+import { REAPED_MESSAGE, reapedRecord } from './reap-decision';
+
+// The reaper on the standalone adapters, with heartbeats on a fast clock: invoker0 falls silent,
+// invoker1 keeps beating. Two controllers contend for the lease; only the leader reaps.
+
+const BEAT_MS = 40;
+const REAP_AFTER_MS = 300;
+
+describe('invoker reaper', () => {
+  const naming = createNaming(`wisp-test-reaper-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), 'wisp-reaper-'));
+  let bus: MessageBus;
+  let signals: SignalBus;
+  let activations: ActivationStore;
+  const closers: Array<() => Promise<void> | void> = [];
+
+  const message = (acceptedAt: number): ActivationMessage => ({
+    v: ACTIVATION_MESSAGE_VERSION,
+    activationId: newActivationId(),
+    transid: newTransactionId(),
+    controllerId: 'controller0',
+    action: { namespace: 'guest', name: 'sleepy', revision: '1-a', version: '0.0.1' },
+    limits: DEFAULT_LIMITS,
+    kind: 'nodejs:20',
+    user: { subject: 'guest', namespace: 'guest', authKey: 'u:k' },
+    content: {},
+    blocking: true,
+    acceptedAt,
+  });
+
+  const beat = (invokerId: string) =>
+    signals.publish(
+      naming.healthSubject(),
+      encodeHeartbeat({ v: 1, invokerId, sentAt: Date.now(), userMemoryMb: 1024, freeMemoryMb: 1024, consumer: { state: 'running', lastFetchAt: Date.now() } }),
+    );
+
+  const controller = async (controllerId: string, lock: ReturnType<typeof createMemoryLeaderLock>) => {
+    const registry = new InvokerRegistry(signals, naming, silentLogger, Date.now, BEAT_MS);
+    await registry.start();
+    const reaper = new InvokerReaper({
+      controllerId,
+      bus,
+      signals,
+      activations,
+      naming,
+      registry,
+      balancer: new LoadBalancer(() => registry.invokers()),
+      lock,
+      logger: silentLogger,
+      reapAfterMs: REAP_AFTER_MS,
+      redispatchWindowMs: 60_000,
+      tickMs: 50,
+    });
+    closers.push(() => registry.stop(), () => reaper.stop());
+    return reaper;
+  };
+
+  beforeAll(() => {
+    bus = createMemoryMessageBus({ logger: silentLogger });
+    signals = createMemorySignalBus({ logger: silentLogger });
+    activations = openEmbeddedActivationStore({ dataDir: dir, logger: silentLogger });
+  });
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    await bus.close();
+    await signals.close();
+    await activations.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('settles what a dead invoker left: recorded work done, fresh work re-dispatched, stale work failed and acked; only the leader reaps', async () => {
+    for (const id of ['invoker0', 'invoker1']) await bus.ensureTopic(naming.invokerTopic(id), { partitions: 1 });
+    const finished = message(Date.now());
+    const fresh = message(Date.now());
+    const stale = message(Date.now() - 120_000);
+    await activations.create(reapedRecord(finished, Date.now()));
+    await bus.send(naming.invokerTopic('invoker0'), [finished, fresh, stale].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
+
+    const acks: CompletionMessage[] = [];
+    const ackSub: SignalSubscription = await signals.subscribe(naming.completionSubject('controller0'), (payload) => acks.push(decodeCompletion(payload)!));
+    closers.push(() => ackSub.close());
+    const moved: string[] = [];
+    const survivor: Subscription = await bus.subscribe({
+      topic: naming.invokerTopic('invoker1'),
+      groupId: naming.invokerGroup('invoker1'),
+      onMessage: (received) => {
+        const decoded = decodeActivationMessage(received.value);
+        if (decoded.ok) moved.push(decoded.message.activationId);
+        survivor.done(received);
+      },
+    });
+    closers.push(() => survivor.close());
+
+    const location = newMemoryLeaderLockLocation();
+    const leader = await controller('controller0', createMemoryLeaderLock(location));
+    const follower = await controller('controller1', createMemoryLeaderLock(location));
+    beat('invoker0');
+    const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
+    closers.push(() => clearInterval(beating));
+    leader.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    follower.start();
+
+    await eventually(async () => (leader.stats.failed + leader.stats.redispatched + leader.stats.finished === 3 ? true : undefined), 5000);
+    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, deadLettered: 0 });
+    expect(follower.stats).toEqual({ redispatched: 0, failed: 0, finished: 0, deadLettered: 0 });
+    await eventually(async () => (moved.length === 1 ? true : undefined), 2000);
+    expect(moved).toEqual([fresh.activationId]);
+    expect(await activations.getById(fresh.activationId)).toBeUndefined();
+    const failed = await activations.getById(stale.activationId);
+    expect(failed?.response).toEqual({ statusCode: 3, result: { error: REAPED_MESSAGE } });
+    await eventually(async () => (acks.length === 1 ? true : undefined), 2000);
+    expect(acks[0]).toMatchObject({ activationId: stale.activationId, invokerId: 'invoker0', record: { activationId: stale.activationId } });
+  });
+});

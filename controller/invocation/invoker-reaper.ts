@@ -1,0 +1,181 @@
+import type { Logger } from '../../common/logging/logger';
+import type { Naming } from '../../common/naming';
+import { decodeActivationMessage } from '../../common/protocol/activation-message';
+import { encodeCompletion } from '../../common/protocol/completion-message';
+import type { ActivationStore } from '../../common/spi/activation-store';
+import type { LeaderLock } from '../../common/spi/leader-lock';
+import type { MessageBus, ReceivedMessage, Subscription } from '../../common/spi/message-bus';
+import type { SignalBus } from '../../common/spi/signal-bus';
+import type { InvokerRegistry } from './invoker-registry';
+import type { LoadBalancer } from './load-balancer';
+import { reapedRecord, reapStep, shouldReap } from './reap-decision';
+
+// The reaper of invokers that stay down (DESIGN.md §7). One controller at a time, the holder of
+// the leader lease, joins a dead invoker's own consumer group, so it reads from the invoker's
+// committed offset exactly what the invoker never finished, and commits as it goes: a message
+// with a record is done; one without is re-dispatched to a healthy invoker or failed on record
+// (and acked to the controller that waits for it). The dead invoker's claim on what it was
+// running makes the new invoker wait for the claim to expire, never run it twice at once.
+// When the invoker beats again, the reaper leaves its group and the invoker carries on.
+
+export interface InvokerReaperOptions {
+  readonly controllerId: string;
+  readonly bus: MessageBus;
+  readonly signals: SignalBus;
+  readonly activations: ActivationStore;
+  readonly naming: Naming;
+  readonly registry: InvokerRegistry;
+  readonly balancer: LoadBalancer;
+  readonly lock: LeaderLock;
+  readonly logger: Logger;
+  /** Silence after which an invoker is reaped: longer than any action may run. */
+  readonly reapAfterMs: number;
+  /** Messages accepted longer ago than this are failed, not re-dispatched. */
+  readonly redispatchWindowMs: number;
+  readonly tickMs?: number;
+  readonly now?: () => number;
+}
+
+export interface ReaperStats {
+  redispatched: number;
+  failed: number;
+  finished: number;
+  deadLettered: number;
+}
+
+interface Reaping {
+  readonly subscription: Promise<Subscription>;
+  /** Messages are handled one after another, in offset order. */
+  chain: Promise<void>;
+  stopped: boolean;
+}
+
+const RETRY_MS = 1000;
+
+export class InvokerReaper {
+  private readonly reaping = new Map<string, Reaping>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private leader = false;
+  private closed = false;
+  private readonly tickMs: number;
+  private readonly now: () => number;
+  readonly stats: ReaperStats = { redispatched: 0, failed: 0, finished: 0, deadLettered: 0 };
+
+  constructor(private readonly options: InvokerReaperOptions) {
+    this.tickMs = options.tickMs ?? 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.ticking = this.ticking.then(() => this.tick());
+    }, this.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    await Promise.all([...this.reaping.keys()].map((id) => this.leave(id)));
+    if (this.leader) await this.options.lock.release(this.options.controllerId).catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    const { lock, registry, controllerId, reapAfterMs, logger } = this.options;
+    try {
+      // Three ticks of lease: a leader that stops renewing hands over within seconds.
+      this.leader = await lock.acquire(controllerId, 3 * this.tickMs);
+    } catch (error) {
+      logger.warn({ err: error }, 'leader lease not renewed');
+      this.leader = false;
+    }
+    const now = this.now();
+    const due = new Set<string>();
+    if (this.leader) {
+      for (const view of registry.invokers()) {
+        const heard = registry.lastHeardAt(view.invokerId);
+        if (heard !== undefined && shouldReap(view.state, heard, now, reapAfterMs)) due.add(view.invokerId);
+      }
+    }
+    for (const id of this.reaping.keys()) if (!due.has(id)) await this.leave(id);
+    for (const id of due) if (!this.reaping.has(id) && !this.closed) this.join(id);
+  }
+
+  private join(invokerId: string): void {
+    const { bus, naming, logger } = this.options;
+    logger.warn({ invoker: invokerId }, 'invoker down longer than any action runs: reaping its topic');
+    const reaping: Reaping = {
+      chain: Promise.resolve(),
+      stopped: false,
+      subscription: bus.subscribe({
+        topic: naming.invokerTopic(invokerId),
+        groupId: naming.invokerGroup(invokerId),
+        onMessage: (message) => {
+          reaping.chain = reaping.chain.then(() => this.reap(invokerId, reaping, message));
+        },
+      }),
+    };
+    this.reaping.set(invokerId, reaping);
+    reaping.subscription.catch((error: unknown) => {
+      logger.warn({ err: error, invoker: invokerId }, 'could not join the invoker group; trying again');
+      this.reaping.delete(invokerId);
+    });
+  }
+
+  private async leave(invokerId: string): Promise<void> {
+    const reaping = this.reaping.get(invokerId);
+    if (!reaping) return;
+    this.reaping.delete(invokerId);
+    reaping.stopped = true;
+    const subscription = await reaping.subscription.catch(() => undefined);
+    subscription?.pause();
+    await reaping.chain;
+    await subscription?.close();
+    this.options.logger.info({ invoker: invokerId, stats: this.stats }, 'stopped reaping invoker');
+  }
+
+  private async reap(invokerId: string, reaping: Reaping, message: ReceivedMessage): Promise<void> {
+    const { activations, bus, naming, signals, balancer, logger, redispatchWindowMs } = this.options;
+    // Anything left uncommitted goes to the next reaper, or back to the invoker.
+    while (!reaping.stopped) {
+      try {
+        const decoded = decodeActivationMessage(message.value);
+        if (!decoded.ok) {
+          // Set aside where an operator looks, counted, so it cannot block the partition.
+          await bus.send(naming.deadLetterTopic(), [{ value: message.value, headers: { ...message.headers, 'wisp-dead-letter-reason': `reaped: ${decoded.reason}`, 'wisp-source-topic': message.topic } }]);
+          this.stats.deadLettered += 1;
+        } else {
+          const activation = decoded.message;
+          const exists = (await activations.getById(activation.activationId)) !== undefined;
+          const step = reapStep(exists, activation.acceptedAt, this.now(), redispatchWindowMs);
+          if (step === 'finished') this.stats.finished += 1;
+          else if (step === 'redispatch') {
+            const target = balancer.choose(activation.user.namespace, `${activation.action.namespace}/${activation.action.name}`, activation.limits.memory);
+            await bus.send(naming.invokerTopic(target), [{ key: activation.activationId, value: message.value, headers: message.headers }]);
+            this.stats.redispatched += 1;
+            logger.info({ activationId: activation.activationId, from: invokerId, to: target }, 'reaped activation re-dispatched');
+          } else {
+            const record = reapedRecord(activation, this.now());
+            await activations.create(record);
+            this.stats.failed += 1;
+            try {
+              signals.publish(naming.completionSubject(activation.controllerId), encodeCompletion(activation.activationId, invokerId, record));
+            } catch (error) {
+              logger.warn({ err: error, activationId: activation.activationId }, 'ack of a reaped activation not published');
+            }
+            logger.warn({ activationId: activation.activationId, from: invokerId }, 'reaped activation past its deadline: recorded as a whisk internal error');
+          }
+        }
+        const subscription = await reaping.subscription;
+        subscription.done(message);
+        return;
+      } catch (error) {
+        // No healthy invoker, or a store or bus failure: the message stays here until it can be settled.
+        logger.warn({ err: error, invoker: invokerId, offset: message.offset }, 'reaping a message failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+}
