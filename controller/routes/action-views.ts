@@ -1,4 +1,5 @@
 import { isSequenceExec, type ActionDoc, type ActionExec } from '../../common/entities/action';
+import { entitySummary } from './entity-summary';
 
 // API shapes of an action: the full entity (optionally without code) and the list summary.
 
@@ -9,16 +10,7 @@ export function actionView(doc: ActionDoc, withCode = true): Record<string, unkn
 }
 
 export function actionSummary(doc: ActionDoc): Record<string, unknown> {
-  return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
-    limits: doc.limits,
-    exec: { binary: isSequenceExec(doc.exec) ? false : doc.exec.binary },
-    updated: doc.updated,
-  };
+  return { ...entitySummary(doc), limits: doc.limits, exec: { binary: isSequenceExec(doc.exec) ? false : doc.exec.binary } };
 }
 
 /** OpenWhisk's metadata exec (`?code=false`): everything but the code. */

@@ -1,6 +1,7 @@
 import type { ActionDoc } from '../../common/entities/action';
 import { FEED_ANNOTATION, boundPackage, type PackageDoc } from '../../common/entities/package';
 import type { KeyValue } from '../../common/entities/parameters';
+import { entitySummary } from './entity-summary';
 
 // API shapes of a package (ENTITY/WhiskPackage.scala): `binding` is `{}` on a real package; list
 // summaries carry `binding` as the object or `false`; a GET adds the actions inside, split into
@@ -20,15 +21,7 @@ export function packageView(doc: PackageDoc): Record<string, unknown> {
 }
 
 export function packageSummary(doc: PackageDoc): Record<string, unknown> {
-  return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
-    binding: boundPackage(doc) ?? false,
-    updated: doc.updated,
-  };
+  return { ...entitySummary(doc), binding: boundPackage(doc) ?? false };
 }
 
 /** A GET: the package (or binding) at the path, with merged parameters and its provider's actions. */

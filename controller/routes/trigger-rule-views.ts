@@ -1,5 +1,6 @@
 import type { RuleDoc, RuleStatus } from '../../common/entities/rule';
 import type { TriggerDoc } from '../../common/entities/trigger';
+import { entitySummary } from './entity-summary';
 
 // API shapes of triggers and rules: the stored document without the store's `entityType`, the
 // trigger list summary (no parameters), and a rule with the status computed from its trigger.
@@ -10,7 +11,7 @@ export function triggerView(doc: TriggerDoc): Record<string, unknown> {
 }
 
 export function triggerSummary(doc: TriggerDoc): Record<string, unknown> {
-  return { namespace: doc.namespace, name: doc.name, version: doc.version, publish: doc.publish, annotations: doc.annotations, updated: doc.updated };
+  return entitySummary(doc);
 }
 
 export function ruleView(doc: RuleDoc, status?: RuleStatus): Record<string, unknown> {
