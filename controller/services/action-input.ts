@@ -4,7 +4,6 @@ import {
   BLACKBOX_KIND,
   SEQUENCE_KIND,
   SUPPORTED_KINDS,
-  bumpPatch,
   isBinaryCode,
   isRuntimeKind,
   isSequenceExec,
@@ -15,7 +14,7 @@ import {
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
 import type { KeyValue } from '../../common/entities/parameters';
-import { malformed, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
 import { parseComponents } from './sequence-components';
 
 // Turns an untrusted PUT body into a stored action, applying OpenWhisk's create and update
@@ -51,7 +50,7 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
     entityType: 'action',
     namespace: context.namespace,
     name: context.name,
-    version: version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
+    version: nextVersion(version, existing),
     publish: publish ?? existing?.publish ?? false,
     exec: finalExec,
     parameters: finalParameters,

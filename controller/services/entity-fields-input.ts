@@ -1,5 +1,6 @@
 import { Messages } from '../../common/errors/messages';
 import { PlatformError, badRequest } from '../../common/errors/platform-error';
+import { bumpPatch } from '../../common/entities/action';
 import type { KeyValue } from '../../common/entities/parameters';
 
 // Parsers for the fields every entity PUT body shares (actions, packages, triggers, rules). Known fields of the wrong type are 400 naming the field, the
@@ -27,6 +28,11 @@ export function parseKeyValues(raw: unknown, field: 'parameters' | 'annotations'
 export function parseVersion(raw: unknown): string {
   if (typeof raw !== 'string' || !/^\d{1,9}\.\d{1,9}\.\d{1,9}$/.test(raw)) throw malformed(Messages.fieldType('version', raw, "a semantic version 'major.minor.patch'"));
   return raw;
+}
+
+/** A version the PUT gave wins; otherwise an update bumps the patch level and a new entity starts at 0.0.1. */
+export function nextVersion(given: string | undefined, existing: { readonly version: string } | undefined): string {
+  return given ?? (existing ? bumpPatch(existing.version) : '0.0.1');
 }
 
 export function parsePublish(raw: unknown): boolean {

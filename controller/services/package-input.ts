@@ -1,10 +1,9 @@
 import { Messages } from '../../common/errors/messages';
 import { conflict } from '../../common/errors/platform-error';
-import { bumpPatch } from '../../common/entities/action';
 import { isValidName } from '../../common/entities/entity-name';
 import { BINDING_ANNOTATION, boundPackage, type PackageBinding, type PackageDoc } from '../../common/entities/package';
 import type { KeyValue } from '../../common/entities/parameters';
-import { given, malformed, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
 
 // Turns an untrusted package PUT body into a stored package or binding, with OpenWhisk's rules
 // (ENTITY/WhiskPackage.scala, CTL/Packages.scala): fields not given keep their old values on an
@@ -47,7 +46,7 @@ export function buildPackage(input: PackageInput, context: PackageInputContext, 
     entityType: 'package',
     namespace: context.namespace,
     name: context.name,
-    version: input.version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
+    version: nextVersion(input.version, existing),
     publish: input.publish ?? existing?.publish ?? false,
     ...(binding ? { binding } : {}),
     parameters: input.parameters ?? existing?.parameters ?? [],

@@ -1,9 +1,8 @@
 import { Messages } from '../../common/errors/messages';
 import { badRequest } from '../../common/errors/platform-error';
-import { bumpPatch } from '../../common/entities/action';
 import { isValidName } from '../../common/entities/entity-name';
 import { RULE_STATUSES, type EntityRef, type RuleDoc, type RuleStatus } from '../../common/entities/rule';
-import { given, malformed, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
 
 // Turns an untrusted rule PUT body (OpenWhisk's WhiskRulePut) into a stored rule. `trigger` and
 // `action` come as fully qualified strings (`/_/t`, `/ns/pkg/a`, `ns/a`, or a bare `a`) or as
@@ -28,7 +27,7 @@ export function buildRule(body: Record<string, unknown>, context: RuleInputConte
     entityType: 'rule',
     namespace: context.namespace,
     name: context.name,
-    version: version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
+    version: nextVersion(version, existing),
     publish: publish ?? existing?.publish ?? false,
     annotations: annotations ?? existing?.annotations ?? [],
     trigger,

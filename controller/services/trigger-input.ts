@@ -1,10 +1,9 @@
 import { Messages } from '../../common/errors/messages';
 import { badRequest } from '../../common/errors/platform-error';
-import { bumpPatch } from '../../common/entities/action';
 import { isValidName } from '../../common/entities/entity-name';
 import type { KeyValue } from '../../common/entities/parameters';
 import type { TriggerDoc } from '../../common/entities/trigger';
-import { given, malformed, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
 
 // Turns an untrusted trigger PUT body (OpenWhisk's WhiskTriggerPut: parameters, limits,
 // version, publish, annotations) into a stored trigger. An update takes each given field and
@@ -27,7 +26,7 @@ export function buildTrigger(body: Record<string, unknown>, context: TriggerInpu
     entityType: 'trigger',
     namespace: context.namespace,
     name: context.name,
-    version: version ?? (existing ? bumpPatch(existing.version) : '0.0.1'),
+    version: nextVersion(version, existing),
     publish: publish ?? existing?.publish ?? false,
     parameters: parameters ?? existing?.parameters ?? [],
     limits: {},
