@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedEntityStore } from '../../common/adapters/embedded/embedded-entity-store';
 import { createMemoryThrottleStore } from '../../common/adapters/memory/memory-throttle-store';
-import { isPlatformError } from '../../common/errors/platform-error';
 import { defaultBounds } from '../../common/entities/limits';
 import { silentLogger } from '../../common/logging/logger';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { ThrottleStore } from '../../common/spi/throttle-store';
+import { asyncRejection } from '../../test/harness/rejection';
 import { IdentityRecords } from './identity-records';
 import { NamespaceLimitsService } from './namespace-limits-service';
 import { Throttler } from './throttler';
@@ -40,20 +40,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function refusal(work: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await work;
-  } catch (err) {
-    if (isPlatformError(err)) return { status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('throttler', () => {
   it('counts invokes per calendar minute against the system default, and starts afresh next minute', async () => {
     for (let i = 0; i < 3; i++) await throttler.checkInvokeRate('ns');
-    expect(await refusal(throttler.checkInvokeRate('ns'))).toEqual({ status: 429, message: 'Too many requests in the last minute (count: 4, allowed: 3).' });
+    expect(await asyncRejection(throttler.checkInvokeRate('ns'))).toEqual({ status: 429, message: 'Too many requests in the last minute (count: 4, allowed: 3).' });
     now += 60_000;
     await throttler.checkInvokeRate('ns');
   });
@@ -61,7 +51,7 @@ describe('throttler', () => {
   it('counts trigger fires apart from invokes', async () => {
     await throttler.checkInvokeRate('ns');
     await throttler.checkFire('ns');
-    expect(await refusal(throttler.checkFire('ns'))).toEqual({ status: 429, message: 'Too many requests in the last minute (count: 2, allowed: 1).' });
+    expect(await asyncRejection(throttler.checkFire('ns'))).toEqual({ status: 429, message: 'Too many requests in the last minute (count: 2, allowed: 1).' });
     await throttler.checkInvokeRate('ns');
   });
 
@@ -70,19 +60,19 @@ describe('throttler', () => {
     await records.setLimits('team-a', { firesPerMinute: 3, concurrentInvocations: 1 });
     for (let i = 0; i < 3; i++) await throttler.checkFire('team-a');
     await throttler.acquire('team-a', 'a1', 1000);
-    expect(await refusal(throttler.acquire('team-a', 'a2', 1000))).toEqual({ status: 429, message: 'Too many concurrent requests in flight (count: 1, allowed: 1).' });
+    expect(await asyncRejection(throttler.acquire('team-a', 'a2', 1000))).toEqual({ status: 429, message: 'Too many concurrent requests in flight (count: 1, allowed: 1).' });
   });
 
   it('frees a slot on release, and lets an unreleased one lapse at timeout plus grace', async () => {
     await throttler.acquire('ns', 'a1', 5000);
     await throttler.acquire('ns', 'a2', 5000);
-    expect(await refusal(throttler.acquire('ns', 'a3', 5000))).toEqual({ status: 429, message: 'Too many concurrent requests in flight (count: 2, allowed: 2).' });
+    expect(await asyncRejection(throttler.acquire('ns', 'a3', 5000))).toEqual({ status: 429, message: 'Too many concurrent requests in flight (count: 2, allowed: 2).' });
     throttler.release('a1');
     await new Promise((resolve) => setImmediate(resolve));
     await throttler.acquire('ns', 'a3', 5000);
     expect(throttler.heldSlots).toBe(2);
     now += 5000 + 999;
-    expect(await refusal(throttler.acquire('ns', 'a4', 5000))).toMatchObject({ status: 429 });
+    expect(await asyncRejection(throttler.acquire('ns', 'a4', 5000))).toMatchObject({ status: 429 });
     now += 1;
     await throttler.acquire('ns', 'a4', 5000);
     expect(await store.inFlight('ns')).toBe(1);
