@@ -39,7 +39,17 @@ export function slotRequestFor(message: ActivationMessage): SlotRequest {
   const { action, user } = message;
   // Only a managed runtime's family: a stem cell can serve nothing else.
   const family = runtimeFamily(message.kind);
-  return { key: JSON.stringify([user.namespace, action.namespace, action.name, action.revision]), memoryMb: message.limits.memory, ...(family ? { family } : {}) };
+  return {
+    key: JSON.stringify([user.namespace, action.namespace, action.name, action.revision]),
+    memoryMb: message.limits.memory,
+    maxConcurrent: concurrencyOf(message),
+    ...(family ? { family } : {}),
+  };
+}
+
+/** Activations one container may run at once: only the nodejs runtime overlaps runs (and tags their logs). */
+export function concurrencyOf(message: ActivationMessage): number {
+  return runtimeFamily(message.kind) === 'nodejs' ? Math.max(1, message.limits.concurrency) : 1;
 }
 
 export class ActivationRunner {
@@ -100,7 +110,10 @@ export class ActivationRunner {
         family: runtime.family,
         image: runtime.image,
         memoryMb: message.limits.memory,
-        env: { __OW_API_HOST: this.deps.apiHostForActions },
+        env: {
+          __OW_API_HOST: this.deps.apiHostForActions,
+          ...(activation.concurrent ? { __OW_ALLOW_CONCURRENT: 'true' } : {}),
+        },
       });
       if (!created.ok) {
         if (isContainerImageError(created.error)) {
@@ -121,6 +134,7 @@ export class ActivationRunner {
         activation.timedOut = verdict.timedOut;
         return this.finish(activation, verdict.response, warm, release, logger);
       }
+      this.deps.pool.initialized(slot.entryId);
     } else {
       warm = slot.warm;
       activation.begin();
@@ -159,6 +173,8 @@ export class ActivationRunner {
             waitForSentinel: !developerError,
             // OpenWhisk's bound on waiting for the sentinels: max(limit MB, 5) × 2 s.
             timeoutMs: Math.max(logsMb, 5) * 2000,
+            // A concurrent container tags every line: take this activation's only.
+            ...(activation.concurrent ? { activationId: activation.message.activationId } : {}),
           })
         : await this.collectUnsentinelled(warm, limitBytes);
     } catch (error) {
@@ -203,6 +219,8 @@ class Activation {
   timedOut = false;
   /** The runtime ends each activation's output with sentinels (every managed runtime does). */
   sentinelled = true;
+  /** Runs in a container that may hold other activations at once: its output is tagged. */
+  readonly concurrent: boolean;
   initTime: number | undefined;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
@@ -213,6 +231,7 @@ class Activation {
     private readonly now: () => number,
   ) {
     this.kind = message.kind;
+    this.concurrent = concurrencyOf(message) > 1;
   }
 
   begin(): number {

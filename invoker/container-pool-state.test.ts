@@ -144,9 +144,26 @@ describe('PoolState', () => {
     expect(pool.usedMb()).toBe(512);
   });
 
+  it('shares an initialised container up to its concurrency, then starts another', () => {
+    const pool = new PoolState(1024);
+    const c = (id: string) => ({ ...req(id, 'a'), maxConcurrent: 2 });
+    expect(pool.request(c('r1'), 1)).toMatchObject({ kind: 'cold', entryId: 'c1' });
+    // Starting: not shared yet.
+    expect(pool.request(c('r2'), 2)).toMatchObject({ kind: 'cold', entryId: 'c2' });
+    expect(pool.markReady('c1')).toBe(true);
+    expect(pool.request(c('r3'), 3)).toEqual({ kind: 'warm', entryId: 'c1' });
+    expect(pool.entry('c1')).toMatchObject({ active: 2, ready: true });
+    expect(pool.request(c('r4'), 4)).toMatchObject({ kind: 'cold', entryId: 'c3' });
+    pool.release('c1', true, 5);
+    expect(pool.request(c('r5'), 6)).toEqual({ kind: 'warm', entryId: 'c1' });
+    // A stem cell or an idle entry is never marked ready this way.
+    expect(pool.markReady('nope')).toBe(false);
+  });
+
   type Op =
     | { op: 'stem'; ready: boolean }
     | { op: 'stemDone'; pick: number; ok: boolean }
+    | { op: 'initialized'; pick: number }
     | { op: 'request'; key: number; memoryMb: number }
     | { op: 'release'; pick: number; reusable: boolean }
     | { op: 'expire'; advance: number };
@@ -154,6 +171,7 @@ describe('PoolState', () => {
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('stem' as const), ready: fc.boolean() }),
     fc.record({ op: fc.constant('stemDone' as const), pick: fc.nat(), ok: fc.boolean() }),
+    fc.record({ op: fc.constant('initialized' as const), pick: fc.nat() }),
     fc.record({ op: fc.constant('request' as const), key: fc.integer({ min: 0, max: 4 }), memoryMb: fc.constantFrom(128, 256, 512, 1024) }),
     fc.record({ op: fc.constant('release' as const), pick: fc.nat(), reusable: fc.boolean() }),
     fc.record({ op: fc.constant('expire' as const), advance: fc.integer({ min: 0, max: 50 }) }),
@@ -222,7 +240,11 @@ describe('PoolState', () => {
             keys.set(requestId, `k${op.key}`);
             // Keys 0 and 1 run in a family that keeps stem cells.
             const stemKey = op.key < 2 && op.memoryMb === 256 ? { stemKey: 's256' } : {};
-            admit(requestId, pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent: 1, ...stemKey }, now));
+            // Keys 3 and 4 run up to three activations per container.
+            const maxConcurrent = op.key >= 3 ? 3 : 1;
+            admit(requestId, pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent, ...stemKey }, now));
+          } else if (op.op === 'initialized' && holders.size > 0) {
+            pool.markReady([...holders.values()][op.pick % holders.size]!);
           } else if (op.op === 'release' && holders.size > 0) {
             const requestId = [...holders.keys()][op.pick % holders.size]!;
             releaseOne(requestId, op.reusable);

@@ -138,6 +138,14 @@ export class PoolState {
     return count;
   }
 
+  /** The container was initialised: it may take further activations of its key while this one runs. */
+  markReady(entryId: string): boolean {
+    const entry = this.entries.get(entryId);
+    if (!entry || entry.stem !== undefined || entry.active === 0) return false;
+    this.entries.set(entryId, { ...entry, ready: true });
+    return true;
+  }
+
   /**
    * A held container was lost (it failed to resume): the entry keeps its memory and its
    * holders but is starting again, so the driver can create a fresh container in its place.

@@ -37,6 +37,8 @@ export interface SlotRequest {
   readonly memoryMb: number;
   /** The runtime family the message names; a stem cell of it may serve a cold start. */
   readonly family?: ContainerRuntime;
+  /** Activations one container of this key may run at once (intra-container concurrency); 1 by default. */
+  readonly maxConcurrent?: number;
 }
 
 export interface PrewarmConfig {
@@ -111,10 +113,11 @@ export class ContainerPool {
   reserve(request: SlotRequest): Promise<Slot> {
     if (this.lifecycle !== 'running') return Promise.resolve({ kind: 'closed' });
     const requestId = `q${++this.requestSeq}`;
-    // Concurrency 1 per container until intra-container concurrency (and log attribution) lands.
-    const stemKey = this.stemKeyFor(request);
+    const maxConcurrent = Math.max(1, request.maxConcurrent ?? 1);
+    // A concurrent container starts with concurrency allowed, which a stem cell was not.
+    const stemKey = maxConcurrent === 1 ? this.stemKeyFor(request) : undefined;
     const admission = this.state.request(
-      { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent: 1, ...(stemKey ? { stemKey } : {}) },
+      { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) },
       this.now(),
     );
     if (admission.kind === 'queued') return new Promise<Slot>((resolve) => this.waiters.set(requestId, resolve));
@@ -152,6 +155,14 @@ export class ContainerPool {
     }
     this.containers.set(entryId, warm);
     return { ok: true, warm, prewarmed: false };
+  }
+
+  /**
+   * The container behind a cold slot initialised: with spare concurrency it serves further
+   * activations of its key before this one ends (and requests queued for memory may be warm now).
+   */
+  initialized(entryId: string): void {
+    if (this.containers.has(entryId) && this.state.markReady(entryId)) this.pump();
   }
 
   /** Returns the slot: reusable keeps the container warm; otherwise it is destroyed. */

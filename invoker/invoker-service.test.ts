@@ -467,6 +467,55 @@ describe('invoker service pause and resume', () => {
   });
 });
 
+describe('invoker service intra-container concurrency', () => {
+  it('runs parallel activations of a nodejs action with concurrency > 1 in one container, each with only its own logs', async () => {
+    const world = await openWorld();
+    const created: ContainerSpec[] = [];
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker7', WISP_INVOKER_PREWARM_NODEJS: '0' }, recordingCreates(created));
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy(
+        'overlapping',
+        `let running = 0;
+         async function main(args) {
+           running += 1;
+           const seen = running;
+           console.log('start', args.i);
+           await new Promise((r) => setTimeout(r, 150));
+           console.error('middle', args.i);
+           process.stdout.write('partial ' + args.i);
+           await new Promise((r) => setTimeout(r, 10));
+           console.log(' end', args.i);
+           running -= 1;
+           return { pid: process.pid, seen };
+         }`,
+        { limits: { concurrency: 4 } },
+      );
+      const warmup = await world.harness.invoke(config.invokerId, action, { i: 0 });
+      expect(warmup.logs.map((l) => l.replace(/^\S+ +/, ''))).toEqual(['stdout: start 0', 'stderr: middle 0', 'stdout: partial 0 end 0']);
+      expect(created).toHaveLength(1);
+      expect(created[0]!.env).toMatchObject({ __OW_ALLOW_CONCURRENT: 'true' });
+
+      const messages = [1, 2, 3, 4].map((i) => world.harness.message(action, { i }));
+      await world.harness.send(config.invokerId, ...messages);
+      const records = await Promise.all(messages.map((m) => world.harness.recordAfterAck(m.activationId)));
+      expect(created).toHaveLength(1);
+      const pid = (warmup.response.result as { pid: number }).pid;
+      for (const [index, record] of records.entries()) {
+        const i = index + 1;
+        expect(record.response.result).toMatchObject({ pid });
+        expect(annotationOf(record, 'initTime')).toBeUndefined();
+        expect(record.logs.map((l) => l.replace(/^\S+ +/, ''))).toEqual([`stdout: start ${i}`, `stderr: middle ${i}`, `stdout: partial ${i} end ${i}`]);
+      }
+      // They overlapped: some run saw others running.
+      expect(Math.max(...records.map((r) => (r.response.result as { seen: number }).seen))).toBeGreaterThan(1);
+    } finally {
+      await invoker.stop();
+      await closeWorld(world);
+    }
+  });
+});
+
 describe('invoker service shutdown', () => {
   it('lets a running activation finish within the drain time', async () => {
     const world = await openWorld();

@@ -3,18 +3,20 @@ import { RuntimeMessages, errorReply, type Reply } from './protocol';
 import { runAction } from './run-action';
 
 // The proxy's state machine, free of HTTP: one /init, then /run per activation. Runs are
-// counted rather than flagged, so allowing several at once (concurrency > 1, which also needs
-// each log line tagged with its activation id) is a change of `maxConcurrent` alone.
+// counted rather than flagged: with concurrency allowed, `maxConcurrent` is large and each run's
+// output is tagged with its activation id (`withActivation`), its sentinels too.
 
 export type RuntimeStatus = 'uninitialized' | 'starting' | 'ready' | 'failed';
 
 export interface RuntimeHooks {
   readonly load: (request: LoadRequest) => Promise<ActionMain>;
   readonly setEnv: (name: string, value: string) => void;
-  /** Ends the activation's logs on stdout and on stderr. */
-  readonly writeSentinels: () => void;
+  /** Ends the activation's logs on stdout and on stderr; tagged with its id when output is tagged. */
+  readonly writeSentinels: (activationId?: string) => void;
   readonly logError: (...args: unknown[]) => void;
   readonly maxConcurrent: number;
+  /** Present when runs may overlap: runs one activation's code with its output tagged. */
+  readonly withActivation?: <T>(activationId: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export class ActionRuntime {
@@ -60,14 +62,17 @@ export class ActionRuntime {
     for (const [field, value] of Object.entries(request)) {
       if (field !== 'value' && typeof value === 'string') this.hooks.setEnv(`__OW_${field.toUpperCase()}`, value);
     }
+    const main = this.main;
+    const tag = this.hooks.withActivation && typeof request.activation_id === 'string' ? request.activation_id : undefined;
     this.running += 1;
     try {
       const params = request.value ?? {};
       if (typeof params !== 'object') return errorReply(403, RuntimeMessages.argumentNotDictionary(typeof params));
-      return await runAction(this.main, params, this.hooks.logError);
+      const execute = () => runAction(main, params, this.hooks.logError);
+      return await (tag !== undefined && this.hooks.withActivation ? this.hooks.withActivation(tag, execute) : execute());
     } finally {
       this.running -= 1;
-      this.hooks.writeSentinels();
+      this.hooks.writeSentinels(tag);
     }
   }
 }

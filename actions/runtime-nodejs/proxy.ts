@@ -2,6 +2,7 @@ import { LOG_SENTINEL } from '../../common/spi/container-factory';
 import { ActionRuntime } from './action-runtime';
 import { loadAction } from './load-action';
 import { createProxyServer } from './proxy-server';
+import { tagOutput } from './tagged-output';
 
 // Entry point of the nodejs runtime: in an image (listening on 0.0.0.0:8080) or as a process
 // container (127.0.0.1 and a port the factory picked). Bundled into one file by
@@ -14,17 +15,24 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+// As OpenWhisk's nodejs runtime: overlapping /run only when the platform asks for it; then every
+// line is tagged with its activation id so the invoker can tell the activations' logs apart.
+const concurrent = process.env.__OW_ALLOW_CONCURRENT === 'true';
+const tagger = concurrent ? tagOutput([process.stdout, process.stderr]) : undefined;
+
 const runtime = new ActionRuntime({
   load: loadAction,
   setEnv: (name, value) => {
     process.env[name] = value;
   },
-  writeSentinels: () => {
-    console.log(LOG_SENTINEL);
-    console.error(LOG_SENTINEL);
+  writeSentinels: (activationId) => {
+    const tag = activationId === undefined ? '' : `${activationId} `;
+    console.log(`${tag}${LOG_SENTINEL}`);
+    console.error(`${tag}${LOG_SENTINEL}`);
   },
   logError: (...args) => console.error(...args),
-  maxConcurrent: 1,
+  maxConcurrent: concurrent ? Number.MAX_SAFE_INTEGER : 1,
+  ...(tagger ? { withActivation: tagger.withActivation } : {}),
 });
 
 const server = createProxyServer(runtime, { maxBodyBytes: 128 * 1024 * 1024 });

@@ -42,6 +42,11 @@ export interface CollectOptions {
   readonly waitForSentinel: boolean;
   /** How long to wait for the sentinels before returning what arrived. */
   readonly timeoutMs: number;
+  /**
+   * Set when the runtime tags every line with `<activationId> ` (a nodejs container running
+   * activations concurrently): only this activation's lines and sentinels are taken, untagged.
+   */
+  readonly activationId?: string;
 }
 
 export interface ContainerStatus {

@@ -136,4 +136,39 @@ describe('rfc3339Nanos', () => {
     expect(rfc3339Nanos(Date.UTC(2024, 0, 2, 3, 4, 5, 678) + 0.123456)).toBe('2024-01-02T03:04:05.678123000Z');
     expect(rfc3339Nanos(Date.UTC(2024, 0, 2, 3, 4, 5, 0))).toBe('2024-01-02T03:04:05.000000000Z');
   });
+
+  it('attributes interleaved tagged lines to their activations and strips the tags', async () => {
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    const buffer = new LogBuffer();
+    buffer.write('stdout', `${a} a1\n${b} b1\n${a} a2\n`);
+    buffer.write('stderr', `${b} b-err\n${b} ${S}`);
+    buffer.write('stdout', `${b} ${S}${b} after b\n`);
+    const forB = await buffer.collect({ ...waitAll, activationId: b });
+    expect(texts(forB.lines)).toEqual(['stdout:b1', 'stderr:b-err']);
+    expect(forB.complete).toBe(true);
+
+    // A's sentinels have not arrived: its collection waits for them, not for B's.
+    const pending = buffer.collect({ ...waitAll, activationId: a });
+    setTimeout(() => buffer.write('stdout', `${a} ${S}`), 10);
+    setTimeout(() => buffer.write('stderr', `${a} ${S}`), 20);
+    const forA = await pending;
+    expect(texts(forA.lines)).toEqual(['stdout:a1', 'stdout:a2']);
+    expect(forA.complete).toBe(true);
+
+    // What B printed after its end stays for a later collection of B.
+    buffer.write('stderr', `${b} ${S}`);
+    buffer.write('stdout', `${b} ${S}`);
+    expect(texts((await buffer.collect({ ...waitAll, activationId: b })).lines)).toEqual(['stdout:after b']);
+  });
+
+  it('gives an untagged line of a tagging runtime to the first collector, and leaves tagged ones alone when untagged', async () => {
+    const a = 'a'.repeat(32);
+    const buffer = new LogBuffer();
+    buffer.write('stderr', `runtime: oops\n${a} ${S}`);
+    buffer.write('stdout', `${a} ${S}`);
+    const logs = await buffer.collect({ ...waitAll, activationId: a });
+    expect(texts(logs.lines)).toEqual(['stderr:runtime: oops']);
+    expect(logs.complete).toBe(true);
+  });
 });

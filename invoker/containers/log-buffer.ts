@@ -23,7 +23,11 @@ export interface LogBufferOptions {
 
 type Entry =
   | { readonly kind: 'line'; readonly line: LogLine; readonly cost: number }
-  | { readonly kind: 'sentinel'; readonly stream: LogStream };
+  /** `tag`: the activation a tagged sentinel ends (concurrent runtimes tag theirs). */
+  | { readonly kind: 'sentinel'; readonly stream: LogStream; readonly tag?: string };
+
+// A concurrent runtime's line prefix: the activation id (32 hex digits) and a space.
+const TAG = /^([0-9a-f]{32}) $/;
 
 interface Waiter {
   readonly ready: () => boolean;
@@ -91,7 +95,8 @@ export class LogBuffer {
   }
 
   async collect(options: CollectOptions): Promise<CollectedLogs> {
-    if (options.waitForSentinel) await this.waitFor(() => this.ended || this.bothSentinelsBuffered(), options.timeoutMs);
+    const tag = options.activationId;
+    if (options.waitForSentinel) await this.waitFor(() => this.ended || this.bothSentinelsBuffered(tag), options.timeoutMs);
     return this.take(options);
   }
 
@@ -116,11 +121,11 @@ export class LogBuffer {
     for (const waiter of [...this.waiters]) if (waiter.ready()) waiter.wake();
   }
 
-  private bothSentinelsBuffered(): boolean {
+  private bothSentinelsBuffered(tag: string | undefined): boolean {
     let stdout = false;
     let stderr = false;
     for (const entry of this.entries) {
-      if (entry.kind !== 'sentinel') continue;
+      if (entry.kind !== 'sentinel' || entry.tag !== tag) continue;
       if (entry.stream === 'stdout') stdout = true;
       else stderr = true;
       if (stdout && stderr) return true;
@@ -130,19 +135,35 @@ export class LogBuffer {
 
   // Takes each stream's lines up to and including its first sentinel; what follows a stream's
   // sentinel belongs to the next activation and stays buffered.
+  //
+  // Tagged (options.activationId): only that activation's lines and sentinels, the tag removed;
+  // other activations' stay. An untagged line there is the runtime's own, given to whoever collects first.
   private take(options: CollectOptions): CollectedLogs {
     const done: Record<LogStream, boolean> = { stdout: false, stderr: false };
     const lines: LogLine[] = [];
     const kept: Entry[] = [];
     let truncated = this.droppedSinceCollect;
     let bytes = 0;
-    for (const entry of this.entries) {
+    const tag = options.activationId;
+    const prefix = tag === undefined ? undefined : `${tag} `;
+    for (const original of this.entries) {
+      let entry = original;
       const stream = entry.kind === 'line' ? entry.line.stream : entry.stream;
+      if (prefix !== undefined) {
+        const mine = entry.kind === 'sentinel' ? entry.tag === tag : !isTagged(entry.line.text) || entry.line.text.startsWith(prefix);
+        if (!mine) {
+          kept.push(entry);
+          continue;
+        }
+        if (entry.kind === 'line' && entry.line.text.startsWith(prefix)) {
+          entry = { ...entry, line: { ...entry.line, text: entry.line.text.slice(prefix.length) } };
+        }
+      }
       if (done[stream]) {
-        kept.push(entry);
+        kept.push(original);
         continue;
       }
-      this.bufferedBytes -= entry.kind === 'line' ? entry.cost : 0;
+      this.bufferedBytes -= original.kind === 'line' ? original.cost : 0;
       if (entry.kind === 'sentinel') {
         done[stream] = true;
         continue;
@@ -165,6 +186,11 @@ export class LogBuffer {
     if (text.endsWith(LOG_SENTINEL)) {
       // Output without a trailing newline runs into the sentinel; keep it as its own line.
       const before = text.slice(0, text.length - LOG_SENTINEL.length);
+      const tag = TAG.exec(before)?.[1];
+      if (tag !== undefined) {
+        this.entries.push({ kind: 'sentinel', stream, tag });
+        return;
+      }
       if (before.length > 0) this.addText(stream, before);
       this.entries.push({ kind: 'sentinel', stream });
       return;
@@ -181,6 +207,10 @@ export class LogBuffer {
     this.bufferedBytes += cost;
     this.entries.push({ kind: 'line', cost, line: { time: this.now(), stream, text } });
   }
+}
+
+function isTagged(text: string): boolean {
+  return text.length > 32 && text.charCodeAt(32) === 32 && TAG.test(text.slice(0, 33));
 }
 
 /**
