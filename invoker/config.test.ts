@@ -17,6 +17,7 @@ describe('loadInvokerConfig', () => {
       apiHostForActions: 'http://127.0.0.1:3233',
       claimGraceMs: 60000,
       drainMs: 30000,
+      idLease: { fromPool: true, poolSize: 16, ttlMs: 5000 },
     });
   });
 
@@ -36,6 +37,8 @@ describe('loadInvokerConfig', () => {
       WISP_API_HOST_FOR_ACTIONS: 'http://172.17.0.1:3233',
       WISP_INVOKER_CLAIM_GRACE_MS: '100',
       WISP_INVOKER_DRAIN_MS: '0',
+      WISP_INVOKER_POOL_SIZE: '4',
+      WISP_INVOKER_LEASE_TTL_MS: '3000',
     });
     expect(config).toMatchObject({
       shared: { prefix: 'wisp-test-1' },
@@ -50,6 +53,7 @@ describe('loadInvokerConfig', () => {
       apiHostForActions: 'http://172.17.0.1:3233',
       claimGraceMs: 100,
       drainMs: 0,
+      idLease: { fromPool: false, poolSize: 4, ttlMs: 3000 },
     });
   });
 

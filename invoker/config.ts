@@ -30,6 +30,11 @@ export interface InvokerConfig {
   readonly claimGraceMs: number;
   /** How long stop() waits for running activations before abandoning them to redelivery. */
   readonly drainMs: number;
+  /**
+   * The id's lease (invoker-id-lease.ts). Without WISP_INVOKER_ID the invoker takes the first
+   * free id of the pool (`invokerId` is then only a placeholder); with it, it waits for that id.
+   */
+  readonly idLease: { readonly fromPool: boolean; readonly poolSize: number; readonly ttlMs: number };
 }
 
 // The tags actions/build-images.ts builds.
@@ -67,6 +72,12 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
     apiHostForActions,
     claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),
     drainMs: reader.int('WISP_INVOKER_DRAIN_MS', 30000, { min: 0 }),
+    idLease: {
+      fromPool: env.WISP_INVOKER_ID === undefined,
+      poolSize: reader.int('WISP_INVOKER_POOL_SIZE', 16, { min: 1, max: 1024 }),
+      // Renewed every heartbeat: a few missed renewals are tolerated, a dead invoker's id is free soon after it is seen down.
+      ttlMs: reader.int('WISP_INVOKER_LEASE_TTL_MS', 5000, { min: 1000 }),
+    },
   };
   reader.done();
   return config;

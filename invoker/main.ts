@@ -2,15 +2,21 @@ import { createKafkaMessageBus } from '../common/adapters/kafka/kafka-message-bu
 import { createNatsSignalBus } from '../common/adapters/nats/nats-signal-bus';
 import { createRedisActivationStore } from '../common/adapters/redis/redis-activation-store';
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
+import { connectRedis } from '../common/adapters/redis/redis-connection';
+import { createRedisLeaderLock } from '../common/adapters/redis/redis-leader-lock';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ConfigError, type Env } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger, type Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
+import { HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
 import type { ContainerFactory } from '../common/spi/container-factory';
 import { loadInvokerConfig, type InvokerConfig } from './config';
 import { DockerContainerFactory } from './containers/docker-container-factory';
 import { ProcessContainerFactory } from './containers/process-container-factory';
 import { createInvoker } from './create-invoker';
+import { acquireInvokerId } from './invoker-id-lease';
 
 // The distributed invoker: Kafka for activation messages, NATS for acks and heartbeats, Redis for
 // actions, records and claims, Docker (or local processes) for containers. The only place that
@@ -35,28 +41,73 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
   }
 }
 
+/** Exit status of an invoker that lost its id's lease: another process now owns the id's work. */
+export const LEASE_LOST_EXIT_CODE = 3;
+
 export async function main(env: Env): Promise<void> {
-  const config = loadInvokerConfig(env);
+  const loaded = loadInvokerConfig(env);
+  const naming = createNaming(loaded.shared.prefix);
+  // The lease comes first: the id names the topic, the group, the containers and the logs.
+  const leaseRedis = connectRedis(loaded.shared.redisUrl);
+  let lease;
+  try {
+    lease = await acquireInvokerId(loaded.idLease, loaded.invokerId, {
+      lockFor: (id) => createRedisLeaderLock({ redis: leaseRedis.client, key: naming.redisKey('invoker-lease', id) }),
+      holder: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    });
+  } catch (error) {
+    await leaseRedis.release();
+    throw error;
+  }
+  const config: InvokerConfig = { ...loaded, invokerId: lease.invokerId };
   const logger = createLogger({ service: 'wisp-invoker', level: config.shared.logLevel, instance: config.invokerId });
-  const naming = createNaming(config.shared.prefix);
   const clientName = `${config.shared.prefix}-${config.invokerId}`;
   const bus = createKafkaMessageBus({ brokers: config.shared.kafkaBrokers, clientId: clientName, logger: logger.child({ component: 'kafka' }) });
   const signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: clientName, logger: logger.child({ component: 'nats' }) });
   const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
   const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
   const closePorts = () => Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
+  const releaseLease = async () => {
+    await lease.release().catch((err: unknown) => logger.warn({ err }, 'invoker id lease not released'));
+    await leaseRedis.release();
+  };
 
   const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger });
   try {
     await invoker.start();
   } catch (error) {
     await closePorts();
+    await releaseLease();
     throw error;
   }
 
+  // Renewed with the heartbeat. A lost lease means another process may consume this id's topic
+  // already: stop fetching at once (stop() pauses first) and exit non-zero for the supervisor.
+  let renewing = false;
+  const renewal = setInterval(() => {
+    if (renewing) return;
+    renewing = true;
+    lease
+      .renew()
+      .then(async (held) => {
+        if (held) return;
+        clearInterval(renewal);
+        logger.error({ invokerId: config.invokerId }, 'invoker id lease lost: stopping');
+        await invoker.stop();
+        await closePorts();
+        await leaseRedis.release();
+        process.exit(LEASE_LOST_EXIT_CODE);
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'invoker id lease not renewed; the lease still stands'))
+      .finally(() => (renewing = false));
+  }, HEARTBEAT_INTERVAL_MS);
+  logger.info({ invokerId: config.invokerId, fromPool: config.idLease.fromPool }, 'invoker id leased');
+
   stopOnSignals(logger, async () => {
+    clearInterval(renewal);
     await invoker.stop();
     await closePorts();
+    await releaseLease();
   });
 }
 

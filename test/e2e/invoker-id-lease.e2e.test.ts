@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { createNaming } from '../../common/naming';
+import { freePort } from '../harness/free-port';
+import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+
+// Invoker ids leased from a fixed pool on the real Redis (DESIGN.md §7): invokers started without
+// WISP_INVOKER_ID take invoker0, invoker1, …; one more than the pool refuses to start; an invoker
+// whose lease another process took stops and exits non-zero.
+
+jest.setTimeout(120_000);
+
+const POOL_SIZE = 2;
+const LEASE_TTL_MS = 2000;
+
+describe('invoker id leases (distributed: Kafka, NATS, Redis)', () => {
+  const prefix = `e2e-lease-${process.pid}-${Date.now().toString(36)}`;
+  const naming = createNaming(prefix);
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const processes: PlatformProcess[] = [];
+  let apihost = '';
+  let env: Record<string, string> = {};
+
+  const exitOf = async (p: PlatformProcess): Promise<number | null> => {
+    if (p.child.exitCode === null && p.child.signalCode === null) await once(p.child, 'exit');
+    return p.child.exitCode;
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    apihost = `http://127.0.0.1:${port}`;
+    env = {
+      WISP_PREFIX: prefix,
+      WISP_LOG_LEVEL: 'warn',
+      WISP_CONTROLLER_PORT: String(port),
+      WISP_API_HOST_FOR_ACTIONS: apihost,
+      WISP_CONTAINER_FACTORY: 'process',
+      WISP_INVOKER_POOL_SIZE: String(POOL_SIZE),
+      WISP_INVOKER_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    };
+    processes.push(startProcess('controller0', 'controller/main.ts', env));
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('hands out the pool in order, refuses one invoker too many, and stops an invoker that lost its lease', async () => {
+    // One after the other, so the order of the ids is known.
+    const first = startProcess('pool-a', 'invoker/main.ts', env);
+    processes.push(first);
+    await waitForHealthyInvokers(apihost, 1, processes);
+    const second = startProcess('pool-b', 'invoker/main.ts', env);
+    processes.push(second);
+    await waitForHealthyInvokers(apihost, 2, processes);
+    expect(await (await fetch(`${apihost}/invokers`)).json()).toEqual({ invoker0: 'up', invoker1: 'up' });
+    expect(await redis.pttl(naming.redisKey('invoker-lease', 'invoker0'))).toBeGreaterThan(0);
+
+    const extra = startProcess('pool-c', 'invoker/main.ts', env);
+    processes.push(extra);
+    expect(await exitOf(extra)).toBe(1);
+    expect(extra.output()).toMatch(/every invoker id of the pool \(invoker0 … invoker1\) is leased/);
+
+    // Another process takes invoker1's id (as one would after invoker1 had been paused past its
+    // ttl): invoker1 must notice at its next renewal, stop and exit with the lease-lost status.
+    await redis.set(naming.redisKey('invoker-lease', 'invoker1'), 'someone-else', 'PX', 60_000);
+    const started = Date.now();
+    expect(await exitOf(second)).toBe(3);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(second.output()).toMatch(/invoker id lease lost/);
+    // invoker0 is unaffected.
+    expect(first.child.exitCode).toBeNull();
+  });
+});
