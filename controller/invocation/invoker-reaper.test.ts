@@ -133,5 +133,28 @@ describe('invoker reaper', () => {
     expect(failed?.response).toEqual({ statusCode: 3, result: { error: REAPED_MESSAGE } });
     await eventually(async () => (acks.length === 1 ? true : undefined), 2000);
     expect(acks[0]).toMatchObject({ activationId: stale.activationId, invokerId: 'invoker0', record: { activationId: stale.activationId } });
+
+    // invoker0 comes back: the reaper leaves its group, and the invoker resumes after what the
+    // reaper committed, with what was sent meanwhile.
+    const back = setInterval(() => beat('invoker0'), BEAT_MS / 2);
+    closers.push(() => clearInterval(back));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const later = message(Date.now());
+    await bus.send(naming.invokerTopic('invoker0'), [{ key: later.activationId, value: encodeActivationMessage(later) }]);
+    const resumed: string[] = [];
+    const own: Subscription = await bus.subscribe({
+      topic: naming.invokerTopic('invoker0'),
+      groupId: naming.invokerGroup('invoker0'),
+      onMessage: (received) => {
+        const decoded = decodeActivationMessage(received.value);
+        if (decoded.ok) resumed.push(decoded.message.activationId);
+        own.done(received);
+      },
+    });
+    closers.push(() => own.close());
+    await eventually(async () => (resumed.length > 0 ? true : undefined), 2000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resumed).toEqual([later.activationId]);
+    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, deadLettered: 0 });
   });
 });
