@@ -10,6 +10,8 @@ export interface ControllerConfig {
   readonly host: string;
   readonly port: number;
   readonly maxActionMemoryMb: number;
+  /** System maximum of an action's `limits.concurrency` (nodejs kinds only run more than 1 per container). */
+  readonly maxActionConcurrency: number;
   /** How long a cached action or package may be served without a store read (0: no cache). */
   readonly entityCacheTtlMs: number;
   /** System throttles per namespace, unless the namespace's limits doc says otherwise. */
@@ -44,6 +46,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     host: reader.string('WISP_CONTROLLER_HOST', '127.0.0.1'),
     port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
     maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),
+    maxActionConcurrency: reader.int('WISP_MAX_ACTION_CONCURRENCY', 1, { min: 1, max: 500 }),
     entityCacheTtlMs: reader.int('WISP_ENTITY_CACHE_TTL_MS', 15_000, { min: 0, max: 30_000 }),
     throttles: {
       invocationsPerMinute: reader.int('WISP_INVOCATIONS_PER_MINUTE', DEFAULT_THROTTLES.invocationsPerMinute, { min: 0 }),

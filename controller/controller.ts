@@ -63,7 +63,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const log = logger.child({ component: 'controller', controllerId: config.controllerId });
   const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
   for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
-  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb) }, cacheTtlMs: config.identityCacheTtlMs });
+  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
   const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], log.child({ component: 'identity-changes' }));
   const throttleStore = deps.throttles ?? createMemoryThrottleStore();
   const throttles = new Throttler({ store: throttleStore, limits, logger: log.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
@@ -108,7 +108,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     onFinished: (activationId) => throttles.release(activationId),
   });
   dispatcher.handleSequencesWith(sequences);
-  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb), logger: log.child({ component: 'system-packages' }) });
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: log.child({ component: 'system-packages' }) });
   // Rules and fires reach an action in a package through bindings, package parameters merged in.
   const storeLookup = storeActionLookup(entities);
   const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));

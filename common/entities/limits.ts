@@ -16,11 +16,15 @@ export interface LimitBounds {
 
 export const DEFAULT_LIMITS: ActionLimits = { timeout: 60000, memory: 256, logs: 10, concurrency: 1 };
 
-export function defaultBounds(maxMemoryMb = 512): LimitBounds {
+/**
+ * `maxConcurrency` is OpenWhisk's whisk.concurrency-limit.max: 1 by default, so no action runs
+ * two activations in one container until an operator raises it (only nodejs kinds then may).
+ */
+export function defaultBounds(maxMemoryMb = 512, maxConcurrency = 1): LimitBounds {
   return {
     timeout: { min: 100, max: 300000 },
     memory: { min: 128, max: maxMemoryMb },
     logs: { min: 0, max: 10 },
-    concurrency: { min: 1, max: 1 },
+    concurrency: { min: 1, max: maxConcurrency },
   };
 }

@@ -60,6 +60,23 @@ describe('buildAction', () => {
     expect(error.message).toContain(message);
   });
 
+  it('keeps concurrency at 1 by default, and allows more for nodejs kinds only once the system maximum is raised', () => {
+    expect(rejection(() => buildAction({ exec: { kind: 'nodejs:20', code }, limits: { concurrency: 5 } }, context)).message).toBe(
+      'concurrency 5 exceeds allowed threshold of 1',
+    );
+    const raised = { ...context, bounds: defaultBounds(512, 500) };
+    expect(buildAction({ exec: { kind: 'nodejs:20', code }, limits: { concurrency: 500 } }, raised).limits.concurrency).toBe(500);
+    const python = rejection(() => buildAction({ exec: { kind: 'python:3.11', code }, limits: { concurrency: 2 } }, raised));
+    expect(python.status).toBe(400);
+    expect(python.message).toBe("concurrency 2 exceeds allowed threshold of 1 for kind 'python:3.11': only nodejs actions run activations concurrently");
+    const blackbox = rejection(() => buildAction({ exec: { kind: 'blackbox', image: 'me/img:1' }, limits: { concurrency: 2 } }, raised));
+    expect(blackbox.status).toBe(400);
+    // Updating a python action's limits alone is checked against its kind too.
+    const existing = buildAction({ exec: { kind: 'python:3.11', code } }, raised);
+    expect(rejection(() => buildAction({ limits: { concurrency: 3 } }, raised, existing)).status).toBe(400);
+    expect(buildAction({ exec: { kind: 'python:3.11', code }, limits: { concurrency: 1 } }, raised).limits.concurrency).toBe(1);
+  });
+
   it('answers 413 for parameters over 1 MB', () => {
     const big = [{ key: 'a', value: 'x'.repeat(1024 * 1024) }];
     const error = rejection(() => buildAction({ exec: { kind: 'nodejs:20', code }, parameters: big }, context));

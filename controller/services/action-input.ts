@@ -8,6 +8,7 @@ import {
   isRuntimeKind,
   isSequenceExec,
   resolveDefaultKind,
+  runtimeFamily,
   type ActionDoc,
   type ActionExec,
 } from '../../common/entities/action';
@@ -39,6 +40,10 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
   const publish = body.publish === undefined ? undefined : parsePublish(body.publish);
 
   const finalExec = exec ?? existing!.exec;
+  // Only the nodejs runtime overlaps runs in one container (and tags their logs).
+  if (limits.concurrency > 1 && !isSequenceExec(finalExec) && runtimeFamily(finalExec.kind) !== 'nodejs') {
+    throw badRequest(Messages.concurrencyUnsupported(finalExec.kind, limits.concurrency));
+  }
   // A sequence's parameters name its components (OpenWhisk's legacy `_actions`); switching
   // between a sequence and anything else starts parameters afresh.
   const kindSwitched = existing !== undefined && isSequenceExec(existing.exec) !== isSequenceExec(finalExec);
