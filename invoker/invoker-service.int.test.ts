@@ -95,6 +95,24 @@ describe('invoker service (Kafka, NATS, Redis, Docker)', () => {
     expect(annotationOf(second, 'initTime')).toBeUndefined();
   });
 
+  it('runs overlapping activations of a concurrent nodejs action in one container, each with only its own logs', async () => {
+    const action = await harness.deploy(
+      'overlapping',
+      "let running = 0; async function main(args) { running += 1; const seen = running; console.log('start', args.i); await new Promise((r) => setTimeout(r, 200)); console.error('end', args.i); running -= 1; return { host: require('os').hostname(), seen }; }",
+      { limits: { concurrency: 3 } },
+    );
+    const warmup = await harness.invoke(config.invokerId, action, { i: 0 });
+    const host = (warmup.response.result as { host: string }).host;
+    const messages = [1, 2, 3].map((i) => harness.message(action, { i }));
+    await harness.send(config.invokerId, ...messages);
+    const records = await Promise.all(messages.map((m) => harness.recordAfterAck(m.activationId)));
+    for (const [index, record] of records.entries()) {
+      expect(record.response.result).toMatchObject({ host });
+      expect(record.logs.map((l) => l.replace(/^\S+ +/, ''))).toEqual([`stdout: start ${index + 1}`, `stderr: end ${index + 1}`]);
+    }
+    expect(Math.max(...records.map((r) => (r.response.result as { seen: number }).seen))).toBeGreaterThan(1);
+  });
+
   it('records application errors, thrown errors and init failures with their statuses', async () => {
     const appError = await harness.deploy('apperror', "function main() { return { error: 'nope' }; }");
     expect((await harness.invoke(config.invokerId, appError)).response).toEqual({ statusCode: 1, result: { error: 'nope' }, size: 16 });
