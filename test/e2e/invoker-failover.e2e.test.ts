@@ -77,6 +77,9 @@ async function stopPlatform(platform: DistributedPlatform | undefined, prefix: s
   const naming = createNaming(prefix);
   const left = await docker.listContainers({ all: true, filters: { label: [`${naming.containerLabelKey}=${prefix}`] } });
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  // The survivor could not remove the action network while the dead invoker's containers were on it.
+  const networks = await docker.listNetworks({ filters: { name: [naming.networkName()] } });
+  await Promise.all(networks.filter((n) => n.Name === naming.networkName()).map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 /**
