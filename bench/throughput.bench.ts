@@ -26,7 +26,8 @@ const SECONDS = Number(process.argv[3] ?? 30);
 const WARMUP_MS = 3000;
 // The floor is measured in the containers the invoker initialised; an idle stem cell (never
 // /init-ed) among them would answer /run with an error, and the warm path never uses one.
-const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0' };
+// Nor may the invoker pause them after its idle grace while the floor calls them directly.
+const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
 const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
 
 function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {

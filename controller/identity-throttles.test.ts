@@ -236,6 +236,26 @@ describe('throttles', () => {
     expect((await call(auth, 'POST', '/namespaces/_/actions/slow?blocking=true', {})).status).toBe(200);
   });
 
+  it('answers a rate refusal before a missing action, and a rate-refused invoke keeps no concurrency slot', async () => {
+    await awayFromMinuteBoundary();
+    const subject = newSubject();
+    const auth = await records.createUser(subject);
+    expect((await call(auth, 'PUT', '/namespaces/_/actions/quick', nodeAction(QUICK))).status).toBe(200);
+    await records.setLimits(subject, { invocationsPerMinute: 1, concurrentInvocations: 1 });
+    await t.signals.flush();
+    expect((await call(auth, 'POST', '/namespaces/_/actions/quick?blocking=true', {})).status).toBe(200);
+    expect(await errorOf(await call(auth, 'POST', '/namespaces/_/actions/missing', {}))).toEqual({ status: 429, error: 'Too many requests in the last minute (count: 2, allowed: 1).' });
+    expect(await errorOf(await call(auth, 'POST', '/namespaces/_/actions/quick', {}))).toEqual({ status: 429, error: 'Too many requests in the last minute (count: 3, allowed: 1).' });
+    // The only slot was taken alongside the refused rate check; it must be free again (a leaked one would last past the action's timeout).
+    await records.setLimits(subject, { invocationsPerMinute: 100, concurrentInvocations: 1 });
+    await t.signals.flush();
+    const res = await eventually(async () => {
+      const answer = await call(auth, 'POST', '/namespaces/_/actions/quick?blocking=true', {});
+      return answer.status === 429 ? undefined : answer;
+    }, 5000, 100);
+    expect(res.status).toBe(200);
+  });
+
   it('takes no slot for a missing action, and refuses every invoke when the concurrent limit is 0', async () => {
     const subject = newSubject();
     const auth = await records.createUser(subject);

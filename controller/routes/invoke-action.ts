@@ -29,11 +29,27 @@ export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Ide
   if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
   const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
   // The caller's namespace is throttled and gets the activation, whoever owns the action (reference §3.3).
-  await deps.throttles?.checkInvokeRate(identity.namespace);
-  const resolved = await resolve();
-  assertNoFinalOverrides(resolved, payload);
+  // The rate check, the lookup and the concurrency slot overlap (two store round trips become
+  // one on the hot path); the answers keep their order: a rate refusal first, then what the
+  // lookup refuses, then a concurrency refusal.
+  const rateChecked = deps.throttles?.checkInvokeRate(identity.namespace) ?? Promise.resolve();
+  rateChecked.catch(() => undefined); // awaited below; not unhandled while the lookup runs
+  let resolved: ResolvedAction;
+  try {
+    resolved = await resolve();
+    assertNoFinalOverrides(resolved, payload);
+  } catch (err) {
+    await rateChecked;
+    throw err;
+  }
   const activationId = newActivationId();
-  await deps.throttles?.acquire(identity.namespace, activationId, resolved.action.doc.limits.timeout);
+  const slotTaken = deps.throttles?.acquire(identity.namespace, activationId, resolved.action.doc.limits.timeout) ?? Promise.resolve();
+  const [rate, slot] = await Promise.allSettled([rateChecked, slotTaken]);
+  if (rate.status === 'rejected') {
+    if (slot.status === 'fulfilled') deps.throttles?.release(activationId);
+    throw rate.reason;
+  }
+  if (slot.status === 'rejected') throw slot.reason;
   const request: InvokeRequest = {
     activationId,
     identity,
