@@ -35,6 +35,8 @@ export interface PoolEntry {
   readonly lastUsed: number;
   /** Set while the entry is an uninitialised stem cell: the (family, memory) key it can serve. */
   readonly stem?: string;
+  /** An activation failed in it while others still run there: it takes no new work and goes when they leave. */
+  readonly retiring?: boolean;
 }
 
 export type Admission =
@@ -98,13 +100,18 @@ export class PoolState {
 
   /**
    * The activation is done with the container. Reusable: it stays, ready for the same key.
-   * Otherwise (failed, or never created) the entry is dropped and its memory freed; returns
-   * whether the driver must destroy it.
+   * Otherwise (failed, or never created) the entry is dropped and its memory freed, unless other
+   * activations still run in it (concurrency > 1): then it retires, taking no new work, and is
+   * dropped when the last of them leaves. Returns whether the driver must destroy it now.
    */
-  release(entryId: string, reusable: boolean, now: number): 'kept' | 'removed' | 'unknown' {
+  release(entryId: string, reusable: boolean, now: number): 'kept' | 'retiring' | 'removed' | 'unknown' {
     const entry = this.entries.get(entryId);
     if (!entry) return 'unknown';
-    if (!reusable) {
+    if (!reusable || entry.retiring) {
+      if (entry.active > 1) {
+        this.entries.set(entryId, { ...entry, active: entry.active - 1, ready: false, retiring: true });
+        return 'retiring';
+      }
       this.entries.delete(entryId);
       return 'removed';
     }
@@ -141,7 +148,7 @@ export class PoolState {
   /** The container was initialised: it may take further activations of its key while this one runs. */
   markReady(entryId: string): boolean {
     const entry = this.entries.get(entryId);
-    if (!entry || entry.stem !== undefined || entry.active === 0) return false;
+    if (!entry || entry.stem !== undefined || entry.active === 0 || entry.retiring) return false;
     this.entries.set(entryId, { ...entry, ready: true });
     return true;
   }
