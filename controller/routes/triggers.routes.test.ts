@@ -28,7 +28,7 @@ const action = (code = 'function main(p){return p}', parameters: unknown[] = [])
 
 async function invokerUp(): Promise<void> {
   invoker.beat();
-  await eventually(async () => (t.controller.registry.invokers().some((i) => i.state === 'up') ? true : undefined), 2000, 10);
+  await eventually(async () => (t.controller.registry.invokers().some((i) => i.state === 'up') ? true : undefined), 10_000, 10);
 }
 
 describe('trigger CRUD', () => {
@@ -157,7 +157,7 @@ describe('trigger fire', () => {
     const messages = await eventually(async () => {
       const mine = invoker.sent.filter((m) => m.cause === body.activationId);
       return mine.length === 2 ? mine : undefined;
-    }, 2000, 10);
+    }, 10_000, 10);
     const byAction = Object.fromEntries(messages.map((m) => [m.action.name, m]));
     expect(byAction['fire-a']).toMatchObject({ blocking: false, action: { namespace: 'guest', name: 'fire-a' }, content: { level: 'payload', p: 2, fromTrigger: 1, fromAction: true } });
     expect(byAction['fire-b']?.content).toEqual({ level: 'payload', p: 2, fromTrigger: 1 });
@@ -194,7 +194,7 @@ describe('trigger fire', () => {
         expect.objectContaining({ statusCode: 0, rule: 'guest/kept-r', action: 'guest/kept-a' }),
       ]),
     );
-    await eventually(async () => (invoker.sent.some((m) => m.cause === activationId && m.action.name === 'kept-a') ? true : undefined), 2000, 10);
+    await eventually(async () => (invoker.sent.some((m) => m.cause === activationId && m.action.name === 'kept-a') ? true : undefined), 10_000, 10);
   });
 
   it('answers 204 once every rule is disabled, and fires again once one is enabled', async () => {

@@ -87,10 +87,10 @@ describe('embedded message bus', () => {
     appendFileSync(join(dataDir, BUS_JOURNAL_FILE), '0badf00d {"op":"send","topic":"x","at":1,"messa');
     const reopened = openBus(dataDir);
     const { messages } = await collect(reopened, groupId, false);
-    await eventually(async () => (messages.length >= 2 ? true : undefined), 2000, 10);
+    await eventually(async () => (messages.length >= 2 ? true : undefined), 10_000, 10);
     expect(messages.map(text)).toEqual(['a', 'b']);
     await reopened.send(topic, [{ value: Buffer.from('c') }]);
-    await eventually(async () => (messages.length >= 3 ? true : undefined), 2000, 10);
+    await eventually(async () => (messages.length >= 3 ? true : undefined), 10_000, 10);
   });
 
   it('refuses a journal whose entries do not fit together instead of replaying it wrongly, and releases its lock', async () => {
@@ -167,10 +167,10 @@ describe('embedded message bus', () => {
     await bus.ensureTopic(topic, { partitions: 1 });
     const early = await collect(bus, groupId, true);
     await bus.send(topic, ['a', 'b', 'c'].map((v) => ({ value: Buffer.from(v) })));
-    await eventually(async () => (early.messages.length >= 3 ? true : undefined), 2000, 10);
+    await eventually(async () => (early.messages.length >= 3 ? true : undefined), 10_000, 10);
     const late = await collect(bus, naming.invokerGroup('late'), false);
     await bus.send(topic, [{ value: Buffer.from('d') }]);
-    await eventually(async () => (late.messages.length >= 1 ? true : undefined), 2000, 10);
+    await eventually(async () => (late.messages.length >= 1 ? true : undefined), 10_000, 10);
     await sleep(30);
     expect(late.messages.map(text)).toEqual(['d']);
     expect(late.messages[0]!.offset).toBe('3');
@@ -186,7 +186,7 @@ describe('embedded message bus', () => {
     await bus.close();
     bus = openBus(dataDir);
     const { messages } = await collect(bus, groupId, false);
-    await eventually(async () => (messages.length >= 1 ? true : undefined), 2000, 10);
+    await eventually(async () => (messages.length >= 1 ? true : undefined), 10_000, 10);
     await sleep(30);
     expect(messages.map(text)).toEqual(['new']);
   });
