@@ -1,13 +1,13 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { runtimeImage } from '../actions/runtime-image-names';
-import { GUEST_AUTH } from '../common/entities/credentials';
 import { createNaming } from '../common/naming';
 import { freePort } from '../test/harness/free-port';
 import { eventually } from '../test/harness/eventually';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
 import { measureDockerColdStart } from './floors/container-run';
 import { printComparison, summarize, type Summary } from './stats';
+import { apiCall } from './api-call';
 
 // Cold start through the distributed processes (controller + one docker invoker): each sample
 // is a blocking invoke of an action never run before (a fresh name, so no warm container can
@@ -20,7 +20,6 @@ import { printComparison, summarize, type Summary } from './stats';
 
 // Below the 16 default-memory containers the default 4096 MB pool holds, so no sample pays for an eviction.
 const SAMPLES = Number(process.argv[2] ?? 10);
-const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
 const CODE = 'function main(){ return {}; }';
 
 interface Sample {
@@ -28,19 +27,6 @@ interface Sample {
   readonly waitTime: number;
   readonly initTime: number;
   readonly duration: number;
-}
-
-function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { Authorization: AUTH, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function annotationNumber(record: { annotations?: { key: string; value: unknown }[] }, key: string): number {
@@ -52,11 +38,11 @@ async function coldInvokes(agent: Agent, apihost: string, label: string, beforeE
   const samples: Sample[] = [];
   for (let i = 0; i < SAMPLES; i += 1) {
     const url = `${apihost}/api/v1/namespaces/_/actions/cold-${label}-${i}`;
-    const put = await call(agent, url, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: CODE } }));
+    const put = await apiCall(agent, url, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: CODE } }));
     if (put.status !== 200) throw new Error(`creating the action failed: ${put.status} ${put.body}`);
     await beforeEach(i);
     const started = performance.now();
-    const res = await call(agent, `${url}?blocking=true`, 'POST', '{}');
+    const res = await apiCall(agent, `${url}?blocking=true`, 'POST', '{}');
     const endToEnd = performance.now() - started;
     if (res.status !== 200) throw new Error(`cold invoke answered ${res.status} ${res.body}`);
     const record = JSON.parse(res.body) as { duration: number; annotations?: { key: string; value: unknown }[] };

@@ -1,11 +1,11 @@
-import { Agent, request } from 'node:http';
-import { GUEST_AUTH } from '../common/entities/credentials';
+import { Agent } from 'node:http';
 import { freePort } from '../test/harness/free-port';
 import { startProcess, type PlatformProcess } from '../test/harness/platform-process';
 import { eventually } from '../test/harness/eventually';
 import { measureHttpRoundTrip } from './floors/http-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
 import { printComparison, summarize } from './stats';
+import { apiCall } from './api-call';
 
 // Entity GET and PUT through the REST API of a distributed controller (Redis entity store),
 // next to the floors measured in the same run: a bare Node HTTP round trip and raw Redis commands.
@@ -13,21 +13,8 @@ import { printComparison, summarize } from './stats';
 //   bash deploy/stack.sh up && npx tsx bench/entity-crud.bench.ts [iterations]
 
 const ITERATIONS = Number(process.argv[2] ?? 2000);
-const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
 
-function call(agent: Agent, url: string, method: string, body?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { Authorization: AUTH };
-    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    const req = request(url, { method, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const status = (agent: Agent, url: string, method: string, body?: string) => apiCall(agent, url, method, body).then((res) => res.status);
 
 async function timed(iterations: number, op: () => Promise<number>): Promise<number[]> {
   const samples: number[] = [];
@@ -49,10 +36,10 @@ async function main(): Promise<void> {
     await eventually(async () => ((await fetch(`${apihost}/api/v1`)).ok ? true : undefined), 60_000, 200);
     const url = `${apihost}/api/v1/namespaces/_/actions/bench-entity`;
     const body = JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(p) { return p; }' }, parameters: [{ key: 'a', value: 1 }] });
-    await timed(200, () => call(agent, `${url}?overwrite=true`, 'PUT', body));
-    await timed(200, () => call(agent, url, 'GET'));
-    const put = await timed(ITERATIONS, () => call(agent, `${url}?overwrite=true`, 'PUT', body));
-    const get = await timed(ITERATIONS, () => call(agent, url, 'GET'));
+    await timed(200, () => status(agent, `${url}?overwrite=true`, 'PUT', body));
+    await timed(200, () => status(agent, url, 'GET'));
+    const put = await timed(ITERATIONS, () => status(agent, `${url}?overwrite=true`, 'PUT', body));
+    const get = await timed(ITERATIONS, () => status(agent, url, 'GET'));
     const redis = summarize(await measureRedisRoundTrip({ url: 'redis://127.0.0.1:6379', iterations: ITERATIONS }));
     const http = summarize(await measureHttpRoundTrip({ iterations: ITERATIONS }));
     // A GET is at least one HTTP round trip plus one Redis read; a PUT reads and then writes.

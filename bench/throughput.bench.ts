@@ -1,12 +1,12 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { connect } from 'nats';
-import { GUEST_AUTH } from '../common/entities/credentials';
 import { createNaming } from '../common/naming';
 import { freePort } from '../test/harness/free-port';
 import { eventually } from '../test/harness/eventually';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
 import { measureBareRun } from './floors/container-run';
+import { NO_STEM_CELLS, apiCall } from './api-call';
 
 // Non-blocking throughput of a no-op action through the distributed processes (HTTP → controller
 // → Kafka → one docker invoker → container /run → Redis record → NATS ack), counted as completed
@@ -24,24 +24,6 @@ import { measureBareRun } from './floors/container-run';
 const CONCURRENCY = Number(process.argv[2] ?? 8);
 const SECONDS = Number(process.argv[3] ?? 30);
 const WARMUP_MS = 3000;
-// The floor is measured in the containers the invoker initialised; an idle stem cell (never
-// /init-ed) among them would answer /run with an error, and the warm path never uses one.
-// Nor may the invoker pause them after its idle grace while the floor calls them directly.
-const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
-const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
-
-function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { Authorization: AUTH, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /**
  * At most C activations outstanding (accepted, no ack yet): a 202 comes back before the action
@@ -75,7 +57,7 @@ async function drive(agent: Agent, url: string, ms: number, slots: Outstanding):
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
         await slots.acquire();
-        const res = await call(agent, url, 'POST', '{}');
+        const res = await apiCall(agent, url, 'POST', '{}');
         if (res.status !== 202) throw new Error(`non-blocking invoke answered ${res.status} ${res.body}`);
         accepted += 1;
       }
@@ -118,14 +100,14 @@ async function main(): Promise<void> {
   try {
     await waitForHealthyInvokers(apihost, 1, processes, 90_000);
     const actionUrl = `${apihost}/api/v1/namespaces/_/actions/noop`;
-    const put = await call(agent, `${actionUrl}?overwrite=true`, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){ return {}; }' } }));
+    const put = await apiCall(agent, `${actionUrl}?overwrite=true`, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){ return {}; }' } }));
     if (put.status !== 200) throw new Error(`creating the action failed: ${put.status} ${put.body}`);
 
     // C blocking invokes at once make the invoker create C containers; then a warm-up at full load.
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         await slots.acquire();
-        const res = await call(agent, `${actionUrl}?blocking=true`, 'POST', '{}');
+        const res = await apiCall(agent, `${actionUrl}?blocking=true`, 'POST', '{}');
         if (res.status !== 200) throw new Error(`warm-up invoke answered ${res.status} ${res.body}`);
       }),
     );

@@ -1,6 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
-import { GUEST_AUTH } from '../common/entities/credentials';
 import { createNaming } from '../common/naming';
 import { freePort } from '../test/harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
@@ -8,6 +7,7 @@ import { measureBareRun } from './floors/container-run';
 import { measureKafkaRoundTrip } from './floors/kafka-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
 import { printComparison, summarize, type Summary } from './stats';
+import { NO_STEM_CELLS, apiCall } from './api-call';
 
 // Warm blocking invoke through the whole distributed path (HTTP → controller → Kafka → invoker
 // → container /run → Redis record → NATS ack → HTTP answer), next to the floors measured in the
@@ -18,24 +18,6 @@ import { printComparison, summarize, type Summary } from './stats';
 
 const ITERATIONS = Number(process.argv[2] ?? 1000);
 const WARMUP = 100;
-// The floor is measured in the containers the invoker initialised; an idle stem cell (never
-// /init-ed) among them would answer /run with an error, and the warm path never uses one.
-// Nor may the invoker pause them after its idle grace while the floor calls them directly.
-const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
-const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
-
-function call(agent: Agent, url: string, method: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { Authorization: AUTH, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function main(): Promise<void> {
   const prefix = `bench-${process.pid}`;
@@ -50,12 +32,12 @@ async function main(): Promise<void> {
   try {
     await waitForHealthyInvokers(apihost, 1, processes, 90_000);
     const actionUrl = `${apihost}/api/v1/namespaces/_/actions/noop`;
-    const put = await call(agent, `${actionUrl}?overwrite=true`, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){ return {}; }' } }));
+    const put = await apiCall(agent, `${actionUrl}?overwrite=true`, 'PUT', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(){ return {}; }' } }));
     if (put.status !== 200) throw new Error(`creating the action failed: ${put.status} ${put.body}`);
 
     const invoke = async () => {
       const started = performance.now();
-      const res = await call(agent, `${actionUrl}?blocking=true&result=true`, 'POST', '{}');
+      const res = await apiCall(agent, `${actionUrl}?blocking=true&result=true`, 'POST', '{}');
       if (res.status !== 200) throw new Error(`invoke failed: ${res.status} ${res.body}`);
       return performance.now() - started;
     };

@@ -1,0 +1,29 @@
+import { Agent, request } from 'node:http';
+import { GUEST_AUTH } from '../common/entities/credentials';
+
+// What every benchmark sends: one request as the guest namespace over a keep-alive agent, the
+// answer read whole. Plain node:http, so the client adds as little as possible to the figures.
+
+const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
+
+/**
+ * Invoker settings for benchmarks that call the invoker's containers directly as their floor:
+ * an idle stem cell (never /init-ed) would answer /run with an error, and a container paused
+ * after the idle grace would hang the direct calls.
+ */
+export const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
+
+export function apiCall(agent: Agent, url: string, method: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { Authorization: AUTH };
+    if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const req = request(url, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
