@@ -40,6 +40,7 @@ export interface DockerContainerFactoryOptions {
 const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
 const RUNTIME_PORT = 8080;
 const MIB = 1024 * 1024;
+const NETWORK_SETTLE_MS = 150;
 
 export class DockerContainerFactory implements ContainerFactory {
   readonly capabilities = CAPABILITIES;
@@ -163,8 +164,19 @@ export class DockerContainerFactory implements ContainerFactory {
       }
     }
     // CheckDuplicate is best effort: invokers starting together can each create one. All of
-    // them settle on the oldest, and a loser removes its own while nothing uses it yet.
-    const [winner, ...others] = await this.networksNamed();
+    // them settle on the oldest, and a loser removes its own while nothing uses it yet. A
+    // creator decides only on a settled view: another creator's network may appear a moment
+    // after its own, yet be the older one.
+    let named = await this.networksNamed();
+    if (created) {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, NETWORK_SETTLE_MS));
+        const again = await this.networksNamed();
+        if (again.map((n) => n.Id).join() === named.map((n) => n.Id).join()) break;
+        named = again;
+      }
+    }
+    const [winner, ...others] = named;
     if (!winner) throw new Error(`network ${this.network} vanished while it was being created`);
     this.networkId = winner.Id;
     if (created && others.some((n) => n.Id === created)) {
