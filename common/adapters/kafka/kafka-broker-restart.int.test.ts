@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { EnvReader } from '../../config/env-reader';
 import { silentLogger } from '../../logging/logger';
 import { createNaming } from '../../naming';
@@ -113,6 +114,18 @@ describeWithJars('kafka message bus across a broker restart', () => {
     });
     await bus.send(topic, [{ value: Buffer.from('before') }]);
     await eventually(async () => (seen.includes('before') ? true : undefined), 30_000);
+    // Commits are asynchronous: kill the broker only once 'before' is committed there, so that
+    // what is asserted below is redelivery after a restart, not an uncommitted race.
+    const admin = new Kafka({ brokers: [broker.address], clientId: `${naming.prefix}-admin`, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await eventually(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: naming.invokerGroup('invoker0'), topics: [topic] });
+        return offsets?.partitions.some((p) => Number(p.offset) >= 1) ? true : undefined;
+      }, 30_000, 50);
+    } finally {
+      await admin.disconnect();
+    }
 
     const states = new Set<string>();
     const sampler = setInterval(() => states.add(subscription!.health().state), 20);
