@@ -26,7 +26,6 @@ export interface ActivationRunnerDeps {
   readonly naming: Naming;
   readonly invokerId: string;
   readonly runtimeImages: Readonly<Record<RuntimeFamily, string>>;
-  readonly apiHostForActions: string;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -110,10 +109,7 @@ export class ActivationRunner {
         family: runtime.family,
         image: runtime.image,
         memoryMb: message.limits.memory,
-        env: {
-          __OW_API_HOST: this.deps.apiHostForActions,
-          ...(activation.concurrent ? { __OW_ALLOW_CONCURRENT: 'true' } : {}),
-        },
+        env: activation.concurrent ? { __OW_ALLOW_CONCURRENT: 'true' } : {},
       });
       if (!created.ok) {
         if (isContainerImageError(created.error)) {

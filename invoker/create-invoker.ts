@@ -49,7 +49,7 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
           family,
           image: config.runtimeImages[family],
           memoryMb: DEFAULT_LIMITS.memory,
-          env: { __OW_API_HOST: config.apiHostForActions },
+          env: {},
         }),
       };
     }),
@@ -61,7 +61,6 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     naming,
     invokerId: config.invokerId,
     runtimeImages: config.runtimeImages,
-    apiHostForActions: config.apiHostForActions,
     logger,
   });
   return new InvokerService({

@@ -59,7 +59,7 @@ function startInvoker(
   wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
 ): { invoker: InvokerService; config: InvokerConfig } {
   const config = loadInvokerConfig({ WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
-  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger }));
+  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
   const invoker = createInvoker({
     config,
     bus: world.bus,
@@ -318,7 +318,7 @@ describe('invoker service stem cells', () => {
     try {
       const stems = () => created.filter((spec) => spec.name.includes('_prewarm_nodejs_'));
       await waitUntil(() => stems().length === 1);
-      expect(stems()[0]).toMatchObject({ family: 'nodejs', memoryMb: 256, env: { __OW_API_HOST: 'http://127.0.0.1:3233' } });
+      expect(stems()[0]).toMatchObject({ family: 'nodejs', memoryMb: 256 });
       // The stem cell is ready before the first activation arrives.
       await waitUntil(() => up.length === 1);
 

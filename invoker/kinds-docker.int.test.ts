@@ -51,7 +51,7 @@ beforeAll(async () => {
   signals = createMemorySignalBus({ logger: silentLogger });
   const naming = createNaming(prefix);
   const config = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'docker', WISP_INVOKER_DRAIN_MS: '2000' });
-  const factory = new DockerContainerFactory({ invokerId: config.invokerId, naming, logger: silentLogger, docker, images: config.runtimeImages });
+  const factory = new DockerContainerFactory({ invokerId: config.invokerId, naming, logger: silentLogger, docker, images: config.runtimeImages, apiHostForContainers: 'http://api.example:3233' });
   invoker = createInvoker({ config, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
   await invoker.start();
   controller = await startController({ config: loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix }), logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
@@ -97,7 +97,7 @@ describe('python and blackbox actions in Docker containers', () => {
     expect((await call('PUT', '/actions/py', { exec: { kind: 'python:3.11', code: 'import sys\ndef main(p):\n    print("py in docker")\n    return {"version": sys.version_info[0], "host": __import__("os").environ.get("__OW_API_HOST")}\n' } })).status).toBe(200);
     const answer = await call('POST', '/actions/py?blocking=true', {});
     expect(answer.status).toBe(200);
-    expect(answer.body.response.result).toEqual({ version: 3, host: 'http://127.0.0.1:3233' });
+    expect(answer.body.response.result).toEqual({ version: 3, host: 'http://api.example:3233' });
     expect((await logsOf(answer.body.activationId)).some((l) => l.endsWith('stdout: py in docker'))).toBe(true);
   });
 

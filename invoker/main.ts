@@ -37,7 +37,7 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
         userMemoryMb: config.userMemoryMb,
       });
     case 'process':
-      return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger });
+      return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, baseEnv: { __OW_API_HOST: config.apiHostForActions } });
   }
 }
 

@@ -33,11 +33,14 @@ async function main(): Promise<void> {
   const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
 
   const factoryKind = await chooseFactory(standalone.containerFactory, logger);
-  const invokerConfig = loadInvokerConfig({ ...env, WISP_CONTAINER_FACTORY: factoryKind });
+  // The controller listens first, so actions are told where it really is (its port may be 0,
+  // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. Work accepted before the
+  // invoker is up waits on the durable bus.
+  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
   const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
   await invoker.start();
-  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
   await controller.registry.waitForHealthy(30_000);
 
   const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth ?? GUEST_AUTH;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Dockerode from 'dockerode';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming, type Naming } from '../../common/naming';
@@ -86,6 +88,38 @@ describe('DockerContainerFactory specifics', () => {
     });
     expect(container.baseUrl).toBe(`http://${info.NetworkSettings.Networks[naming.networkName()]?.IPAddress}:8080`);
     await container.destroy();
+  }, 60_000);
+
+  it('relays a loopback API host from the network gateway, so actions can call the API', async () => {
+    const api = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const port = (api.address() as AddressInfo).port;
+    const relayed = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+    const relaying = new DockerContainerFactory({ invokerId: 'invoker0', naming: relayed, logger: silentLogger, docker, images: { nodejs: image }, apiHostForContainers: `http://127.0.0.1:${port}` });
+    try {
+      await relaying.init();
+      const container = await relaying.create({ name: relayed.containerName('invoker0', 'caller'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
+      const gateway = (await docker.getNetwork(relayed.networkName()).inspect()).IPAM?.Config?.[0]?.Gateway as string;
+      const code = `async function main() {
+        const host = process.env.__OW_API_HOST;
+        const answer = await fetch(host + '/api/v1/namespaces', { headers: { authorization: 'Basic abc' } });
+        return { host, answer: await answer.json() };
+      }`;
+      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post('/init', { value: { name: 'caller', main: 'main', binary: false, code } })).status).toBe(200);
+      const run = await post('/run', { value: {} });
+      const result = (await run.json()) as { host: string; answer: unknown };
+      expect(result.host).toMatch(new RegExp(`^http://${gateway.replace(/\./g, '\\.')}:\\d+$`));
+      expect(result.answer).toEqual({ path: '/api/v1/namespaces', auth: 'Basic abc' });
+      await container.destroy();
+    } finally {
+      await relaying.close();
+      await removeNetwork(relayed);
+      await new Promise((resolve) => api.close(resolve));
+    }
   }, 60_000);
 
   it('settles invokers that start at once on one network and removes the duplicates', async () => {

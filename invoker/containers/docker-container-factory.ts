@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { RuntimeFamily } from '../../common/entities/action';
@@ -11,6 +12,7 @@ import type {
   LogStream,
 } from '../../common/spi/container-factory';
 import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
+import { startApiRelay, isLoopbackApiHost, type ApiRelay } from './api-relay';
 import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
 import { LogBuffer } from './log-buffer';
@@ -29,7 +31,10 @@ export interface DockerContainerFactoryOptions {
   readonly docker?: Dockerode;
   /** Bridge network the containers join; `naming.networkName()` by default. */
   readonly network?: string;
-  /** Handed to every container as __OW_API_HOST unless the spec sets it. */
+  /**
+   * The API host actions call, handed to every container as __OW_API_HOST unless the spec sets
+   * it. One on the host's loopback is relayed from the network's gateway (see api-relay.ts).
+   */
   readonly apiHostForContainers?: string;
   /** The invoker's user memory: CPU shares are this container's part of it, as OpenWhisk sizes them. */
   readonly userMemoryMb?: number;
@@ -50,6 +55,9 @@ export class DockerContainerFactory implements ContainerFactory {
   private networkId: string | undefined;
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
+  private relay: ApiRelay | undefined;
+  /** __OW_API_HOST as containers can reach it. */
+  private apiHostEnv: string | undefined;
 
   constructor(private readonly options: DockerContainerFactoryOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -61,11 +69,12 @@ export class DockerContainerFactory implements ContainerFactory {
     await this.ensureNetwork();
     await this.checkImages();
     await this.removeOwned('orphan');
+    await this.reachApiHost();
   }
 
   async create(spec: ContainerSpec): Promise<Container> {
     if (spec.family === 'blackbox') await this.checkBlackboxImage(spec.image);
-    const env = { ...(this.options.apiHostForContainers ? { __OW_API_HOST: this.options.apiHostForContainers } : {}), ...spec.env };
+    const env = { ...(this.apiHostEnv ? { __OW_API_HOST: this.apiHostEnv } : {}), ...spec.env };
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
@@ -122,7 +131,27 @@ export class DockerContainerFactory implements ContainerFactory {
     await Promise.all([...this.containers].map((c) => c.destroy()));
     // Also whatever a failed create or an earlier crash left with this invoker's labels.
     await this.removeOwned('leftover');
+    await this.relay?.close();
+    this.relay = undefined;
     await this.removeNetworkIfUnused();
+  }
+
+  private async reachApiHost(): Promise<void> {
+    const apiHost = this.options.apiHostForContainers;
+    if (!apiHost || !isLoopbackApiHost(new URL(apiHost))) {
+      this.apiHostEnv = apiHost;
+      return;
+    }
+    this.relay = await startApiRelay({ listenHost: await this.networkGateway(), target: new URL(apiHost), logger: this.logger });
+    this.apiHostEnv = this.relay.url;
+  }
+
+  /** The host's address on the action network, which only the host and its containers reach. */
+  private async networkGateway(): Promise<string> {
+    const info = (await this.docker.getNetwork(this.networkId ?? this.network).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
+    const gateway = (info.IPAM?.Config ?? []).map((c) => c.Gateway).find((g): g is string => typeof g === 'string' && isIPv4(g));
+    if (!gateway) throw new Error(`network ${this.network} has no IPv4 gateway for the API relay`);
+    return gateway;
   }
 
   /**

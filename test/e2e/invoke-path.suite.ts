@@ -57,6 +57,20 @@ export function describeInvokePath(platform: () => PlatformUnderTest): void {
     expect((second.response?.result as { pid: number }).pid).toBe((first.response?.result as { pid: number }).pid);
   });
 
+  it('lets an action call the API back at __OW_API_HOST with its own key, as a composing action does', async () => {
+    const ow = client();
+    const caller = `async function main(params) {
+      const auth = 'Basic ' + Buffer.from(process.env.__OW_API_KEY).toString('base64');
+      const answer = await fetch(process.env.__OW_API_HOST + '/api/v1/namespaces/_/actions/' + params.callee + '?blocking=true&result=true', {
+        method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'from an action' }),
+      });
+      return { status: answer.status, body: await answer.json() };
+    }`;
+    await ow.actions.create({ name: `${unique}-caller`, action: { exec: { kind: 'nodejs:20', code: caller }, annotations: [{ key: 'provide-api-key', value: true }] } });
+    const result = await ow.actions.invoke({ name: `${unique}-caller`, blocking: true, result: true, params: { callee: `${unique}-hello` } });
+    expect(result).toMatchObject({ status: 200, body: { greeting: 'Hello, from an action!' } });
+  });
+
   it('answers result=true with the result alone', async () => {
     const result = await client().actions.invoke({ name: `${unique}-hello`, blocking: true, result: true, params: { name: 'R' } });
     expect(result).toMatchObject({ greeting: 'Hello, R!' });
