@@ -26,7 +26,6 @@ export const ActivationMessages = {
   // Wisp's own
   revisionChanged: (requested: string, stored: string) =>
     `The action was updated after this activation was accepted (revision '${requested}' was invoked, '${stored}' is stored); it was not run.`,
-  undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
   memoryExceedsInvoker: (memoryMb: number, userMemoryMb: number) =>
     `The action's memory limit of ${memoryMb} MB exceeds this invoker's user memory of ${userMemoryMb} MB.`,
   unsupportedKind: (kind: string) => `The action's kind '${kind}' has no runtime on this invoker.`,

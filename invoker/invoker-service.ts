@@ -1,15 +1,14 @@
 import { defaultBounds } from '../common/entities/limits';
-import { errorResponse, type ActivationRecord } from '../common/entities/activation';
-import { isValidName } from '../common/entities/entity-name';
+import type { ActivationRecord } from '../common/entities/activation';
 import type { Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
 import { encodeCompletion } from '../common/protocol/completion-message';
 import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
+import { undecodableRecord } from '../common/protocol/undecodable-record';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { ConsumerHealth, MessageBus, ReceivedMessage, Subscription } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
-import { ActivationMessages } from './activation-messages';
 import { slotRequestFor, type ActivationRunner, type RunnableSlot } from './activation-runner';
 import type { InvokerConfig } from './config';
 import type { ContainerPool, Slot } from './container-pool';
@@ -50,8 +49,7 @@ export interface InvokerStats {
   pauses: number;
 }
 
-/** Namespace of records for messages whose user could not be read: not a valid entity name, so no user owns it. */
-export const UNDECODABLE_NAMESPACE = '!undecodable';
+export { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
 
 // Topic settings (DESIGN.md §6): room for 1 MB payloads plus the envelope; 48 h to survive a weekend outage.
 const INVOKER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(48 * 3600 * 1000) };
@@ -298,7 +296,7 @@ export class InvokerService {
     const logger = this.deps.logger.child({ transid: decoded.transid, activationId: decoded.activationId });
     if (decoded.activationId) {
       logger.warn({ reason: decoded.reason, offset: received.offset }, 'undecodable activation message: recording a whisk internal error');
-      await this.complete(decoded.controllerId, undecodableRecord(decoded.activationId, decoded.reason, received.value));
+      await this.complete(decoded.controllerId, undecodableRecord(decoded.activationId, decoded.reason, received.value, Date.now()));
     } else {
       logger.warn({ reason: decoded.reason, offset: received.offset }, 'activation message without a readable id: dead-lettered');
       const headers = {
@@ -372,43 +370,6 @@ export class InvokerService {
   private throwIfAbandoned(): void {
     if (this.abandon.signal.aborted) throw new Abandoned();
   }
-}
-
-function undecodableRecord(activationId: string, reason: string, raw: Buffer): ActivationRecord {
-  const readable = readLeniently(raw);
-  const now = Date.now();
-  return {
-    namespace: readable.namespace ?? UNDECODABLE_NAMESPACE,
-    name: readable.name ?? UNDECODABLE_NAMESPACE,
-    subject: readable.subject ?? UNDECODABLE_NAMESPACE,
-    activationId,
-    start: now,
-    end: now,
-    duration: 0,
-    response: errorResponse(3, ActivationMessages.undecodableMessage(reason)),
-    logs: [],
-    version: '0.0.0',
-    publish: false,
-    annotations: [],
-  };
-}
-
-/** Whatever names a broken envelope still carries, where they are valid names. */
-function readLeniently(raw: Buffer): { namespace?: string; name?: string; subject?: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return {};
-  }
-  const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
-  const name = (value: unknown): string | undefined => (typeof value === 'string' && isValidName(value) ? value : undefined);
-  const user = field(parsed, 'user');
-  const action = field(parsed, 'action');
-  const namespace = name(field(user, 'namespace'));
-  const subject = name(field(user, 'subject'));
-  const actionName = name(field(action, 'name'));
-  return { ...(namespace ? { namespace } : {}), ...(subject ? { subject } : {}), ...(actionName ? { name: actionName } : {}) };
 }
 
 async function settleWithin(work: readonly Promise<void>[], ms: number): Promise<boolean> {

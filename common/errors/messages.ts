@@ -71,6 +71,8 @@ export const Messages = {
     `'exec.components[${index}]' must be a fully qualified action name like '/namespace/action' or '/namespace/package/action', but was ${describeValue(value)}.`,
   limitAbove: (what: string, value: number, unit: string, max: number) => `${what} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
+  /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
+  undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;

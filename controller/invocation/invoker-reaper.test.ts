@@ -6,14 +6,17 @@ import { createMemoryLeaderLock, newMemoryLeaderLockLocation } from '../../commo
 import { createMemoryMessageBus } from '../../common/adapters/memory/memory-message-bus';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
 import { DEFAULT_LIMITS } from '../../common/entities/limits';
+import { STATUS_BY_CODE } from '../../common/entities/activation';
+import { Messages } from '../../common/errors/messages';
 import { newActivationId, newTransactionId } from '../../common/ids';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import { ACTIVATION_MESSAGE_VERSION, decodeActivationMessage, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
 import { decodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
 import { encodeHeartbeat } from '../../common/protocol/heartbeat';
+import { UNDECODABLE_NAMESPACE } from '../../common/protocol/undecodable-record';
 import type { ActivationStore } from '../../common/spi/activation-store';
-import type { MessageBus, Subscription } from '../../common/spi/message-bus';
+import type { MessageBus, ReceivedMessage, Subscription } from '../../common/spi/message-bus';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
 import { eventually } from '../../test/harness/eventually';
 import { InvokerRegistry } from './invoker-registry';
@@ -28,7 +31,9 @@ const BEAT_MS = 40;
 const REAP_AFTER_MS = 300;
 
 describe('invoker reaper', () => {
-  const naming = createNaming(`wisp-test-reaper-${process.pid}`);
+  // Each test has its own topics and subjects, so the controllers of one cannot reap the invokers of the next.
+  let run = 0;
+  let naming = createNaming(`wisp-test-reaper-${process.pid}-${run}`);
   const dir = mkdtempSync(join(tmpdir(), 'wisp-reaper-'));
   let bus: MessageBus;
   let signals: SignalBus;
@@ -82,8 +87,18 @@ describe('invoker reaper', () => {
     activations = openEmbeddedActivationStore({ dataDir: dir, logger: silentLogger });
   });
 
-  afterAll(async () => {
+  beforeEach(() => {
+    run += 1;
+    naming = createNaming(`wisp-test-reaper-${process.pid}-${run}`);
+  });
+
+  // Controllers, heartbeats and readers end with their test, so none outlives it into the next.
+  afterEach(async () => {
     for (const close of closers.reverse()) await close();
+    closers.length = 0;
+  });
+
+  afterAll(async () => {
     await bus.close();
     await signals.close();
     await activations.close();
@@ -124,8 +139,8 @@ describe('invoker reaper', () => {
     follower.start();
 
     await eventually(async () => (leader.stats.failed + leader.stats.redispatched + leader.stats.finished === 3 ? true : undefined), 5000);
-    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, deadLettered: 0 });
-    expect(follower.stats).toEqual({ redispatched: 0, failed: 0, finished: 0, deadLettered: 0 });
+    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, undecodable: 0, deadLettered: 0 });
+    expect(follower.stats).toEqual({ redispatched: 0, failed: 0, finished: 0, undecodable: 0, deadLettered: 0 });
     await eventually(async () => (moved.length === 1 ? true : undefined), 2000);
     expect(moved).toEqual([fresh.activationId]);
     expect(await activations.getById(fresh.activationId)).toBeUndefined();
@@ -155,6 +170,77 @@ describe('invoker reaper', () => {
     await eventually(async () => (resumed.length > 0 ? true : undefined), 2000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(resumed).toEqual([later.activationId]);
-    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, deadLettered: 0 });
+    expect(leader.stats).toEqual({ redispatched: 1, failed: 1, finished: 1, undecodable: 0, deadLettered: 0 });
+  });
+
+  it('fails on record and acks an undecodable message whose id it can read, dead-letters one without, and keeps reaping after both', async () => {
+    for (const id of ['invoker0', 'invoker1']) await bus.ensureTopic(naming.invokerTopic(id), { partitions: 1 });
+    await bus.ensureTopic(naming.deadLetterTopic(), { partitions: 1 });
+    // Readable id, controller and user; the limits are missing.
+    const { limits: _limits, ...noLimits } = message(Date.now());
+    // Readable id only: no controller to ack, no user to own the record.
+    const anonymous = { v: 2, activationId: newActivationId() };
+    const after = message(Date.now());
+    await bus.send(naming.invokerTopic('invoker0'), [
+      { key: noLimits.activationId, value: Buffer.from(JSON.stringify(noLimits)) },
+      { value: Buffer.from('not json at all') },
+      { key: anonymous.activationId, value: Buffer.from(JSON.stringify(anonymous)) },
+      { key: after.activationId, value: encodeActivationMessage(after) },
+    ]);
+
+    const acks: CompletionMessage[] = [];
+    const ackSub: SignalSubscription = await signals.subscribe(naming.completionSubject('controller0'), (payload) => acks.push(decodeCompletion(payload)!));
+    closers.push(() => ackSub.close());
+    const deadLetters: ReceivedMessage[] = [];
+    const reader: Subscription = await bus.subscribe({
+      topic: naming.deadLetterTopic(),
+      groupId: `${naming.deadLetterTopic()}.reader`,
+      onMessage: (received) => {
+        deadLetters.push(received);
+        reader.done(received);
+      },
+    });
+    closers.push(() => reader.close());
+    const moved: string[] = [];
+    const survivor: Subscription = await bus.subscribe({
+      topic: naming.invokerTopic('invoker1'),
+      groupId: naming.invokerGroup('invoker1'),
+      onMessage: (received) => {
+        const decoded = decodeActivationMessage(received.value);
+        if (decoded.ok) moved.push(decoded.message.activationId);
+        survivor.done(received);
+      },
+    });
+    closers.push(() => survivor.close());
+
+    const reaper = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
+    beat('invoker0');
+    const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
+    closers.push(() => clearInterval(beating));
+    reaper.start();
+
+    await eventually(async () => (reaper.stats.redispatched === 1 ? true : undefined), 5000);
+    expect(reaper.stats).toEqual({ redispatched: 1, failed: 0, finished: 0, undecodable: 2, deadLettered: 1 });
+    await eventually(async () => (moved.length === 1 ? true : undefined), 2000);
+    expect(moved).toEqual([after.activationId]);
+
+    const recorded = await activations.getById(noLimits.activationId);
+    expect(recorded).toMatchObject({ namespace: 'guest', subject: 'guest', name: 'sleepy', activationId: noLimits.activationId });
+    expect(STATUS_BY_CODE[recorded!.response.statusCode]).toBe('whisk internal error');
+    expect(recorded!.response.result).toEqual({ error: Messages.undecodableMessage('missing or invalid limits') });
+    const unowned = await activations.getById(anonymous.activationId);
+    expect(unowned).toMatchObject({ namespace: UNDECODABLE_NAMESPACE, activationId: anonymous.activationId });
+    expect(unowned!.response).toEqual({ statusCode: 3, result: { error: Messages.undecodableMessage('unsupported envelope version 2') } });
+
+    await eventually(async () => (acks.length === 1 ? true : undefined), 2000);
+    expect(acks[0]).toMatchObject({ activationId: noLimits.activationId, invokerId: 'invoker0', record: { activationId: noLimits.activationId, response: { statusCode: 3 } } });
+
+    await eventually(async () => (deadLetters.length === 1 ? true : undefined), 2000);
+    expect(deadLetters[0]!.value.toString()).toBe('not json at all');
+    expect(deadLetters[0]!.headers['wisp-dead-letter-reason']).toBe('reaped: not JSON');
+    expect(deadLetters[0]!.headers['wisp-source-topic']).toBe(naming.invokerTopic('invoker0'));
+    // Nothing else was acked: the id-less and controller-less messages have nobody to tell.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(acks).toHaveLength(1);
   });
 });

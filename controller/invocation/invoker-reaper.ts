@@ -1,7 +1,9 @@
+import type { ActivationRecord } from '../../common/entities/activation';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeActivationMessage } from '../../common/protocol/activation-message';
 import { encodeCompletion } from '../../common/protocol/completion-message';
+import { undecodableRecord } from '../../common/protocol/undecodable-record';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { LeaderLock } from '../../common/spi/leader-lock';
 import type { MessageBus, ReceivedMessage, Subscription } from '../../common/spi/message-bus';
@@ -14,7 +16,8 @@ import { reapedRecord, reapStep, shouldReap } from './reap-decision';
 // the leader lease, joins a dead invoker's own consumer group, so it reads from the invoker's
 // committed offset exactly what the invoker never finished, and commits as it goes: a message
 // with a record is done; one without is re-dispatched to a healthy invoker or failed on record
-// (and acked to the controller that waits for it). The dead invoker's claim on what it was
+// (and acked to the controller that waits for it). One that cannot be decoded is failed on record
+// when its id can be read, and dead-lettered when not. The dead invoker's claim on what it was
 // running makes the new invoker wait for the claim to expire, never run it twice at once.
 // When the invoker beats again, the reaper leaves its group and the invoker carries on.
 
@@ -38,8 +41,13 @@ export interface InvokerReaperOptions {
 
 export interface ReaperStats {
   redispatched: number;
+  /** Past the re-dispatch window: recorded as a whisk internal error and acked. */
   failed: number;
+  /** A record existed already. */
   finished: number;
+  /** Could not be decoded but carried a readable id: recorded as a whisk internal error and acked. */
+  undecodable: number;
+  /** Could not be decoded and carried no readable id: sent to the dead-letter topic. */
   deadLettered: number;
 }
 
@@ -60,7 +68,7 @@ export class InvokerReaper {
   private closed = false;
   private readonly tickMs: number;
   private readonly now: () => number;
-  readonly stats: ReaperStats = { redispatched: 0, failed: 0, finished: 0, deadLettered: 0 };
+  readonly stats: ReaperStats = { redispatched: 0, failed: 0, finished: 0, undecodable: 0, deadLettered: 0 };
 
   constructor(private readonly options: InvokerReaperOptions) {
     this.tickMs = options.tickMs ?? 1000;
@@ -137,13 +145,24 @@ export class InvokerReaper {
   }
 
   private async reap(invokerId: string, reaping: Reaping, message: ReceivedMessage): Promise<void> {
-    const { activations, bus, naming, signals, balancer, logger, redispatchWindowMs } = this.options;
+    const { activations, bus, naming, balancer, logger, redispatchWindowMs } = this.options;
     // Anything left uncommitted goes to the next reaper, or back to the invoker.
     while (!reaping.stopped) {
       try {
         const decoded = decodeActivationMessage(message.value);
-        if (!decoded.ok) {
-          // Set aside where an operator looks, counted, so it cannot block the partition.
+        if (!decoded.ok && decoded.activationId !== undefined) {
+          // Someone may be waiting on that id: fail it on record, as the invoker would have (ADR 0006).
+          const record = undecodableRecord(decoded.activationId, decoded.reason, message.value, this.now());
+          if ((await activations.create(record)) === 'duplicate') {
+            // The invoker (or an earlier reaper) recorded it before its offset was committed.
+            this.stats.finished += 1;
+          } else {
+            this.stats.undecodable += 1;
+            if (decoded.controllerId !== undefined) this.ack(decoded.controllerId, invokerId, record);
+            logger.warn({ activationId: decoded.activationId, reason: decoded.reason, from: invokerId }, 'reaped undecodable activation message: recorded as a whisk internal error');
+          }
+        } else if (!decoded.ok) {
+          // No id to answer on: set aside where an operator looks, counted, so it cannot block the partition.
           await bus.send(naming.deadLetterTopic(), [{ value: message.value, headers: { ...message.headers, 'wisp-dead-letter-reason': `reaped: ${decoded.reason}`, 'wisp-source-topic': message.topic } }]);
           this.stats.deadLettered += 1;
         } else {
@@ -160,11 +179,7 @@ export class InvokerReaper {
             const record = reapedRecord(activation, this.now());
             await activations.create(record);
             this.stats.failed += 1;
-            try {
-              signals.publish(naming.completionSubject(activation.controllerId), encodeCompletion(activation.activationId, invokerId, record));
-            } catch (error) {
-              logger.warn({ err: error, activationId: activation.activationId }, 'ack of a reaped activation not published');
-            }
+            this.ack(activation.controllerId, invokerId, record);
             logger.warn({ activationId: activation.activationId, from: invokerId }, 'reaped activation past its deadline: recorded as a whisk internal error');
           }
         }
@@ -176,6 +191,16 @@ export class InvokerReaper {
         logger.warn({ err: error, invoker: invokerId, offset: message.offset }, 'reaping a message failed; trying again');
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
+    }
+  }
+
+  private ack(controllerId: string, invokerId: string, record: ActivationRecord): void {
+    const { signals, naming, logger } = this.options;
+    try {
+      signals.publish(naming.completionSubject(controllerId), encodeCompletion(record.activationId, invokerId, record));
+    } catch (error) {
+      // The ack is a fast path only: the waiter falls back to the store.
+      logger.warn({ err: error, activationId: record.activationId }, 'ack of a reaped activation not published');
     }
   }
 }
