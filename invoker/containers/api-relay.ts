@@ -12,6 +12,7 @@ import type { Logger } from '../../common/logging/logger';
 export interface ApiRelay {
   /** What containers are told instead of the API host: the same scheme, the gateway, the relay's port. */
   readonly url: string;
+  readonly listenHost: string;
   close(): Promise<void>;
 }
 
@@ -69,6 +70,7 @@ export async function startApiRelay(options: ApiRelayOptions): Promise<ApiRelay>
   logger.info({ url, target: target.origin }, 'relaying the API host to action containers');
   return {
     url,
+    listenHost: options.listenHost,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -122,6 +122,28 @@ describe('DockerContainerFactory specifics', () => {
     }
   }, 60_000);
 
+  it('makes the network again when another invoker removed it while this one was idle, and moves the relay', async () => {
+    const api = createServer((_req, res) => res.end('"reached"'));
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const shared = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+    const idle = new DockerContainerFactory({ invokerId: 'invoker0', naming: shared, logger: silentLogger, docker, images: { nodejs: image }, apiHostForContainers: `http://127.0.0.1:${(api.address() as AddressInfo).port}` });
+    try {
+      await idle.init();
+      // What the last other invoker out does: remove the network nothing is attached to.
+      await docker.getNetwork(shared.networkName()).remove();
+      const container = await idle.create({ name: shared.containerName('invoker0', 'after'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
+      const code = 'async function main() { return { answer: await (await fetch(process.env.__OW_API_HOST)).json() }; }';
+      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post('/init', { value: { name: 'after', main: 'main', binary: false, code } })).status).toBe(200);
+      expect(await (await post('/run', { value: {} })).json()).toEqual({ answer: 'reached' });
+      await container.destroy();
+    } finally {
+      await idle.close();
+      await removeNetwork(shared);
+      await new Promise((resolve) => api.close(resolve));
+    }
+  }, 60_000);
+
   it('settles invokers that start at once on one network and removes the duplicates', async () => {
     const racing = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
     const factories = Array.from({ length: 4 }, (_, n) => new DockerContainerFactory({ invokerId: `invoker${n}`, naming: racing, logger: silentLogger, docker, images: { nodejs: image } }));

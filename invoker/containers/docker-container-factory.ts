@@ -56,6 +56,7 @@ export class DockerContainerFactory implements ContainerFactory {
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
   private relay: ApiRelay | undefined;
+  private networkRecovery: Promise<void> | undefined;
   /** __OW_API_HOST as containers can reach it. */
   private apiHostEnv: string | undefined;
 
@@ -72,26 +73,25 @@ export class DockerContainerFactory implements ContainerFactory {
     await this.reachApiHost();
   }
 
+  /**
+   * The network is shared by the invokers of a prefix and removed by the last one out while no
+   * container uses it: an idle invoker can find it gone. It is then made again (and the relay
+   * moved to its gateway) rather than failing every later activation.
+   */
   async create(spec: ContainerSpec): Promise<Container> {
     if (spec.family === 'blackbox') await this.checkBlackboxImage(spec.image);
-    const env = { ...(this.apiHostEnv ? { __OW_API_HOST: this.apiHostEnv } : {}), ...spec.env };
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-      Labels: { ...spec.labels, ...this.labels() },
-      HostConfig: {
-        Memory: spec.memoryMb * MIB,
-        MemorySwap: spec.memoryMb * MIB,
-        CpuShares: cpuShares(spec.memoryMb, this.options.userMemoryMb ?? 4096),
-        PidsLimit: 1024,
-        SecurityOpt: ['no-new-privileges'],
-        CapDrop: ['NET_RAW', 'NET_ADMIN'],
-        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
-        NetworkMode: this.networkId ?? this.network,
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
-      },
-    });
+    try {
+      return await this.createOnce(spec);
+    } catch (error) {
+      if (!isNetworkGone(error)) throw error;
+      this.logger.warn({ network: this.network }, 'the action network is gone (another invoker of the prefix removed it): making it again');
+      await this.recoverNetwork();
+      return this.createOnce(spec);
+    }
+  }
+
+  private async createOnce(spec: ContainerSpec): Promise<Container> {
+    const container = await this.docker.createContainer(this.containerOptions(spec));
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
     let output: Readable | undefined;
     try {
@@ -127,6 +127,36 @@ export class DockerContainerFactory implements ContainerFactory {
     }
   }
 
+  private recoverNetwork(): Promise<void> {
+    this.networkRecovery ??= (async () => {
+      this.networkId = undefined;
+      await this.ensureNetwork();
+      await this.reachApiHost();
+    })().finally(() => (this.networkRecovery = undefined));
+    return this.networkRecovery;
+  }
+
+  private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+    const env = { ...(this.apiHostEnv ? { __OW_API_HOST: this.apiHostEnv } : {}), ...spec.env };
+    return {
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+      Labels: { ...spec.labels, ...this.labels() },
+      HostConfig: {
+        Memory: spec.memoryMb * MIB,
+        MemorySwap: spec.memoryMb * MIB,
+        CpuShares: cpuShares(spec.memoryMb, this.options.userMemoryMb ?? 4096),
+        PidsLimit: 1024,
+        SecurityOpt: ['no-new-privileges'],
+        CapDrop: ['NET_RAW', 'NET_ADMIN'],
+        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+        NetworkMode: this.networkId ?? this.network,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+      },
+    };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.containers].map((c) => c.destroy()));
     // Also whatever a failed create or an earlier crash left with this invoker's labels.
@@ -136,13 +166,17 @@ export class DockerContainerFactory implements ContainerFactory {
     await this.removeNetworkIfUnused();
   }
 
+  /** Starts the relay, or moves it when the network's gateway changed (running actions keep a relay on an unchanged one). */
   private async reachApiHost(): Promise<void> {
     const apiHost = this.options.apiHostForContainers;
     if (!apiHost || !isLoopbackApiHost(new URL(apiHost))) {
       this.apiHostEnv = apiHost;
       return;
     }
-    this.relay = await startApiRelay({ listenHost: await this.networkGateway(), target: new URL(apiHost), logger: this.logger });
+    const gateway = await this.networkGateway();
+    if (this.relay?.listenHost === gateway) return;
+    await this.relay?.close();
+    this.relay = await startApiRelay({ listenHost: gateway, target: new URL(apiHost), logger: this.logger });
     this.apiHostEnv = this.relay.url;
   }
 
@@ -264,6 +298,12 @@ export class DockerContainerFactory implements ContainerFactory {
     );
     if (found.length > 0) this.logger.info({ containers: found.map((c) => c.Names[0]), count: found.length }, `removed ${what} containers of this invoker`);
   }
+}
+
+/** Docker's answer, at create or at start, for a container whose network was removed. */
+function isNetworkGone(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return statusCodeOf(cause) === 404 && /network \S+ not found/i.test(String((cause as Error).message));
 }
 
 /** OpenWhisk's `max(1024 / (userMemory / memory), 2)`: CPU weight in proportion to memory. */
