@@ -4,7 +4,7 @@ import { annotation, type KeyValue } from '../common/entities/parameters';
 import { activationLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
-import type { CollectedLogs } from '../common/spi/container-factory';
+import type { CollectedLogs, ContainerStatus } from '../common/spi/container-factory';
 import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import type { CallOutcome } from './call-outcome';
@@ -32,6 +32,9 @@ export interface ActivationRunnerDeps {
 
 const MB = 1024 * 1024;
 const BLACKBOX_LOG_GRACE_MS = 250;
+/** As OpenWhisk's DockerContainer (waitForOomState): how long the engine may take to report an OOM kill. */
+const OOM_STATE_WAIT_MS = 2000;
+const OOM_STATE_POLL_MS = 10;
 
 /** The pool slot an activation needs: containers are never shared across invoking namespaces or revisions. */
 export function slotRequestFor(message: ActivationMessage): SlotRequest {
@@ -193,12 +196,25 @@ export class ActivationRunner {
     return { ...collected, complete: true };
   }
 
+  /**
+   * Whether the container was killed for exceeding its memory. The connection breaks the moment
+   * the kernel kills the runtime, but the engine records the kill only once it has handled the
+   * exit, a little later; so after a dropped connection it is asked again until it reports the
+   * container stopped (its answer is then final), for up to 2 s as OpenWhisk polls. After a
+   * timeout the container is usually still busy with the action, and is asked once.
+   */
   private async oomKilled(warm: WarmContainer, outcome: CallOutcome): Promise<boolean> {
     if (!this.deps.pool.capabilities.reportsOom || (outcome.kind !== 'dropped' && outcome.kind !== 'timeout')) return false;
-    try {
-      return (await warm.container.status()).oomKilled;
-    } catch {
-      return false;
+    const polls = outcome.kind === 'dropped' ? Math.ceil(OOM_STATE_WAIT_MS / OOM_STATE_POLL_MS) : 0;
+    for (let poll = 0; ; poll++) {
+      let status: ContainerStatus;
+      try {
+        status = await warm.container.status();
+      } catch {
+        return false;
+      }
+      if (status.oomKilled || !status.running || poll >= polls) return status.oomKilled;
+      await new Promise((resolve) => setTimeout(resolve, OOM_STATE_POLL_MS));
     }
   }
 
