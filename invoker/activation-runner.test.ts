@@ -6,7 +6,7 @@ import { newActivationId } from '../common/ids';
 import { silentLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
-import type { CollectOptions, Container, ContainerFactory, ContainerStatus } from '../common/spi/container-factory';
+import { LOG_SENTINEL, type CollectOptions, type Container, type ContainerFactory, type ContainerStatus } from '../common/spi/container-factory';
 import type { RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import { ActivationRunner, slotRequestFor, type RunnableSlot } from './activation-runner';
@@ -30,7 +30,7 @@ const ACTION: RunnableAction = {
   updated: 0,
 };
 
-type RunHandler = (res: ServerResponse, req: IncomingMessage) => void;
+type RunHandler = (res: ServerResponse, container: ScriptedContainer, req: IncomingMessage) => void;
 
 class ScriptedContainer implements Container {
   readonly id = 'scripted';
@@ -72,7 +72,7 @@ async function scene(onRun: RunHandler, statuses: readonly ContainerStatus[] = [
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"OK":true}');
         return;
       }
-      onRun(res, req);
+      onRun(res, container, req);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -120,7 +120,13 @@ async function scene(onRun: RunHandler, statuses: readonly ContainerStatus[] = [
   };
 }
 
+/** The runtime's connection breaks; its output goes on (the process may still be alive). */
 const drop: RunHandler = (res) => res.socket?.destroy();
+/** The runtime process is killed: its connection breaks and its output ends. */
+const die: RunHandler = (res, container) => {
+  res.socket?.destroy();
+  container.logs.end();
+};
 const running: ContainerStatus = { running: true, oomKilled: false };
 
 describe('ActivationRunner: memory exhaustion', () => {
@@ -131,14 +137,14 @@ describe('ActivationRunner: memory exhaustion', () => {
   });
 
   it('waits for the engine to record an OOM kill it reports only after the connection dropped', async () => {
-    current = await scene(drop, [running, running, running, { running: false, oomKilled: true }]);
+    current = await scene(die, [running, running, running, { running: false, oomKilled: true }]);
     const record = await current.run();
     expect(record.response).toEqual(errorResponse(2, ActivationMessages.memoryExhausted));
     expect(current.container.statusCalls).toBe(4);
   });
 
   it('stops asking once the engine reports the container stopped without an OOM kill', async () => {
-    current = await scene(drop, [running, { running: false, oomKilled: false }]);
+    current = await scene(die, [running, { running: false, oomKilled: false }]);
     const record = await current.run();
     expect(record.response).toEqual(errorResponse(2, ActivationMessages.runExitedUnexpectedly));
     expect(current.container.statusCalls).toBe(2);
@@ -156,5 +162,41 @@ describe('ActivationRunner: memory exhaustion', () => {
     const record = await current.run({ timeout: 200 });
     expect(record.response).toEqual(errorResponse(2, ActivationMessages.timedOut(200, false)));
     expect(current.container.statusCalls).toBe(1);
+  });
+});
+
+describe('ActivationRunner: logs of a developer error', () => {
+  let current: Scene | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+
+  it("keeps the runtime's lines that arrive through the log stream after its error answer", async () => {
+    current = await scene((res, container) => {
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'The action did not return a dictionary.' }));
+      // The engine's log stream is slower than the answer over HTTP.
+      setTimeout(() => {
+        const logs = container.logs;
+        logs.write('stdout', 'the action printed this\n');
+        logs.write('stderr', 'Result must be of type object but has type "number": 42\n');
+        logs.write('stdout', `${LOG_SENTINEL}\n`);
+        logs.write('stderr', `${LOG_SENTINEL}\n`);
+      }, 50);
+    });
+    const record = await current.run();
+    expect(record.response).toEqual(errorResponse(2, 'The action did not return a dictionary.'));
+    expect(record.logs.map((line) => line.replace(/^\S+\s+/, ''))).toEqual([
+      'stdout: the action printed this',
+      'stderr: Result must be of type object but has type "number": 42',
+      `stderr: ${ActivationMessages.logsAfterDeveloperError}`,
+    ]);
+  });
+
+  it('keeps what a timed-out action printed, without waiting for sentinels it will not print', async () => {
+    current = await scene((_res, container) => container.logs.write('stdout', 'started\n'));
+    const record = await current.run({ timeout: 300 });
+    expect(record.response).toEqual(errorResponse(2, ActivationMessages.timedOut(300, false)));
+    expect(record.logs.map((line) => line.replace(/^\S+\s+/, ''))).toEqual(['stdout: started', `stderr: ${ActivationMessages.logsAfterDeveloperError}`]);
   });
 });

@@ -32,6 +32,7 @@ export interface ActivationRunnerDeps {
 
 const MB = 1024 * 1024;
 const BLACKBOX_LOG_GRACE_MS = 250;
+const DEVELOPER_ERROR_LOG_GRACE_MS = 500;
 /** As OpenWhisk's DockerContainer (waitForOomState): how long the engine may take to report an OOM kill. */
 const OOM_STATE_WAIT_MS = 2000;
 const OOM_STATE_POLL_MS = 10;
@@ -169,9 +170,9 @@ export class ActivationRunner {
       collected = activation.sentinelled
         ? await warm.container.collectLogs({
             limitBytes,
-            waitForSentinel: !developerError,
+            waitForSentinel: true,
             // OpenWhisk's bound on waiting for the sentinels: max(limit MB, 5) × 2 s.
-            timeoutMs: Math.max(logsMb, 5) * 2000,
+            timeoutMs: developerError ? this.developerErrorLogWaitMs(activation) : Math.max(logsMb, 5) * 2000,
             // A concurrent container tags every line: take this activation's only.
             ...(activation.concurrent ? { activationId: activation.message.activationId } : {}),
           })
@@ -184,6 +185,19 @@ export class ActivationRunner {
     // A log limit of 0 turns collection off; the lines were read above only to keep them out of the next activation.
     const logs = logsMb === 0 ? [] : formatActivationLogs(collected, { limitBytes, developerError, now: new Date(this.now()) });
     return activation.record(response, logs);
+  }
+
+  /**
+   * After a developer error the sentinels may never come, so the long wait for them would stall
+   * the record. Not waiting at all loses output, though: a runtime that answered (an init
+   * failure, a result that is no dictionary) printed its error and the action's lines just
+   * before its answer, and they reach the invoker through the engine's log stream after the
+   * answer came over HTTP. A moment's wait ends early at the sentinels such a runtime prints, or
+   * when a dead container's stream ends; a timed-out action, still busy and printing no
+   * sentinels, is not waited for.
+   */
+  private developerErrorLogWaitMs(activation: Activation): number {
+    return activation.timedOut ? 0 : DEVELOPER_ERROR_LOG_GRACE_MS;
   }
 
   /**
