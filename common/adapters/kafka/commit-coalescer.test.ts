@@ -72,4 +72,23 @@ describe('CommitCoalescer', () => {
     await coalescer.flush();
     expect(r.requests).toEqual([]);
   });
+
+  it('spaces requests by the minimum interval, carrying everything offered meanwhile, and a flush does not wait it out', async () => {
+    const r = recorder();
+    const coalescer = new CommitCoalescer(r.commit, () => undefined, 10_000);
+    coalescer.offer(0, '1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.requests).toEqual([[{ partition: 0, offset: '1' }]]);
+    for (let n = 2; n <= 6; n++) {
+      coalescer.offer(0, String(n));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    coalescer.offer(1, '3');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.requests).toHaveLength(1);
+    const started = performance.now();
+    await coalescer.flush();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(r.requests).toEqual([[{ partition: 0, offset: '1' }], [{ partition: 0, offset: '6' }, { partition: 1, offset: '3' }]]);
+  });
 });

@@ -20,6 +20,8 @@ export interface ConsumerTuning {
   /** Small, so one partition cannot fill a fetch and batches stay short. */
   readonly maxBytesPerPartition: number;
   readonly restartBackoffMs: { readonly initial: number; readonly max: number };
+  /** Least time between two offset commits (see commit-coalescer.ts); a crash redelivers at most this much more. */
+  readonly commitIntervalMs: number;
 }
 
 export const defaultConsumerTuning: ConsumerTuning = {
@@ -29,6 +31,7 @@ export const defaultConsumerTuning: ConsumerTuning = {
   rebalanceTimeout: 30_000,
   maxBytesPerPartition: 256 * 1024,
   restartBackoffMs: { initial: 500, max: 30_000 },
+  commitIntervalMs: 50,
 };
 
 function toReceived(topic: string, partition: number, message: KafkaMessage): ReceivedMessage {
@@ -72,6 +75,7 @@ export class KafkaSubscription implements Subscription {
     this.commits = new CommitCoalescer(
       (offsets) => this.commitOffsets(offsets),
       (err, offsets) => this.logger.warn({ err, offsets }, 'offset commit failed; it will be retried with the next one'),
+      this.tuning.commitIntervalMs,
     );
   }
 
