@@ -9,7 +9,7 @@ import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import type { CallOutcome } from './call-outcome';
 import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './container-pool';
-import { isContainerImageError } from './containers/container-image-error';
+import { isContainerImageError, type ContainerImageError } from './containers/container-image-error';
 import { formatActivationLogs } from './log-format';
 import { classifyInit, classifyRun } from './result-classifier';
 
@@ -114,12 +114,15 @@ export class ActivationRunner {
         image: runtime.image,
         memoryMb: message.limits.memory,
         env: activation.concurrent ? { __OW_ALLOW_CONCURRENT: 'true' } : {},
+        // A user's image is given the action's own time to come up, as OpenWhisk gives its /init;
+        // a managed runtime that is slow is the platform's problem, bounded by the factory.
+        ...(runtime.family === 'blackbox' ? { readyTimeoutMs: message.limits.timeout } : {}),
       });
       if (!created.ok) {
         if (isContainerImageError(created.error)) {
           logger.warn({ err: created.error }, 'the action image cannot be run');
-          const message = created.error.problem === 'missing' ? ActivationMessages.imagePullFailed(created.error.image) : ActivationMessages.blackboxUnsupported(created.error.image);
-          return activation.failed(errorResponse(2, message));
+          activation.timedOut = created.error.problem === 'never-ready';
+          return activation.failed(errorResponse(2, imageProblemMessage(created.error, message.limits.timeout)));
         }
         logger.error({ err: created.error }, 'container creation failed');
         return activation.failed(errorResponse(3, ActivationMessages.provisionFailed));
@@ -359,4 +362,17 @@ function stringifyEnv(value: unknown): string {
 
 function isTruthy(value: unknown): boolean {
   return !(value === false || value === null || value === 0 || value === '' || value === 'false');
+}
+
+function imageProblemMessage(error: ContainerImageError, timeoutMs: number): string {
+  switch (error.problem) {
+    case 'missing':
+      return ActivationMessages.imagePullFailed(error.image);
+    case 'unsupported':
+      return ActivationMessages.blackboxUnsupported(error.image);
+    case 'never-ready':
+      return ActivationMessages.timedOut(timeoutMs, true);
+    case 'exited':
+      return ActivationMessages.initExitedUnexpectedly;
+  }
 }

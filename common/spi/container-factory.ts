@@ -17,6 +17,8 @@ export interface ContainerSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Extra labels; the factory always adds Naming.containerLabels(invokerId). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** How long the runtime may take to accept connections; the factory's own bound when absent. */
+  readonly readyTimeoutMs?: number;
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -94,12 +94,15 @@ export class DockerContainerFactory implements ContainerFactory {
     const container = await this.docker.createContainer(this.containerOptions(spec));
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
     let output: Readable | undefined;
+    let waitingForReady = false;
+    let exitedDuringStart = false;
     try {
       // Attached before start, so not a byte the runtime prints is missed.
       output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
       const exited = new AbortController();
       const ended = () => {
         logs.end();
+        exitedDuringStart = true;
         exited.abort(new Error('the runtime exited during start'));
       };
       output.once('end', ended);
@@ -109,13 +112,18 @@ export class DockerContainerFactory implements ContainerFactory {
       await container.start();
       const address = (await container.inspect()).NetworkSettings.Networks[this.network]?.IPAddress;
       if (!address) throw new Error(`no address on network ${this.network}`);
-      await waitForPort(address, RUNTIME_PORT, { timeoutMs: this.options.startTimeoutMs ?? 10_000, signal: exited.signal });
+      // Polled every millisecond: a refused connect on the bridge costs microseconds, and each
+      // millisecond of polling delay is a millisecond of every cold start.
+      waitingForReady = true;
+      await waitForPort(address, RUNTIME_PORT, { timeoutMs: spec.readyTimeoutMs ?? this.options.startTimeoutMs ?? 10_000, intervalMs: 1, signal: exited.signal });
       const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, logs, output, () =>
         this.containers.delete(created),
       );
       this.containers.add(created);
       return created;
     } catch (error) {
+      // Read before the stream is destroyed below, which ends it too.
+      const exitedFirst = exitedDuringStart;
       output?.destroy();
       logs.end();
       await removeContainer(container).catch((removeError: unknown) =>
@@ -123,6 +131,10 @@ export class DockerContainerFactory implements ContainerFactory {
       );
       const startupLogs = await logs.collect({ limitBytes: 4096, waitForSentinel: false, timeoutMs: 0 });
       const printed = startupLogs.lines.map((l) => l.text).join('\n');
+      // The engine did its part; a blackbox that then never listens or ends is its image's fault.
+      if (spec.family === 'blackbox' && waitingForReady) {
+        throw new ContainerImageError(spec.image, exitedFirst ? 'exited' : 'never-ready', `container ${spec.name} did not start: ${(error as Error).message}${printed ? `\n${printed}` : ''}`);
+      }
       throw new Error(`container ${spec.name} did not start: ${(error as Error).message}${printed ? `\n${printed}` : ''}`, { cause: error });
     }
   }

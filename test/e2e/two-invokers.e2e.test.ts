@@ -61,6 +61,7 @@ interface SeenContainer {
 
 const annotation = (record: Stored, key: string) => record.annotations?.find((a) => a.key === key)?.value;
 const errorOf = (record: Stored) => record.response.result?.error;
+const NEVER_READY_TIMEOUT_MS = 3000;
 const developerErrorNotice = `stderr: ${ActivationMessages.logsAfterDeveloperError}`;
 
 // Each action logs `HOST=<hostname>` first thing in main and returns { host } when it ends well.
@@ -411,17 +412,19 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
     );
   });
 
-  it('records a container that never becomes ready as a whisk internal error, removes it, and keeps serving', async () => {
+  it("records a blackbox that never becomes ready as OpenWhisk's initialization timeout, removes it, and keeps serving", async () => {
     await Promise.all(
       INVOKERS.map(async (invokerId) => {
         const name = homedOn('never-ready', invokerId);
-        await create({ name, action: { exec: { kind: 'blackbox', image: neverReadyImage } } });
+        // The image is given the action's own time to come up, as OpenWhisk gives its /init.
+        await create({ name, action: { exec: { kind: 'blackbox', image: neverReadyImage }, limits: { timeout: NEVER_READY_TIMEOUT_MS } } });
         const failed = await invoke(name);
         expect({ httpStatus: failed.httpStatus, status: failed.record.response.status, error: errorOf(failed.record) }).toEqual({
-          httpStatus: 500,
-          status: 'whisk internal error',
-          error: ActivationMessages.provisionFailed,
+          httpStatus: 502,
+          status: 'action developer error',
+          error: ActivationMessages.timedOut(NEVER_READY_TIMEOUT_MS, true),
         });
+        expect(annotation(failed.record, 'timeout')).toBe(true);
         const made = [...seen.entries()].filter(([, c]) => c.image === neverReadyImage && c.invoker === invokerId).map(([id]) => id);
         expect(made.length).toBeGreaterThan(0);
         for (const id of made) await gone(id.slice(0, 12));
