@@ -14,7 +14,8 @@ import { apiCall } from './api-call';
 // serve it). Twice: an invoker with no stem cells, and, where the invoker supports prewarming,
 // one with a nodejs stem cell ready (the bench waits for the refill between samples). Next to
 // the floor measured in the same run: raw docker create + start + runtime port ready, on the
-// invoker's own network, with the same image.
+// invoker's own network, with the same image; and the same floor interleaved with the samples,
+// beside the running platform and its containers.
 //
 //   bash deploy/stack.sh up && npx tsx bench/cold-start.bench.ts [samples=10]
 
@@ -94,13 +95,18 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let network: string | undefined;
   const withPrewarm = await prewarmSupported();
+  const besideSamples: number[] = [];
 
   // Without stem cells (the setting an invoker without the feature ignores).
   const bare = await startPlatform('none', { WISP_INVOKER_PREWARM_NODEJS: '0' });
   let cold: Sample[];
   try {
     network = createNaming(bare.prefix).networkName();
-    cold = await coldInvokes(agent, bare.apihost, 'none', async () => undefined);
+    // Interleaved with the samples: raw docker beside the platform and the containers it keeps
+    // (Docker's start slows with every container on a bridge), under the same load.
+    cold = await coldInvokes(agent, bare.apihost, 'none', async () => {
+      besideSamples.push(...(await measureDockerColdStart({ docker, image: runtimeImage('nodejs'), iterations: 1, network })));
+    });
   } finally {
     await Promise.all(bare.processes.map((p) => p.stop()));
   }
@@ -137,6 +143,12 @@ async function main(): Promise<void> {
     rows.push({ name: `${name}: duration`, value: summarize(samples.map((s) => s.duration)), floor, floorName: '(/init + /run)' });
   };
   add('cold, no stem cell', cold);
+  rows.push({
+    name: 'cold, no stem cell: end to end',
+    value: summarize(cold.map((s) => s.endToEnd)),
+    floor: summarize(besideSamples),
+    floorName: 'raw docker, interleaved beside platform',
+  });
   if (prewarmed) add('cold, nodejs stem cell', prewarmed);
   process.stdout.write(`\ncold start of a fresh no-op nodejs action, ${SAMPLES} blocking invokes each, one controller + one docker invoker\n`);
   printComparison(rows);
