@@ -537,7 +537,7 @@ describe('invoker service shutdown', () => {
     }
   });
 
-  it('abandons what outlasts the drain time; the redelivery runs it again once the claim expires', async () => {
+  it("abandons what outlasts the drain time; the id's next life takes the live claim over and runs it again", async () => {
     const world = await openWorld();
     const env = { WISP_INVOKER_ID: 'invoker3', WISP_INVOKER_DRAIN_MS: '50', WISP_INVOKER_CLAIM_GRACE_MS: '0' };
     const first = startInvoker(world, env);
@@ -559,7 +559,7 @@ describe('invoker service shutdown', () => {
         const record = await world.harness.recordAfterAck(message.activationId);
         expect(record.response.result).toEqual({ done: true });
         expect(annotationOf(record, 'attempt')).toBe(2);
-        expect(second.invoker.stats).toMatchObject({ claimsHeld: 1, retries: 1, completed: 1 });
+        expect(second.invoker.stats).toMatchObject({ claimsHeld: 0, claimsTakenOver: 1, retries: 1, completed: 1 });
       } finally {
         await second.invoker.stop();
       }
