@@ -40,12 +40,13 @@ export type InvokeOutcome =
   | { readonly kind: 'completed'; readonly activationId: string; readonly record: ActivationRecord }
   | { readonly kind: 'accepted'; readonly activationId: string };
 
-// A reservation whose ack was lost is dropped this long after the action's deadline, so a lost
-// ack can never leave an invoker looking full for good.
-const RESERVATION_GRACE_MS = 30_000;
+// Reservations on the balancer are released on every ack this controller receives, and swept
+// often enough that an expired one, or one on an invoker gone down, stops counting within a
+// second or so. The reaper's re-dispatches share this balancer, so the same two mechanisms
+// release the memory it reserves.
+const SWEEP_MS = 1000;
 
 export class Dispatcher {
-  private readonly reservations = new Map<string, { invokerId: string; memoryMb: number; expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
   private sequences: SequenceInvoker | undefined;
 
@@ -59,8 +60,8 @@ export class Dispatcher {
       readonly logger: Logger;
     },
   ) {
-    deps.waiter.onCompletion((activationId) => this.release(activationId));
-    this.sweeper = setInterval(() => this.sweep(), 5000);
+    deps.waiter.onCompletion((activationId) => deps.balancer.release(activationId));
+    this.sweeper = setInterval(() => deps.balancer.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
 
@@ -105,30 +106,17 @@ export class Dispatcher {
     };
     // The waiter exists before the message does, so the ack cannot outrun it.
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;
-    this.deps.balancer.reserve(invokerId, doc.limits.memory);
-    this.reservations.set(activationId, { invokerId, memoryMb: doc.limits.memory, expires: Date.now() + doc.limits.timeout + RESERVATION_GRACE_MS });
+    this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout);
     try {
       await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message) }]);
     } catch (err) {
       waiter?.cancel();
-      this.release(activationId);
+      this.deps.balancer.release(activationId);
       throw err;
     }
     this.deps.logger.debug({ transid: request.transid, activationId, namespace: identity.namespace, action: actionPath, invoker: invokerId }, 'activation sent');
     if (!waiter) return { kind: 'accepted', activationId };
     const record = await waiter.wait(maxWaitMs);
     return record ? { kind: 'completed', activationId, record } : { kind: 'accepted', activationId };
-  }
-
-  private release(activationId: string): void {
-    const reservation = this.reservations.get(activationId);
-    if (!reservation) return;
-    this.reservations.delete(activationId);
-    this.deps.balancer.release(reservation.invokerId, reservation.memoryMb);
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, reservation] of this.reservations) if (reservation.expires < now) this.release(id);
   }
 }

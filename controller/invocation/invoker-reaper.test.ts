@@ -12,16 +12,18 @@ import { newActivationId, newTransactionId } from '../../common/ids';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import { ACTIVATION_MESSAGE_VERSION, decodeActivationMessage, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
-import { decodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
+import { decodeCompletion, encodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
 import { encodeHeartbeat } from '../../common/protocol/heartbeat';
 import { UNDECODABLE_NAMESPACE } from '../../common/protocol/undecodable-record';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { MessageBus, ReceivedMessage, Subscription } from '../../common/spi/message-bus';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
 import { eventually } from '../../test/harness/eventually';
+import { CompletionWaiter } from './completion-waiter';
+import { Dispatcher } from './dispatcher';
 import { InvokerRegistry } from './invoker-registry';
 import { InvokerReaper } from './invoker-reaper';
-import { LoadBalancer } from './load-balancer';
+import { LoadBalancer, RESERVATION_GRACE_MS } from './load-balancer';
 import { REAPED_MESSAGE, reapedRecord } from './reap-decision';
 
 // The reaper on the standalone adapters, with heartbeats on a fast clock: invoker0 falls silent,
@@ -60,9 +62,18 @@ describe('invoker reaper', () => {
       encodeHeartbeat({ v: 1, invokerId, sentAt: Date.now(), userMemoryMb: 1024, freeMemoryMb: 1024, consumer: { state: 'running', lastFetchAt: Date.now() } }),
     );
 
+  // How far the balancers' clocks run ahead, to let reservations lapse without waiting for them.
+  let balancerSkewMs = 0;
+
+  // Wired as controller.ts wires it: the dispatcher releases the balancer's reservations on acks
+  // and sweeps it, and the reaper shares that balancer.
   const controller = async (controllerId: string, lock: ReturnType<typeof createMemoryLeaderLock>) => {
     const registry = new InvokerRegistry(signals, naming, silentLogger, Date.now, BEAT_MS);
     await registry.start();
+    const waiter = new CompletionWaiter({ controllerId, signals, activations, naming, logger: silentLogger });
+    await waiter.start();
+    const balancer = new LoadBalancer(() => registry.invokers(), () => Date.now() + balancerSkewMs);
+    const dispatcher = new Dispatcher({ controllerId, bus, naming, balancer, waiter, logger: silentLogger });
     const reaper = new InvokerReaper({
       controllerId,
       bus,
@@ -70,15 +81,15 @@ describe('invoker reaper', () => {
       activations,
       naming,
       registry,
-      balancer: new LoadBalancer(() => registry.invokers()),
+      balancer,
       lock,
       logger: silentLogger,
       reapAfterMs: REAP_AFTER_MS,
       redispatchWindowMs: 60_000,
       tickMs: 50,
     });
-    closers.push(() => registry.stop(), () => reaper.stop());
-    return reaper;
+    closers.push(() => registry.stop(), () => waiter.stop(), () => dispatcher.stop(), () => reaper.stop());
+    return { reaper, balancer, registry };
   };
 
   beforeAll(() => {
@@ -89,6 +100,7 @@ describe('invoker reaper', () => {
 
   beforeEach(() => {
     run += 1;
+    balancerSkewMs = 0;
     naming = createNaming(`wisp-test-reaper-${process.pid}-${run}`);
   });
 
@@ -129,8 +141,8 @@ describe('invoker reaper', () => {
     closers.push(() => survivor.close());
 
     const location = newMemoryLeaderLockLocation();
-    const leader = await controller('controller0', createMemoryLeaderLock(location));
-    const follower = await controller('controller1', createMemoryLeaderLock(location));
+    const { reaper: leader } = await controller('controller0', createMemoryLeaderLock(location));
+    const { reaper: follower } = await controller('controller1', createMemoryLeaderLock(location));
     beat('invoker0');
     const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
     closers.push(() => clearInterval(beating));
@@ -213,7 +225,7 @@ describe('invoker reaper', () => {
     });
     closers.push(() => survivor.close());
 
-    const reaper = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
+    const { reaper } = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
     beat('invoker0');
     const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
     closers.push(() => clearInterval(beating));
@@ -242,5 +254,41 @@ describe('invoker reaper', () => {
     // Nothing else was acked: the id-less and controller-less messages have nobody to tell.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(acks).toHaveLength(1);
+  });
+
+  it('counts what it re-dispatches on the target until the ack or the lapse, and forgets what it had sent to the dead invoker', async () => {
+    for (const id of ['invoker0', 'invoker1']) await bus.ensureTopic(naming.invokerTopic(id), { partitions: 1 });
+    // One activation this controller waits for, one another controller does: only the first ack comes here.
+    const mine = message(Date.now());
+    const theirs = { ...message(Date.now()), controllerId: 'controller9' };
+    await bus.send(naming.invokerTopic('invoker0'), [mine, theirs].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
+    const memory = DEFAULT_LIMITS.memory;
+
+    const { reaper, balancer, registry } = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
+    beat('invoker0');
+    const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
+    closers.push(() => clearInterval(beating));
+    await eventually(async () => (balancer.freeMemoryMb('invoker1') === 1024 ? true : undefined), 2000);
+    // As the dispatcher does on sending: both were counted on invoker0 before it fell silent.
+    for (const m of [mine, theirs]) balancer.reserve(m.activationId, 'invoker0', memory, m.limits.timeout);
+    expect(balancer.freeMemoryMb('invoker0')).toBe(1024 - 2 * memory);
+    reaper.start();
+
+    await eventually(async () => (reaper.stats.redispatched === 2 ? true : undefined), 5000);
+    expect(balancer.freeMemoryMb('invoker1')).toBe(1024 - 2 * memory);
+    // Down, invoker0 keeps nothing counted (the dispatcher's sweep runs every second).
+    await eventually(async () => (balancer.freeMemoryMb('invoker0') === 1024 ? true : undefined), 3000);
+
+    signals.publish(naming.completionSubject('controller0'), encodeCompletion(mine.activationId, 'invoker1', reapedRecord(mine, Date.now())));
+    await eventually(async () => (balancer.freeMemoryMb('invoker1') === 1024 - memory ? true : undefined), 2000);
+    // The other ack went to controller9: the reservation lapses after the action's timeout and the grace.
+    balancerSkewMs = theirs.limits.timeout + RESERVATION_GRACE_MS + 1000;
+    await eventually(async () => (balancer.freeMemoryMb('invoker1') === 1024 ? true : undefined), 3000);
+
+    // invoker0 comes back with all its memory, and looks it.
+    const back = setInterval(() => beat('invoker0'), BEAT_MS / 2);
+    closers.push(() => clearInterval(back));
+    await eventually(async () => (registry.invokers().find((view) => view.invokerId === 'invoker0')?.state === 'up' ? true : undefined), 2000);
+    expect(balancer.freeMemoryMb('invoker0')).toBe(1024);
   });
 });

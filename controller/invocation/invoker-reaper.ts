@@ -172,7 +172,16 @@ export class InvokerReaper {
           if (step === 'finished') this.stats.finished += 1;
           else if (step === 'redispatch') {
             const target = balancer.choose(activation.user.namespace, `${activation.action.namespace}/${activation.action.name}`, activation.limits.memory);
-            await bus.send(naming.invokerTopic(target), [{ key: activation.activationId, value: message.value, headers: message.headers }]);
+            // Counted on the target until its ack reaches this controller or the reservation
+            // lapses (the ack goes to the controller in the message), as the dispatcher counts
+            // what it sends; reserved before sending, so that a quick ack cannot outrun it.
+            balancer.reserve(activation.activationId, target, activation.limits.memory, activation.limits.timeout);
+            try {
+              await bus.send(naming.invokerTopic(target), [{ key: activation.activationId, value: message.value, headers: message.headers }]);
+            } catch (error) {
+              balancer.release(activation.activationId);
+              throw error;
+            }
             this.stats.redispatched += 1;
             logger.info({ activationId: activation.activationId, from: invokerId, to: target }, 'reaped activation re-dispatched');
           } else {

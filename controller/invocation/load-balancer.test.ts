@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isPlatformError } from '../../common/errors/platform-error';
 import type { InvokerView } from './invoker-registry';
-import { LoadBalancer, homeIndex } from './load-balancer';
+import { LoadBalancer, RESERVATION_GRACE_MS, homeIndex } from './load-balancer';
 
 const invoker = (invokerId: string, freeMemoryMb: number, state: InvokerView['state'] = 'up'): InvokerView => ({ invokerId, state, freeMemoryMb, userMemoryMb: 4096 });
 
@@ -18,14 +18,83 @@ describe('LoadBalancer', () => {
     const invokers = [invoker('invoker0', 256), invoker('invoker1', 256)];
     const lb = new LoadBalancer(() => invokers);
     const first = lb.choose('guest', 'guest/a', 256);
-    lb.reserve(first, 256);
+    lb.reserve('a1', first, 256, 60_000);
     const second = lb.choose('guest', 'guest/a', 256);
     expect(second).not.toBe(first);
-    lb.reserve(second, 256);
+    lb.reserve('a2', second, 256, 60_000);
     // Everyone busy: queue on the first healthy invoker in probe order, never refuse for load.
     expect(lb.choose('guest', 'guest/a', 256)).toBe(first);
-    lb.release(first, 256);
+    lb.release('a1');
     expect(lb.choose('guest', 'guest/a', 256)).toBe(first);
+  });
+
+  describe('reservations', () => {
+    let clock = 0;
+    let invokers: InvokerView[] = [];
+    const lb = new LoadBalancer(() => invokers, () => clock);
+
+    beforeEach(() => {
+      clock = 1_000_000;
+      invokers = [invoker('invoker0', 1024), invoker('invoker1', 1024)];
+    });
+
+    it('counts an activation once, on the invoker it was last sent to, until its completion', () => {
+      lb.reserve('a', 'invoker0', 256, 1000);
+      expect([lb.freeMemoryMb('invoker0'), lb.freeMemoryMb('invoker1')]).toEqual([768, 1024]);
+      // Re-dispatched elsewhere: the memory moves with it rather than being counted twice.
+      lb.reserve('a', 'invoker1', 256, 1000);
+      expect([lb.freeMemoryMb('invoker0'), lb.freeMemoryMb('invoker1')]).toEqual([1024, 768]);
+      lb.reserve('b', 'invoker1', 512, 1000);
+      expect(lb.freeMemoryMb('invoker1')).toBe(256);
+      lb.release('a');
+      lb.release('a');
+      expect([lb.freeMemoryMb('invoker0'), lb.freeMemoryMb('invoker1')]).toEqual([1024, 512]);
+      lb.release('b');
+      expect(lb.freeMemoryMb('invoker1')).toBe(1024);
+      expect(lb.freeMemoryMb('invoker9')).toBeUndefined();
+    });
+
+    it('lapses a grace after the action timeout when no completion arrives', () => {
+      lb.reserve('a', 'invoker0', 256, 1000);
+      clock += 1000 + RESERVATION_GRACE_MS;
+      lb.sweep();
+      expect(lb.freeMemoryMb('invoker0')).toBe(768);
+      clock += 1;
+      lb.sweep();
+      expect(lb.freeMemoryMb('invoker0')).toBe(1024);
+    });
+
+    it('drops what was reserved on an invoker that went down, so it does not come back looking full', () => {
+      lb.reserve('a', 'invoker0', 1024, 60_000);
+      lb.reserve('b', 'invoker1', 256, 60_000);
+      invokers = [invoker('invoker0', 1024, 'down'), invoker('invoker1', 1024)];
+      lb.sweep();
+      invokers = [invoker('invoker0', 1024), invoker('invoker1', 1024)];
+      expect([lb.freeMemoryMb('invoker0'), lb.freeMemoryMb('invoker1')]).toEqual([1024, 768]);
+      // An invoker that is only unhealthy keeps running what it has: its reservations stay.
+      invokers = [invoker('invoker0', 1024), invoker('invoker1', 1024, 'unhealthy')];
+      lb.sweep();
+      expect(lb.freeMemoryMb('invoker1')).toBe(768);
+      lb.release('b');
+    });
+
+    it('never leaves memory counted once every reservation is released or lapsed', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), on: fc.constantFrom('invoker0', 'invoker1'), memory: fc.integer({ min: 1, max: 512 }), release: fc.boolean() })),
+          (steps) => {
+            for (const step of steps) {
+              if (step.release) lb.release(step.id);
+              else lb.reserve(step.id, step.on, step.memory, 1000);
+            }
+            const held = new Set(steps.filter((s) => !s.release).map((s) => s.id));
+            expect((lb.freeMemoryMb('invoker0') ?? 0) + (lb.freeMemoryMb('invoker1') ?? 0)).toBeGreaterThanOrEqual(2048 - held.size * 512);
+            for (const id of held) lb.release(id);
+            expect([lb.freeMemoryMb('invoker0'), lb.freeMemoryMb('invoker1')]).toEqual([1024, 1024]);
+          },
+        ),
+      );
+    });
   });
 
   it('answers 503 only when no invoker is healthy', () => {

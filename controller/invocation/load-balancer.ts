@@ -6,17 +6,37 @@ import type { InvokerView } from './invoker-registry';
 // Home invoker by hash of namespace + action, probing onward for a healthy one with free
 // memory; when all healthy ones are busy the work queues on the first healthy invoker in probe
 // order (never 503 for load). 503 only when no invoker is healthy (DESIGN.md §3, §4).
+//
+// An invoker's free memory is what its last heartbeat said less what this controller has sent
+// it since and not yet heard back about (DESIGN.md §7). Every such reservation belongs to one
+// activation: sending it elsewhere (the reaper's re-dispatch) moves it, its completion ack
+// releases it, and it lapses on its own a grace after the action's timeout, because the ack may
+// go to another controller or be lost, and a reservation left behind would make an invoker look
+// full for good.
+
+/** How long after the action's timeout a reservation nobody released is dropped. */
+export const RESERVATION_GRACE_MS = 30_000;
 
 export function homeIndex(namespace: string, action: string, count: number): number {
   const digest = createHash('sha1').update(namespace).update('/').update(action).digest();
   return digest.readUInt32BE(0) % count;
 }
 
+interface Reservation {
+  readonly invokerId: string;
+  readonly memoryMb: number;
+  readonly expiresAt: number;
+}
+
 export class LoadBalancer {
-  /** Memory this controller has sent to each invoker and not yet heard back about. */
+  private readonly reservations = new Map<string, Reservation>();
+  /** Sum of `reservations` per invoker, so that choosing stays a lookup per candidate. */
   private readonly reserved = new Map<string, number>();
 
-  constructor(private readonly invokers: () => InvokerView[]) {}
+  constructor(
+    private readonly invokers: () => InvokerView[],
+    private readonly now: () => number = Date.now,
+  ) {}
 
   choose(namespace: string, action: string, memoryMb: number): string {
     const all = this.invokers();
@@ -27,21 +47,50 @@ export class LoadBalancer {
       const candidate = all[(home + step) % all.length]!;
       if (candidate.state !== 'up') continue;
       firstHealthy ??= candidate.invokerId;
-      const free = candidate.freeMemoryMb - (this.reserved.get(candidate.invokerId) ?? 0);
-      if (free >= memoryMb) return candidate.invokerId;
+      if (this.free(candidate) >= memoryMb) return candidate.invokerId;
     }
     if (firstHealthy) return firstHealthy;
     throw noInvokers();
   }
 
-  reserve(invokerId: string, memoryMb: number): void {
+  /** Counts `memoryMb` against `invokerId` for `activationId`, in place of wherever that activation was counted before. */
+  reserve(activationId: string, invokerId: string, memoryMb: number, timeoutMs: number): void {
+    this.release(activationId);
+    this.reservations.set(activationId, { invokerId, memoryMb, expiresAt: this.now() + timeoutMs + RESERVATION_GRACE_MS });
     this.reserved.set(invokerId, (this.reserved.get(invokerId) ?? 0) + memoryMb);
   }
 
-  release(invokerId: string, memoryMb: number): void {
-    const left = (this.reserved.get(invokerId) ?? 0) - memoryMb;
-    if (left > 0) this.reserved.set(invokerId, left);
-    else this.reserved.delete(invokerId);
+  /** The activation completed (or was never sent): its memory is no longer counted anywhere. */
+  release(activationId: string): void {
+    const reservation = this.reservations.get(activationId);
+    if (!reservation) return;
+    this.reservations.delete(activationId);
+    const left = (this.reserved.get(reservation.invokerId) ?? 0) - reservation.memoryMb;
+    if (left > 0) this.reserved.set(reservation.invokerId, left);
+    else this.reserved.delete(reservation.invokerId);
+  }
+
+  /**
+   * Drops reservations past their expiry, and those on an invoker that is down: whatever it was
+   * running died with it or is re-dispatched (and counted again there), and when it comes back
+   * its heartbeat says afresh what it has free.
+   */
+  sweep(): void {
+    const now = this.now();
+    const down = new Set(this.invokers().filter((view) => view.state === 'down').map((view) => view.invokerId));
+    for (const [activationId, reservation] of this.reservations) {
+      if (reservation.expiresAt < now || down.has(reservation.invokerId)) this.release(activationId);
+    }
+  }
+
+  /** Free memory of `invokerId` as this balancer counts it; undefined for an invoker never heard from. */
+  freeMemoryMb(invokerId: string): number | undefined {
+    const view = this.invokers().find((candidate) => candidate.invokerId === invokerId);
+    return view && this.free(view);
+  }
+
+  private free(view: InvokerView): number {
+    return view.freeMemoryMb - (this.reserved.get(view.invokerId) ?? 0);
   }
 }
 
