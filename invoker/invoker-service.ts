@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { defaultBounds } from '../common/entities/limits';
 import type { ActivationRecord } from '../common/entities/activation';
 import type { Logger } from '../common/logging/logger';
@@ -33,6 +34,16 @@ export interface InvokerServiceDeps {
   readonly runner: ActivationRunner;
   readonly logger: Logger;
   readonly heartbeatIntervalMs?: number;
+  /** This process's life of the invoker id; random unless a test fixes it. */
+  readonly incarnation?: string;
+}
+
+export interface StopOptions {
+  /**
+   * Let running activations finish (up to the drain time) before abandoning them; true unless the
+   * invoker id's lease was lost, when the new holder may already be taking the runs over.
+   */
+  readonly drain?: boolean;
 }
 
 export interface InvokerStats {
@@ -42,6 +53,8 @@ export interface InvokerStats {
   duplicates: number;
   /** Deliveries skipped because a live claim was held elsewhere. */
   claimsHeld: number;
+  /** Claims of this invoker id's previous life (a crashed process) taken over at once. */
+  claimsTakenOver: number;
   /** Runs after an expired claim. */
   retries: number;
   undecodable: number;
@@ -80,9 +93,18 @@ export class InvokerService {
   private readonly abandon = new AbortController();
   private readonly maxInFlight: number;
   private stopping: Promise<void> | undefined;
-  readonly stats: InvokerStats = { received: 0, completed: 0, duplicates: 0, claimsHeld: 0, retries: 0, undecodable: 0, deadLettered: 0, pauses: 0 };
+  readonly stats: InvokerStats = { received: 0, completed: 0, duplicates: 0, claimsHeld: 0, claimsTakenOver: 0, retries: 0, undecodable: 0, deadLettered: 0, pauses: 0 };
+
+  /**
+   * Who claims: the invoker id and this process's life of it. The id is leased to one process at
+   * a time, so a live claim of the same id from another life was left by a process that is dead:
+   * taking it over at once, rather than after its expiry (2 × timeout + grace), is what lets a
+   * restarted invoker finish its predecessor's work in seconds.
+   */
+  private readonly holder: string;
 
   constructor(private readonly deps: InvokerServiceDeps) {
+    this.holder = `${deps.config.invokerId}@${deps.incarnation ?? randomBytes(6).toString('hex')}`;
     this.intake = new IntakeQueue(deps.config.queueCapacity);
     // Enough workers to fill the pool with the smallest containers; more would only wait on memory.
     this.maxInFlight = Math.max(1, Math.floor(deps.config.userMemoryMb / defaultBounds().memory.min));
@@ -125,12 +147,12 @@ export class InvokerService {
    * (destroying containers) and the subscription. Anything not finished by then is left
    * uncommitted and is redelivered.
    */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutdown(options.drain ?? true);
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(drain: boolean): Promise<void> {
     if (this.lifecycle === 'created' || this.lifecycle === 'stopped') {
       this.lifecycle = 'stopped';
       return;
@@ -139,7 +161,7 @@ export class InvokerService {
     this.subscription?.pause();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const dropped = this.intake.clear();
-    const drained = await settleWithin([...this.inFlight], this.deps.config.drainMs);
+    const drained = await settleWithin([...this.inFlight], drain ? this.deps.config.drainMs : 0);
     if (!drained) this.deps.logger.warn({ running: this.inFlight.size }, 'drain time over: abandoning running activations to redelivery');
     this.abandon.abort();
     await this.deps.pool.close();
@@ -231,7 +253,15 @@ export class InvokerService {
       }
       let claim;
       try {
-        claim = await this.retrying('claim', () => this.deps.activations.claim(message.activationId, this.deps.config.invokerId, ttlMs));
+        claim = await this.retrying('claim', () => this.deps.activations.claim(message.activationId, this.holder, ttlMs));
+        if (!claim.granted && this.isPreviousLife(claim.holder)) {
+          const superseded = claim.holder;
+          claim = await this.retrying('claim takeover', () => this.deps.activations.claim(message.activationId, this.holder, ttlMs, { supersedes: superseded }));
+          if (claim.granted) {
+            this.stats.claimsTakenOver += 1;
+            this.deps.logger.warn({ activationId: message.activationId, superseded }, "took over the claim of this invoker's previous life");
+          }
+        }
       } catch (error) {
         this.giveBack(slot);
         throw error;
@@ -256,6 +286,10 @@ export class InvokerService {
       if (!(await this.pause(pollMs))) return 'stopping';
       pollMs = Math.min(pollMs * 2, HELD_CLAIM_POLL_MAX_MS);
     }
+  }
+
+  private isPreviousLife(holder: string): boolean {
+    return holder !== this.holder && holder.startsWith(`${this.deps.config.invokerId}@`);
   }
 
   /** Whether the activation's record is stored; a slot passed in is given back when it is (or when the lookup is abandoned). */

@@ -93,7 +93,8 @@ export async function main(env: Env): Promise<void> {
         if (held) return;
         clearInterval(renewal);
         logger.error({ invokerId: config.invokerId }, 'invoker id lease lost: stopping');
-        await invoker.stop();
+        // No drain: the id's new holder takes this life's claims over at once.
+        await invoker.stop({ drain: false });
         await closePorts();
         await leaseRedis.release();
         process.exit(LEASE_LOST_EXIT_CODE);

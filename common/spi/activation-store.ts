@@ -11,6 +11,11 @@ export type ClaimOutcome =
   /** A live claim is held by someone else (or by `holder` itself earlier): skip it. */
   | { readonly granted: false; readonly holder: string };
 
+export interface ClaimOptions {
+  /** A holder whose live claim is taken over as if it had expired. */
+  readonly supersedes?: string;
+}
+
 export interface ActivationQuery {
   /** Matches the record's `name` (`action` or `pkg/action`). */
   readonly name?: string;
@@ -31,7 +36,11 @@ export interface ActivationStore {
   /** Newest `start` first. */
   list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]>;
   count(namespace: string, query: Omit<ActivationQuery, 'skip' | 'limit'>): Promise<number>;
-  /** Atomic claim with expiry (Redis SET NX PX). An expired claim can be taken again, with attempt + 1. */
-  claim(activationId: string, holder: string, ttlMs: number): Promise<ClaimOutcome>;
+  /**
+   * Atomic claim with expiry (Redis SET NX PX). An expired claim can be taken again, with
+   * attempt + 1; so can a live one held by exactly `options.supersedes`, a holder the caller
+   * knows to be dead (its own previous life: invoker ids are leased to one process at a time).
+   */
+  claim(activationId: string, holder: string, ttlMs: number, options?: ClaimOptions): Promise<ClaimOutcome>;
   close(): Promise<void>;
 }

@@ -187,6 +187,17 @@ export function describeActivationStoreContract(
         expect(await store.claim(id, 'invoker0', 10_000)).toEqual({ granted: true, attempt: 3 });
       });
 
+      it('takes over a live claim of exactly the superseded holder, with the next attempt number', async () => {
+        const id = newActivationId();
+        expect(await store.claim(id, 'invoker0@first', 60_000)).toEqual({ granted: true, attempt: 1 });
+        // A holder that is not the superseded one keeps its claim.
+        expect(await store.claim(id, 'invoker0@second', 60_000, { supersedes: 'invoker0@other' })).toEqual({ granted: false, holder: 'invoker0@first' });
+        expect(await store.claim(id, 'invoker0@second', 60_000, { supersedes: 'invoker0@first' })).toEqual({ granted: true, attempt: 2 });
+        // Taken over once: the old holder can no longer be superseded, the new one holds it.
+        expect(await store.claim(id, 'invoker0@third', 60_000, { supersedes: 'invoker0@first' })).toEqual({ granted: false, holder: 'invoker0@second' });
+        expect(await store.claim(newActivationId(), 'invoker1', 60_000, { supersedes: 'invoker0@first' })).toEqual({ granted: true, attempt: 1 });
+      });
+
       it('grants exactly one of many concurrent claims', async () => {
         const id = newActivationId();
         const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim(id, `invoker${i}`, 10_000)));

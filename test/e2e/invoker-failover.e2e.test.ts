@@ -25,14 +25,17 @@ const RESTART_AFTER_MS = 4000;
 /** DESIGN.md §7: down after three missed one-second heartbeats; new work must move within 5 s. */
 const MOVE_WITHIN_MS = 5000;
 // An activation that was running on the killed invoker is claimed by it: the restarted invoker
-// (same id, so the claim is its own from an earlier life) runs it again once the claim expires
-// (2 × timeout + grace), found by a poll that backs off to 10 s; plus the backlog and a restart.
-const RECOVERY_BOUND_MS = 2 * TIMEOUT_MS + CLAIM_GRACE_MS + 10_000 + 30_000;
+// (same id, a new life, so the claim is its dead predecessor's) takes it over at once, once it
+// holds the id's lease (the dead life's lease lapses within 2 × 5 s); plus the backlog and a restart.
+const RECOVERY_BOUND_MS = 10_000 + 30_000;
+// Another invoker id respects the dead one's claim until it expires (2 × timeout + grace), found by
+// a poll that backs off to 10 s.
+const CLAIM_EXPIRY_BOUND_MS = 2 * TIMEOUT_MS + CLAIM_GRACE_MS + 10_000 + 30_000;
 // Longer than the action's timeout, as the reaper's default is longer than any action's.
 const REAP_AFTER_MS = 8000;
 // Reaping starts REAP_AFTER_MS after the last heartbeat; joining the dead invoker's group waits
 // for its Kafka session (10 s) to lapse; then the same claim expiry and polling as above.
-const REAP_BOUND_MS = REAP_AFTER_MS + 10_000 + RECOVERY_BOUND_MS;
+const REAP_BOUND_MS = REAP_AFTER_MS + 10_000 + CLAIM_EXPIRY_BOUND_MS;
 const SLEEPY = `function main(params) {
   return new Promise((resolve) => setTimeout(() => resolve({ n: params.n }), ${SLEEP_MS}));
 }`;

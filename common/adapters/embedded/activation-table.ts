@@ -77,9 +77,9 @@ export class ActivationTable {
   }
 
   /** Call after prune(now): a live claim held by anyone means no; else the next attempt. */
-  decideClaim(activationId: string, holder: string, ttlMs: number, forgetAfterMs: number, now: number): ClaimOutcome | ClaimEntry {
+  decideClaim(activationId: string, holder: string, ttlMs: number, forgetAfterMs: number, now: number, supersedes?: string): ClaimOutcome | ClaimEntry {
     const current = this.claims.get(activationId)?.entry;
-    if (current && current.expiresAt > now) return { granted: false, holder: current.holder };
+    if (current && current.expiresAt > now && current.holder !== supersedes) return { granted: false, holder: current.holder };
     return {
       op: 'claim',
       id: activationId,

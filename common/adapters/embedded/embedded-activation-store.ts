@@ -1,6 +1,6 @@
 import type { ActivationRecord } from '../../entities/activation';
 import type { Logger } from '../../logging/logger';
-import type { ActivationQuery, ActivationStore, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import type { ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
 import { checkRecord } from './activation-record-check';
 import { ActivationTable, parseActivationEntry, type ActivationJournalEntry, type RangeQuery } from './activation-table';
 import type { CompactionPolicy, FileJournal } from './file-journal';
@@ -105,9 +105,9 @@ class EmbeddedActivationStore implements ActivationStore {
     return count;
   }
 
-  async claim(activationId: string, holder: string, ttlMs: number): Promise<ClaimOutcome> {
+  async claim(activationId: string, holder: string, ttlMs: number, options: ClaimOptions = {}): Promise<ClaimOutcome> {
     const now = this.begin();
-    const decision = this.table.decideClaim(activationId, holder, ttlMs, this.claimMemoryMs, now);
+    const decision = this.table.decideClaim(activationId, holder, ttlMs, this.claimMemoryMs, now, options.supersedes);
     if (!('op' in decision)) {
       await this.journal.barrier();
       return decision;

@@ -1,7 +1,7 @@
 import type { ActivationRecord } from '../../entities/activation';
 import type { Logger } from '../../logging/logger';
 import type { Naming } from '../../naming';
-import type { ActivationQuery, ActivationStore, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import type { ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
 import { checkRecord } from '../embedded/activation-record-check';
 import { connectRedis, type RedisSource } from './redis-connection';
 import { escapeKeyPart } from './redis-key-part';
@@ -102,13 +102,13 @@ class RedisActivationStore implements ActivationStore {
     return count as number;
   }
 
-  async claim(activationId: string, holder: string, ttlMs: number): Promise<ClaimOutcome> {
+  async claim(activationId: string, holder: string, ttlMs: number, options: ClaimOptions = {}): Promise<ClaimOutcome> {
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const reply = (await runScript(
       this.redis(),
       ACTIVATION_CLAIM,
       [this.options.naming.redisKey('activation-claim', escapeKeyPart(activationId)), this.options.naming.redisKey('activation-attempts', escapeKeyPart(activationId))],
-      [holder, ttl, Math.max(ttl, this.claimMemoryMs)],
+      [holder, ttl, Math.max(ttl, this.claimMemoryMs), options.supersedes ?? ''],
     )) as ClaimReply;
     return reply[0] === 1 ? { granted: true, attempt: reply[1] } : { granted: false, holder: reply[1] };
   }

@@ -181,14 +181,15 @@ return redis.call('ZCOUNT', KEYS[1], ARGV[3], ARGV[2])
 );
 
 /**
- * KEYS: claim, attempt counter. ARGV: holder, claim ttl ms, attempt counter ttl ms.
- * Returns {1, attempt} when granted, {0, holder} when a live claim exists.
+ * KEYS: claim, attempt counter. ARGV: holder, claim ttl ms, attempt counter ttl ms, superseded
+ * holder ('' for none). Returns {1, attempt} when granted, {0, holder} when a live claim of
+ * another holder exists.
  */
 export const ACTIVATION_CLAIM = defineScript(
   'activationClaim',
   `
 local holder = redis.call('GET', KEYS[1])
-if holder then return {0, holder} end
+if holder and (ARGV[4] == '' or holder ~= ARGV[4]) then return {0, holder} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local attempt = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
