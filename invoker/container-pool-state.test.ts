@@ -148,16 +148,117 @@ describe('PoolState', () => {
     const pool = new PoolState(1024);
     const c = (id: string) => ({ ...req(id, 'a'), maxConcurrent: 2 });
     expect(pool.request(c('r1'), 1)).toMatchObject({ kind: 'cold', entryId: 'c1' });
-    // Starting: not shared yet.
-    expect(pool.request(c('r2'), 2)).toMatchObject({ kind: 'cold', entryId: 'c2' });
     expect(pool.markReady('c1')).toBe(true);
-    expect(pool.request(c('r3'), 3)).toEqual({ kind: 'warm', entryId: 'c1' });
+    expect(pool.request(c('r2'), 3)).toEqual({ kind: 'warm', entryId: 'c1' });
     expect(pool.entry('c1')).toMatchObject({ active: 2, ready: true });
-    expect(pool.request(c('r4'), 4)).toMatchObject({ kind: 'cold', entryId: 'c3' });
+    expect(pool.request(c('r3'), 4)).toMatchObject({ kind: 'cold', entryId: 'c2' });
     pool.release('c1', true, 5);
-    expect(pool.request(c('r5'), 6)).toEqual({ kind: 'warm', entryId: 'c1' });
+    expect(pool.request(c('r4'), 6)).toEqual({ kind: 'warm', entryId: 'c1' });
     // A stem cell or an idle entry is never marked ready this way.
     expect(pool.markReady('nope')).toBe(false);
+  });
+
+  it('lets requests join a starting container up to its concurrency, reserving no memory, and hands it to them once initialised', () => {
+    const pool = new PoolState(1024);
+    const c = (id: string, key = 'a'): PoolRequest => ({ ...req(id, key), maxConcurrent: 3 });
+    expect(pool.request(c('r1'), 1)).toEqual({ kind: 'cold', entryId: 'c1', evicted: [] });
+    expect(pool.request(c('r2'), 2)).toEqual({ kind: 'joined', entryId: 'c1' });
+    expect(pool.request(c('r3'), 3)).toEqual({ kind: 'joined', entryId: 'c1' });
+    expect(pool.usedMb()).toBe(256);
+    expect(pool.entry('c1')).toMatchObject({ active: 3, ready: false });
+    expect(pool.entry('c1')?.joined?.map((r) => r.requestId)).toEqual(['r2', 'r3']);
+    // Full: the next one starts another; another key never joins.
+    expect(pool.request(c('r4'), 4)).toMatchObject({ kind: 'cold', entryId: 'c2' });
+    expect(pool.request(c('r5', 'b'), 5)).toMatchObject({ kind: 'cold', entryId: 'c3' });
+    // Nothing is handed out before the first activation's /init succeeded.
+    expect(pool.pump(6)).toEqual([]);
+    expect(pool.markReady('c1')).toBe(true);
+    expect(pool.pump(7)).toEqual([
+      { requestId: 'r2', admission: { kind: 'warm', entryId: 'c1' } },
+      { requestId: 'r3', admission: { kind: 'warm', entryId: 'c1' } },
+    ]);
+    expect(pool.entry('c1')).toMatchObject({ active: 3, ready: true });
+    expect(pool.entry('c1')?.joined ?? []).toEqual([]);
+    expect(pool.pump(8)).toEqual([]);
+  });
+
+  it('never joins a stem cell, a retiring container or a container that serves only one activation', () => {
+    const pool = new PoolState(2048);
+    const shared = (id: string): PoolRequest => ({ ...req(id, 'k'), maxConcurrent: 2 });
+    expect(pool.request(req('r1', 'a'), 1)).toMatchObject({ kind: 'cold', entryId: 'c1' });
+    expect(pool.request(req('r2', 'a'), 2)).toMatchObject({ kind: 'cold', entryId: 'c2' });
+    pool.addStem('k', 256, 3);
+    expect(pool.request(shared('r3'), 4)).toMatchObject({ kind: 'cold', entryId: 'c4' });
+    expect(pool.markReady('c4')).toBe(true);
+    expect(pool.request(shared('r4'), 5)).toEqual({ kind: 'warm', entryId: 'c4' });
+    expect(pool.release('c4', false, 6)).toBe('retiring');
+    expect(pool.request(shared('r5'), 7)).toMatchObject({ kind: 'cold', entryId: 'c5' });
+  });
+
+  it('queues the requests that joined a failed start again, at their place in line, each to start its own container', () => {
+    const pool = new PoolState(768);
+    const c = (id: string, key = 'a'): PoolRequest => ({ ...req(id, key), maxConcurrent: 3 });
+    pool.request(c('r1'), 1);
+    pool.request(c('r2'), 2);
+    pool.request(c('r3'), 3);
+    expect(pool.request(c('r4', 'b'), 4)).toMatchObject({ kind: 'cold', entryId: 'c2' });
+    expect(pool.request(req('r5', 'x', 512), 5)).toEqual({ kind: 'queued' });
+    // The first activation's start fails: its memory is freed, the joined requests go ahead of r5.
+    expect(pool.release('c1', false, 6)).toBe('removed');
+    expect(pool.waitingCount()).toBe(3);
+    expect(pool.pump(6)).toEqual([
+      { requestId: 'r2', admission: { kind: 'cold', entryId: 'c3', evicted: [] } },
+      // Each starts its own: a broken action fails each /init once, no chain of joined retries.
+      { requestId: 'r3', admission: { kind: 'cold', entryId: 'c4', evicted: [] } },
+    ]);
+    expect(pool.usedMb()).toBe(768);
+    pool.release('c2', true, 7);
+    expect(pool.pump(7)).toEqual([]);
+    // r2's own start fails too: nobody joined it, so it goes alone.
+    expect(pool.release('c3', false, 8)).toBe('removed');
+    expect(pool.pump(8)).toEqual([{ requestId: 'r5', admission: { kind: 'cold', entryId: 'c5', evicted: ['c2'] } }]);
+  });
+
+  it('keeps arrival order among requests queued again after several failed starts', () => {
+    const pool = new PoolState(512);
+    const c = (id: string, key: string): PoolRequest => ({ ...req(id, key), maxConcurrent: 3 });
+    pool.request(c('r1', 'a'), 1);
+    pool.request(c('r2', 'a'), 2); // joins c1
+    pool.request(c('r3', 'a'), 3); // joins c1
+    pool.request(c('r4', 'b'), 4);
+    pool.request(c('r5', 'b'), 5); // joins c2
+    expect(pool.request(c('r6', 'z'), 6)).toEqual({ kind: 'queued' });
+    // c1 fails: r2 takes its memory, r3 waits ahead of r6.
+    pool.release('c1', false, 7);
+    expect(pool.pump(7).map((a) => a.requestId)).toEqual(['r2']);
+    // c2 fails: r5 arrived after r3, so it queues behind r3, not at the very front.
+    pool.release('c2', false, 8);
+    expect(pool.pump(8).map((a) => a.requestId)).toEqual(['r3']);
+    expect(pool.waitingCount()).toBe(2);
+    pool.release('c3', false, 9);
+    expect(pool.pump(9).map((a) => a.requestId)).toEqual(['r5']);
+    pool.release('c4', false, 10);
+    expect(pool.pump(10).map((a) => a.requestId)).toEqual(['r6']);
+  });
+
+  it('hands the container to joined requests when the starter finishes well without having marked it ready', () => {
+    const pool = new PoolState(1024);
+    const c = (id: string): PoolRequest => ({ ...req(id, 'a'), maxConcurrent: 2 });
+    pool.request(c('r1'), 1);
+    pool.request(c('r2'), 2);
+    expect(pool.release('c1', true, 3)).toBe('kept');
+    expect(pool.pump(3)).toEqual([{ requestId: 'r2', admission: { kind: 'warm', entryId: 'c1' } }]);
+    expect(pool.entry('c1')).toMatchObject({ active: 1, ready: true });
+  });
+
+  it('clears joined requests along with queued ones', () => {
+    const pool = new PoolState(256);
+    const c = (id: string): PoolRequest => ({ ...req(id, 'a'), maxConcurrent: 2 });
+    pool.request(c('r1'), 1);
+    pool.request(c('r2'), 2);
+    pool.request(req('r3', 'b'), 3);
+    expect(pool.clear()).toEqual({ entryIds: ['c1'], requestIds: ['r3', 'r2'] });
+    expect(pool.pump(4)).toEqual([]);
   });
 
   it('retires a shared container in which one activation failed, and drops it when the last holder leaves', () => {
@@ -193,14 +294,19 @@ describe('PoolState', () => {
     fc.record({ op: fc.constant('expire' as const), advance: fc.integer({ min: 0, max: 50 }) }),
   );
 
-  it('never exceeds capacity and accounts for every container handed out (property)', () => {
+  it('never exceeds capacity, loses no request and admits in arrival order (property)', () => {
     // The seed that once found a shared container dropped under a running activation.
     const replay = { seed: 1987149666, path: '249:9:7:10:13:13:15:15:16:15', endOnFailure: true };
     for (const parameters of [replay, {}]) fc.assert(
       fc.property(fc.constantFrom(1024, 1536, 2048), fc.array(opArb, { maxLength: 200 }), (capacity, ops) => {
         const pool = new PoolState(capacity);
-        const holders = new Map<string, string>(); // requestId → entryId
+        // Every request is in exactly one of these until it leaves with its slot released.
+        const holders = new Map<string, string>(); // requestId → entryId it runs (or is being started) in
+        const joined = new Map<string, string>(); // requestId → entryId whose start it joined
+        const handedOff = new Map<string, string>(); // requestId → entryId it joined, now ready for it
+        const waiting = new Set<string>();
         const keys = new Map<string, string>(); // requestId → key
+        const arrival = new Map<string, number>();
         const creating: string[] = []; // stem cells whose containers are being created
         let now = 0;
         let seq = 0;
@@ -213,33 +319,78 @@ describe('PoolState', () => {
             expect(creating).not.toContain(admission.entryId);
             if (admission.kind === 'cold') {
               for (const id of admission.evicted) {
-                expect([...holders.values()]).not.toContain(id);
+                expect([...holders.values(), ...joined.values()]).not.toContain(id);
                 expect(creating).not.toContain(id);
               }
             }
             holders.set(requestId, admission.entryId);
+          } else if (admission.kind === 'joined') {
+            // Only a start of its own key, not yet serving, may be joined.
+            const entry = pool.entry(admission.entryId);
+            expect(entry).toMatchObject({ key: keys.get(requestId), ready: false });
+            expect(entry?.stem).toBeUndefined();
+            expect(entry?.retiring).toBeFalsy();
+            expect(entry?.joined?.map((r) => r.requestId)).toContain(requestId);
+            expect(holders.has(requestId) || joined.has(requestId)).toBe(false);
+            joined.set(requestId, admission.entryId);
+          } else if (admission.kind === 'queued') {
+            waiting.add(requestId);
           }
+        };
+        /** A joined request has left its entry's list: handed the container (now ready) or queued again. */
+        const reconcile = () => {
+          for (const [requestId, entryId] of joined) {
+            const entry = pool.entry(entryId);
+            if (entry?.joined?.some((r) => r.requestId === requestId)) continue;
+            joined.delete(requestId);
+            if (entry?.ready) handedOff.set(requestId, entryId);
+            else waiting.add(requestId);
+          }
+        };
+        const pumpAll = () => {
+          reconcile();
+          for (const { requestId, admission } of pool.pump(now)) {
+            const entryId = handedOff.get(requestId);
+            if (entryId !== undefined) {
+              expect(admission).toEqual({ kind: 'warm', entryId });
+              handedOff.delete(requestId);
+              holders.set(requestId, entryId);
+              continue;
+            }
+            expect(waiting.has(requestId)).toBe(true);
+            // FIFO: nothing that arrived before it is still waiting.
+            for (const other of waiting) expect(arrival.get(other)!).toBeGreaterThanOrEqual(arrival.get(requestId)!);
+            waiting.delete(requestId);
+            admit(requestId, admission);
+          }
+          expect(handedOff.size).toBe(0);
         };
         const check = () => {
           expect(pool.usedMb()).toBeLessThanOrEqual(capacity);
+          expect(pool.waitingCount()).toBe(waiting.size);
           let active = 0;
           for (const id of pool.entryIds()) {
             const entry = pool.entry(id)!;
             expect(entry.active).toBeLessThanOrEqual(entry.maxConcurrent);
+            // The activation that started it holds a slot besides those who joined.
+            if (entry.joined?.length) {
+              expect(entry.ready).toBe(false);
+              expect(entry.retiring).toBeFalsy();
+              expect(entry.stem).toBeUndefined();
+              // The activation that started it holds a slot besides those who joined.
+              expect(entry.joined.length).toBeLessThan(entry.active);
+            }
             active += entry.active;
           }
-          expect(active).toBe(holders.size);
+          expect(active).toBe(holders.size + joined.size);
         };
         const releaseOne = (requestId: string, reusable: boolean) => {
           const entryId = holders.get(requestId)!;
           holders.delete(requestId);
           pool.release(entryId, reusable, now);
-          for (const { requestId: admitted, admission } of pool.pump(now)) admit(admitted, admission);
+          pumpAll();
         };
 
-        const pumpAll = () => {
-          for (const { requestId, admission } of pool.pump(now)) admit(requestId, admission);
-        };
         for (const op of ops) {
           now += 1;
           if (op.op === 'stem') {
@@ -252,35 +403,48 @@ describe('PoolState', () => {
             const [id] = creating.splice(op.pick % creating.length, 1);
             if (op.ok) expect(pool.stemReady(id!, now)).toBe(true);
             else pool.release(id!, false, now);
-            pumpAll();
           } else if (op.op === 'request') {
             const requestId = `r${++seq}`;
             keys.set(requestId, `k${op.key}`);
+            arrival.set(requestId, seq);
             // Keys 0 and 1 run in a family that keeps stem cells.
             const stemKey = op.key < 2 && op.memoryMb === 256 ? { stemKey: 's256' } : {};
             // Keys 3 and 4 run up to three activations per container.
             const maxConcurrent = op.key >= 3 ? 3 : 1;
-            admit(requestId, pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent, ...stemKey }, now));
+            const usedBefore = pool.usedMb();
+            const waitedBefore = waiting.size;
+            const admission = pool.request({ requestId, key: `k${op.key}`, memoryMb: op.memoryMb, maxConcurrent, ...stemKey }, now);
+            // FIFO: nothing overtakes a request that waits.
+            if (waitedBefore > 0) expect(['queued', 'too-large']).toContain(admission.kind);
+            // Joining a start reserves no memory.
+            if (admission.kind === 'joined') expect(pool.usedMb()).toBe(usedBefore);
+            admit(requestId, admission);
           } else if (op.op === 'initialized' && holders.size > 0) {
             pool.markReady([...holders.values()][op.pick % holders.size]!);
           } else if (op.op === 'release' && holders.size > 0) {
             const requestId = [...holders.keys()][op.pick % holders.size]!;
-            releaseOne(requestId, op.reusable);
+            const entryId = holders.get(requestId)!;
+            holders.delete(requestId);
+            pool.release(entryId, op.reusable, now);
           } else if (op.op === 'expire') {
             now += op.advance;
             pool.expireIdle(now, 20);
-            for (const { requestId, admission } of pool.pump(now)) admit(requestId, admission);
           }
+          pumpAll();
           check();
         }
 
-        // Liveness: finishing stem cells and releasing everything admits every waiting request, and then the pool empties.
+        // Liveness: finishing stem cells and releasing everything, every other activation failing
+        // (so starts that others joined fail too), admits every waiting and joined request, and
+        // then the pool empties.
         for (const id of creating.splice(0)) pool.stemReady(id, now);
         pumpAll();
-        while (holders.size > 0) {
-          releaseOne([...holders.keys()][0]!, true);
+        for (let released = 0; holders.size > 0; released += 1) {
+          releaseOne([...holders.keys()][0]!, released % 2 === 0);
           check();
         }
+        expect(joined.size).toBe(0);
+        expect(waiting.size).toBe(0);
         expect(pool.waitingCount()).toBe(0);
         pool.expireIdle(now + 1000, 20);
         // Only stem cells outlive the idle time.

@@ -3,24 +3,37 @@
 // (container-pool.ts) performs the decisions: creates, destroys, hands containers out.
 //
 // Rules (OpenWhisk's ContainerPool, DESIGN.md §3): a warm container keyed by (invoking
-// namespace, action, revision) with spare concurrency first; else a cold start if memory
-// allows; else evict least recently used idle containers until it does; else wait in FIFO
-// order (only the head of the queue may be admitted, so nothing starves).
+// namespace, action, revision) with spare concurrency first; else a slot of one still starting
+// for that key (joining, below); else a cold start if memory allows; else evict least recently
+// used idle containers until it does; else wait in FIFO order (only the head of the queue may
+// be admitted, so nothing starves).
 //
 // Stem cells (OpenWhisk's prewarmed containers): created but not initialised, keyed by
 // runtime family and memory. They count against memory like any container; a cold start
 // whose stem key matches takes one instead of creating; they never expire, but an idle one
 // may be evicted like any idle container, since a cold start that must wait is worse than a
 // stem cell recreated later.
+//
+// Joining a start (OpenWhisk counts activations in flight on a starting container against its
+// concurrency): a request whose key matches a container still being created and initialised,
+// with spare concurrency, takes a slot of it instead of starting another, and reserves no memory
+// of its own. It is handed the container, warm, once the first activation's /init succeeded.
+// Should that start fail (or be given up) instead, every request that joined it is queued again
+// in arrival order (ahead of later arrivals, so FIFO holds) to start a container of its own: each
+// then gets the outcome its own /init gives (a broken action's init failure, say), with no other
+// start to join, so a deterministic failure costs one more round of cold starts, not a chain of
+// them, and a transient one does not fail requests that never reached a container.
 
 export interface PoolRequest {
   readonly requestId: string;
   readonly key: string;
   readonly memoryMb: number;
-  /** Activations one container may run at once; 1 until intra-container concurrency lands. */
+  /** Activations one container may run at once (intra-container concurrency). */
   readonly maxConcurrent: number;
   /** The stem cells that can serve this request's cold start, if any are kept for it. */
   readonly stemKey?: string;
+  /** Queued again after the start it joined failed: it starts a container of its own rather than joining another start. */
+  readonly ownStart?: boolean;
 }
 
 export interface PoolEntry {
@@ -37,6 +50,8 @@ export interface PoolEntry {
   readonly stem?: string;
   /** An activation failed in it while others still run there: it takes no new work and goes when they leave. */
   readonly retiring?: boolean;
+  /** Requests holding a slot of this starting entry that wait for it to be initialised (no /init of their own). */
+  readonly joined?: readonly PoolRequest[];
 }
 
 export type Admission =
@@ -45,18 +60,28 @@ export type Admission =
   | { readonly kind: 'cold'; readonly entryId: string; readonly evicted: readonly string[] }
   /** A ready stem cell was taken (re-keyed, now initialising); nothing was created or evicted. */
   | { readonly kind: 'prewarmed'; readonly entryId: string }
+  /**
+   * A slot of a starting entry was taken: the request waits, and pump admits it warm once the
+   * entry is initialised, or queues it again should the start fail.
+   */
+  | { readonly kind: 'joined'; readonly entryId: string }
   | { readonly kind: 'queued' }
   /** It can never fit, even in an empty pool. */
   | { readonly kind: 'too-large' };
 
 export interface Admitted {
   readonly requestId: string;
-  readonly admission: Extract<Admission, { kind: 'warm' | 'cold' | 'prewarmed' }>;
+  readonly admission: Extract<Admission, { kind: 'warm' | 'cold' | 'prewarmed' | 'joined' }>;
 }
 
 export class PoolState {
   private readonly entries = new Map<string, PoolEntry>();
   private readonly waiting: PoolRequest[] = [];
+  /** Joined requests whose entry became ready: pump hands them the container. */
+  private readonly handoffs: Admitted[] = [];
+  /** When each request first arrived: a request queued again goes back to its place in line. */
+  private readonly arrivals = new WeakMap<PoolRequest, number>();
+  private arrivalSeq = 0;
   private sequence = 0;
 
   constructor(readonly capacityMb: number) {}
@@ -89,6 +114,7 @@ export class PoolState {
 
   request(request: PoolRequest, now: number): Admission {
     if (request.memoryMb > this.capacityMb) return { kind: 'too-large' };
+    if (!this.arrivals.has(request)) this.arrivals.set(request, ++this.arrivalSeq);
     if (this.waiting.length > 0) {
       this.waiting.push(request);
       return { kind: 'queued' };
@@ -103,11 +129,18 @@ export class PoolState {
    * Otherwise (failed, or never created) the entry is dropped and its memory freed, unless other
    * activations still run in it (concurrency > 1): then it retires, taking no new work, and is
    * dropped when the last of them leaves. Returns whether the driver must destroy it now.
+   * Requests that joined its start are queued again (failed) or handed it (kept) by the next pump.
    */
   release(entryId: string, reusable: boolean, now: number): 'kept' | 'retiring' | 'removed' | 'unknown' {
-    const entry = this.entries.get(entryId);
+    let entry = this.entries.get(entryId);
     if (!entry) return 'unknown';
     if (!reusable || entry.retiring) {
+      const joined = entry.joined ?? [];
+      if (joined.length > 0) {
+        // Nothing ran for them in it: they give their slots back and start afresh.
+        this.requeue(joined);
+        entry = { ...entry, active: entry.active - joined.length, joined: undefined };
+      }
       if (entry.active > 1) {
         this.entries.set(entryId, { ...entry, active: entry.active - 1, ready: false, retiring: true });
         return 'retiring';
@@ -115,7 +148,8 @@ export class PoolState {
       this.entries.delete(entryId);
       return 'removed';
     }
-    this.entries.set(entryId, { ...entry, active: Math.max(0, entry.active - 1), ready: true, lastUsed: now });
+    this.handOff(entry);
+    this.entries.set(entryId, { ...entry, active: Math.max(0, entry.active - 1), ready: true, lastUsed: now, joined: undefined });
     return 'kept';
   }
 
@@ -145,11 +179,15 @@ export class PoolState {
     return count;
   }
 
-  /** The container was initialised: it may take further activations of its key while this one runs. */
+  /**
+   * The container was initialised: it may take further activations of its key while this one
+   * runs, and the requests that joined its start are handed it by the next pump.
+   */
   markReady(entryId: string): boolean {
     const entry = this.entries.get(entryId);
     if (!entry || entry.stem !== undefined || entry.active === 0 || entry.retiring) return false;
-    this.entries.set(entryId, { ...entry, ready: true });
+    this.handOff(entry);
+    this.entries.set(entryId, { ...entry, ready: true, joined: undefined });
     return true;
   }
 
@@ -164,9 +202,13 @@ export class PoolState {
     return true;
   }
 
-  /** Admits waiting requests in FIFO order while the head fits. Call after anything freed capacity. */
+  /**
+   * Hands joined requests the container that became ready for them, then admits waiting
+   * requests in FIFO order while the head fits. Call after anything freed capacity, a release or
+   * markReady. A request admitted 'joined' keeps waiting, now for the entry it joined.
+   */
   pump(now: number): Admitted[] {
-    const admitted: Admitted[] = [];
+    const admitted: Admitted[] = this.handoffs.splice(0);
     for (let head = this.waiting[0]; head !== undefined; head = this.waiting[0]) {
       const admission = this.tryAdmit(head, now);
       if (admission.kind === 'queued' || admission.kind === 'too-large') break;
@@ -186,11 +228,14 @@ export class PoolState {
     return expired;
   }
 
-  /** Empties the pool: every entry and waiting request, for shutdown. */
+  /** Empties the pool: every entry and every request still waiting (queued, joined or about to be handed a container), for shutdown. */
   clear(): { entryIds: string[]; requestIds: string[] } {
-    const result = { entryIds: [...this.entries.keys()], requestIds: this.waiting.map((r) => r.requestId) };
+    const requestIds = [...this.waiting.map((r) => r.requestId), ...this.handoffs.map((h) => h.requestId)];
+    for (const entry of this.entries.values()) for (const request of entry.joined ?? []) requestIds.push(request.requestId);
+    const result = { entryIds: [...this.entries.keys()], requestIds };
     this.entries.clear();
     this.waiting.length = 0;
+    this.handoffs.length = 0;
     return result;
   }
 
@@ -199,6 +244,11 @@ export class PoolState {
     if (warm) {
       this.entries.set(warm.id, { ...warm, active: warm.active + 1, lastUsed: now });
       return { kind: 'warm', entryId: warm.id };
+    }
+    const starting = request.ownStart ? undefined : this.findStarting(request.key);
+    if (starting) {
+      this.entries.set(starting.id, { ...starting, active: starting.active + 1, joined: [...(starting.joined ?? []), request] });
+      return { kind: 'joined', entryId: starting.id };
     }
     const stem = request.stemKey === undefined ? undefined : this.findStem(request.stemKey);
     if (stem) {
@@ -211,6 +261,33 @@ export class PoolState {
     const id = `c${++this.sequence}`;
     this.entries.set(id, { id, key: request.key, memoryMb: request.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now });
     return { kind: 'cold', entryId: id, evicted };
+  }
+
+  /** A container of the key being started (or restarted) for an activation, with a slot to spare. */
+  private findStarting(key: string): PoolEntry | undefined {
+    for (const entry of this.entries.values()) {
+      if (entry.key === key && entry.stem === undefined && !entry.ready && !entry.retiring && entry.active > 0 && entry.active < entry.maxConcurrent) return entry;
+    }
+    return undefined;
+  }
+
+  private handOff(entry: PoolEntry): void {
+    for (const request of entry.joined ?? []) this.handoffs.push({ requestId: request.requestId, admission: { kind: 'warm', entryId: entry.id } });
+  }
+
+  /** Queues requests again at their place in line: behind whatever arrived before them, ahead of the rest. */
+  private requeue(requests: readonly PoolRequest[]): void {
+    for (const request of requests) {
+      const again: PoolRequest = { ...request, ownStart: true };
+      const arrival = this.arrivalOf(request);
+      this.arrivals.set(again, arrival);
+      const at = this.waiting.findIndex((waiting) => this.arrivalOf(waiting) > arrival);
+      this.waiting.splice(at === -1 ? this.waiting.length : at, 0, again);
+    }
+  }
+
+  private arrivalOf(request: PoolRequest): number {
+    return this.arrivals.get(request) ?? 0;
   }
 
   private findStem(stemKey: string): PoolEntry | undefined {

@@ -7,7 +7,10 @@ import { PoolState, type Admission } from './container-pool-state';
 // The I/O side of the container pool: carries out PoolState's decisions with the
 // ContainerFactory. An activation reserves a slot (waiting, FIFO, while memory is full), then
 // either gets a warm container or creates one in its reserved memory, and finally releases it:
-// back to the pool when it served well, destroyed when it failed (never reused).
+// back to the pool when it served well, destroyed when it failed (never reused). A reservation
+// that joined a container of its key being started (concurrency > 1) stays pending until that
+// container's /init succeeded and then gets it as a warm slot, so it never sends /init itself;
+// should that start fail, it is queued again and answered like any queued reservation.
 //
 // Stem cells: per configured runtime family, `count` containers are created ahead of need at
 // one memory size and kept uninitialised; a cold slot of that family and memory gets one, and
@@ -120,7 +123,7 @@ export class ContainerPool {
       { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) },
       this.now(),
     );
-    if (admission.kind === 'queued') return new Promise<Slot>((resolve) => this.waiters.set(requestId, resolve));
+    if (admission.kind === 'queued' || admission.kind === 'joined') return new Promise<Slot>((resolve) => this.waiters.set(requestId, resolve));
     const slot = this.toSlot(admission);
     this.refill();
     return Promise.resolve(slot);
@@ -159,7 +162,8 @@ export class ContainerPool {
 
   /**
    * The container behind a cold slot initialised: with spare concurrency it serves further
-   * activations of its key before this one ends (and requests queued for memory may be warm now).
+   * activations of its key before this one ends; the reservations that joined its start get it
+   * now (and requests queued for memory may be warm now).
    */
   initialized(entryId: string): void {
     if (this.containers.has(entryId) && this.state.markReady(entryId)) this.pump();
@@ -194,7 +198,7 @@ export class ContainerPool {
     if (wasRunning) await this.options.factory.close();
   }
 
-  private toSlot(admission: Exclude<Admission, { kind: 'queued' }>): Slot | Promise<Slot> {
+  private toSlot(admission: Exclude<Admission, { kind: 'queued' | 'joined' }>): Slot | Promise<Slot> {
     switch (admission.kind) {
       case 'warm': {
         const warm = this.containers.get(admission.entryId);
@@ -214,7 +218,10 @@ export class ContainerPool {
 
   /** Admits what waits, then refills stem cells with whatever memory is still free. */
   private pump(): void {
-    for (const { requestId, admission } of this.state.pump(this.now())) this.settle(requestId, this.toSlot(admission));
+    for (const { requestId, admission } of this.state.pump(this.now())) {
+      // Joined a start: it goes on waiting, now for that container's /init.
+      if (admission.kind !== 'joined') this.settle(requestId, this.toSlot(admission));
+    }
     this.refill();
   }
 

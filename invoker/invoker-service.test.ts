@@ -293,14 +293,15 @@ describe('invoker service backpressure', () => {
   });
 });
 
-/** The real process factory, recording the spec of every container it is asked to create, and which are up. */
-function recordingCreates(created: ContainerSpec[], up: ContainerSpec[] = []): (factory: ContainerFactory) => ContainerFactory {
+/** The real process factory, recording the spec of every container it is asked to create (and when), and which are up. */
+function recordingCreates(created: ContainerSpec[], up: ContainerSpec[] = [], askedAt: number[] = []): (factory: ContainerFactory) => ContainerFactory {
   return (factory) => ({
     capabilities: factory.capabilities,
     init: () => factory.init(),
     close: () => factory.close(),
     create: async (spec) => {
       created.push(spec);
+      askedAt.push(Date.now());
       const container = await factory.create(spec);
       up.push(spec);
       return container;
@@ -511,6 +512,66 @@ describe('invoker service intra-container concurrency', () => {
       expect(Math.max(...records.map((r) => (r.response.result as { seen: number }).seen))).toBeGreaterThan(1);
     } finally {
       await invoker.stop();
+      await closeWorld(world);
+    }
+  });
+
+  it('starts one container for a burst of first calls: the others join its start and run without an /init of their own', async () => {
+    const world = await openWorld();
+    const created: ContainerSpec[] = [];
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker8', WISP_INVOKER_PREWARM_NODEJS: '0' }, recordingCreates(created));
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy(
+        'burst',
+        "let inits = 0; inits += 1; async function main(args) { console.log('run', args.i); await new Promise((r) => setTimeout(r, 100)); return { pid: process.pid, inits, i: args.i }; }",
+        { limits: { concurrency: 5 } },
+      );
+      const messages = [1, 2, 3, 4, 5].map((i) => world.harness.message(action, { i }));
+      await world.harness.send(config.invokerId, ...messages);
+      const records = await Promise.all(messages.map((m) => world.harness.recordAfterAck(m.activationId)));
+      expect(created).toHaveLength(1);
+      const pids = new Set(records.map((r) => (r.response.result as { pid: number }).pid));
+      expect(pids.size).toBe(1);
+      for (const [index, record] of records.entries()) {
+        expect(record.response).toMatchObject({ statusCode: 0, result: { inits: 1, i: index + 1 } });
+        expect(record.logs.map((l) => l.replace(/^\S+ +/, ''))).toEqual([`stdout: run ${index + 1}`]);
+      }
+      // Only the activation that started the container sent /init.
+      expect(records.filter((r) => annotationOf(r, 'initTime') !== undefined)).toHaveLength(1);
+    } finally {
+      await invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
+      await closeWorld(world);
+    }
+  });
+
+  it('when the start a burst joined fails its /init, each joined activation starts its own and records its init failure', async () => {
+    const world = await openWorld();
+    const created: ContainerSpec[] = [];
+    const askedAt: number[] = [];
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker9', WISP_INVOKER_PREWARM_NODEJS: '0' }, recordingCreates(created, [], askedAt));
+    await invoker.start();
+    try {
+      const action = await world.harness.deploy('broken-burst', 'function main( { return {}; }', { limits: { concurrency: 5 } });
+      const messages = [1, 2, 3, 4, 5].map((i) => world.harness.message(action, { i }));
+      await world.harness.send(config.invokerId, ...messages);
+      // Every one ends with a record (an ack within the harness's wait, none hangs).
+      const records = await Promise.all(messages.map((m) => world.harness.recordAfterAck(m.activationId)));
+      for (const record of records) {
+        expect(record.response.statusCode).toBe(2);
+        expect((record.response.result as { error: string }).error).toMatch(/^Initialization has failed due to: .*SyntaxError/s);
+        expect(annotationOf(record, 'initTime')).toEqual(expect.any(Number));
+      }
+      // The first start, then one of its own for each activation that had joined it, begun only
+      // once the first /init had failed.
+      expect(created).toHaveLength(5);
+      const firstFailed = Math.min(...records.map((r) => r.end));
+      for (const at of askedAt.slice(1)) expect(at).toBeGreaterThanOrEqual(firstFailed);
+      expect(invoker.stats.completed).toBe(5);
+    } finally {
+      await invoker.stop();
+      expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
       await closeWorld(world);
     }
   });
