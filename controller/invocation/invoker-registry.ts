@@ -7,8 +7,11 @@ import { invokerState, type InvokerState } from './invoker-health';
 export interface InvokerView {
   readonly invokerId: string;
   readonly state: InvokerState;
+  /** As its latest heartbeat said: memory not held by running, starting or waiting activations. */
   readonly freeMemoryMb: number;
   readonly userMemoryMb: number;
+  /** When this controller received that heartbeat. */
+  readonly heardAt: number;
 }
 
 /** Keeps the latest heartbeat of every invoker this controller has heard from. */
@@ -50,6 +53,7 @@ export class InvokerRegistry {
         state: invokerState(beat, receivedAt, now, this.intervalMs),
         freeMemoryMb: beat.freeMemoryMb,
         userMemoryMb: beat.userMemoryMb,
+        heardAt: receivedAt,
       }))
       .sort((a, b) => (a.invokerId < b.invokerId ? -1 : a.invokerId > b.invokerId ? 1 : 0));
   }

@@ -3,7 +3,7 @@ import { isPlatformError } from '../../common/errors/platform-error';
 import type { InvokerView } from './invoker-registry';
 import { LoadBalancer, RESERVATION_GRACE_MS, homeIndex } from './load-balancer';
 
-const invoker = (invokerId: string, freeMemoryMb: number, state: InvokerView['state'] = 'up'): InvokerView => ({ invokerId, state, freeMemoryMb, userMemoryMb: 4096 });
+const invoker = (invokerId: string, freeMemoryMb: number, state: InvokerView['state'] = 'up', heardAt = 0): InvokerView => ({ invokerId, state, freeMemoryMb, userMemoryMb: 4096, heardAt });
 
 describe('LoadBalancer', () => {
   it('sends an action to its home invoker while it has room', () => {
@@ -26,6 +26,33 @@ describe('LoadBalancer', () => {
     expect(lb.choose('guest', 'guest/a', 256)).toBe(first);
     lb.release('a1');
     expect(lb.choose('guest', 'guest/a', 256)).toBe(first);
+  });
+
+  it("stops counting a reservation once a heartbeat sent after the invoker had it arrives, so a burst stays home while there is room", () => {
+    let clock = 1_000_000;
+    const home = homeIndex('guest', 'guest/burst', 2);
+    const ids = ['invoker0', 'invoker1'];
+    let invokers = [invoker('invoker0', 1024, 'up', clock), invoker('invoker1', 1024, 'up', clock)];
+    const lb = new LoadBalancer(() => invokers, () => clock);
+    for (let n = 0; n < 4; n++) {
+      expect(lb.choose('guest', 'guest/burst', 256)).toBe(ids[home]);
+      lb.reserve(`b${n}`, ids[home]!, 256, 60_000);
+    }
+    // Four sent since the last beat: the home invoker counts as full.
+    expect(lb.choose('guest', 'guest/burst', 256)).toBe(ids[1 - home]);
+    // A beat too soon after the sends may not include them yet: still counted.
+    clock += 10;
+    invokers = invokers.map((v) => (v.invokerId === ids[home] ? { ...v, freeMemoryMb: 1024, heardAt: clock } : v));
+    expect(lb.freeMemoryMb(ids[home]!)).toBe(0);
+    // A later beat includes them (two of the four already done): it alone says what is free.
+    clock += 1000;
+    invokers = invokers.map((v) => (v.invokerId === ids[home] ? { ...v, freeMemoryMb: 512, heardAt: clock } : v));
+    expect(lb.freeMemoryMb(ids[home]!)).toBe(512);
+    expect(lb.choose('guest', 'guest/burst', 256)).toBe(ids[home]);
+    // What is sent after that beat counts again until the next one.
+    lb.reserve('b4', ids[home]!, 256, 60_000);
+    lb.reserve('b5', ids[home]!, 256, 60_000);
+    expect(lb.choose('guest', 'guest/burst', 256)).toBe(ids[1 - home]);
   });
 
   describe('reservations', () => {

@@ -8,14 +8,21 @@ import type { InvokerView } from './invoker-registry';
 // order (never 503 for load). 503 only when no invoker is healthy (DESIGN.md §3, §4).
 //
 // An invoker's free memory is what its last heartbeat said less what this controller has sent
-// it since and not yet heard back about (DESIGN.md §7). Every such reservation belongs to one
-// activation: sending it elsewhere (the reaper's re-dispatch) moves it, its completion ack
-// releases it, and it lapses on its own a grace after the action's timeout, because the ack may
-// go to another controller or be lost, and a reservation left behind would make an invoker look
-// full for good.
+// it since (DESIGN.md §7). Every such reservation belongs to one activation: sending it elsewhere
+// (the reaper's re-dispatch) moves it, its completion ack releases it, and it lapses on its own a
+// grace after the action's timeout, because the ack may go to another controller or be lost, and
+// a reservation left behind would make an invoker look full for good. A reservation stops counting
+// once a heartbeat sent after the invoker had the activation arrives: that heartbeat's free memory
+// already leaves it out, and counting it twice would send a burst away from its home invoker (and
+// its warm containers) while that one still had room.
 
 /** How long after the action's timeout a reservation nobody released is dropped. */
 export const RESERVATION_GRACE_MS = 30_000;
+/**
+ * How long after a send a heartbeat must arrive to include the activation: the message's trip to
+ * the invoker's pool and the beat's trip back, with room for a loaded machine.
+ */
+export const HEARTBEAT_REFLECTS_AFTER_MS = 100;
 
 export function homeIndex(namespace: string, action: string, count: number): number {
   const digest = createHash('sha1').update(namespace).update('/').update(action).digest();
@@ -25,13 +32,14 @@ export function homeIndex(namespace: string, action: string, count: number): num
 interface Reservation {
   readonly invokerId: string;
   readonly memoryMb: number;
+  readonly sentAt: number;
   readonly expiresAt: number;
 }
 
 export class LoadBalancer {
   private readonly reservations = new Map<string, Reservation>();
-  /** Sum of `reservations` per invoker, so that choosing stays a lookup per candidate. */
-  private readonly reserved = new Map<string, number>();
+  /** `reservations` grouped by invoker, so that choosing looks at one candidate's only. */
+  private readonly byInvoker = new Map<string, Set<Reservation>>();
 
   constructor(
     private readonly invokers: () => InvokerView[],
@@ -56,8 +64,12 @@ export class LoadBalancer {
   /** Counts `memoryMb` against `invokerId` for `activationId`, in place of wherever that activation was counted before. */
   reserve(activationId: string, invokerId: string, memoryMb: number, timeoutMs: number): void {
     this.release(activationId);
-    this.reservations.set(activationId, { invokerId, memoryMb, expiresAt: this.now() + timeoutMs + RESERVATION_GRACE_MS });
-    this.reserved.set(invokerId, (this.reserved.get(invokerId) ?? 0) + memoryMb);
+    const now = this.now();
+    const reservation: Reservation = { invokerId, memoryMb, sentAt: now, expiresAt: now + timeoutMs + RESERVATION_GRACE_MS };
+    this.reservations.set(activationId, reservation);
+    let held = this.byInvoker.get(invokerId);
+    if (!held) this.byInvoker.set(invokerId, (held = new Set()));
+    held.add(reservation);
   }
 
   /** The activation completed (or was never sent): its memory is no longer counted anywhere. */
@@ -65,9 +77,9 @@ export class LoadBalancer {
     const reservation = this.reservations.get(activationId);
     if (!reservation) return;
     this.reservations.delete(activationId);
-    const left = (this.reserved.get(reservation.invokerId) ?? 0) - reservation.memoryMb;
-    if (left > 0) this.reserved.set(reservation.invokerId, left);
-    else this.reserved.delete(reservation.invokerId);
+    const held = this.byInvoker.get(reservation.invokerId);
+    held?.delete(reservation);
+    if (held?.size === 0) this.byInvoker.delete(reservation.invokerId);
   }
 
   /**
@@ -90,7 +102,11 @@ export class LoadBalancer {
   }
 
   private free(view: InvokerView): number {
-    return view.freeMemoryMb - (this.reserved.get(view.invokerId) ?? 0);
+    let free = view.freeMemoryMb;
+    for (const reservation of this.byInvoker.get(view.invokerId) ?? []) {
+      if (reservation.sentAt + HEARTBEAT_REFLECTS_AFTER_MS > view.heardAt) free -= reservation.memoryMb;
+    }
+    return free;
   }
 }
 
