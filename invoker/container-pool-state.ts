@@ -194,11 +194,14 @@ export class PoolState {
   /**
    * A held container was lost (it failed to resume): the entry keeps its memory and its
    * holders but is starting again, so the driver can create a fresh container in its place.
+   * One holder creates and initialises it; `others`, the rest of the holders, wait for it as if
+   * they had joined its start (handed it by pump once ready, queued again should it fail).
+   * Only a ready entry restarts, so however many holders saw the container lost, it is replaced once.
    */
-  restart(entryId: string): boolean {
+  restart(entryId: string, others: readonly PoolRequest[] = []): boolean {
     const entry = this.entries.get(entryId);
-    if (!entry || entry.active === 0) return false;
-    this.entries.set(entryId, { ...entry, ready: false });
+    if (!entry || !entry.ready || entry.active <= others.length) return false;
+    this.entries.set(entryId, { ...entry, ready: false, joined: [...others] });
     return true;
   }
 

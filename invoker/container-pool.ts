@@ -2,7 +2,7 @@ import type { ContainerRuntime, RuntimeFamily } from '../common/entities/action'
 import type { Logger } from '../common/logging/logger';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../common/spi/container-factory';
 import { createActionClient, type ActionClient } from './action-client';
-import { PoolState, type Admission } from './container-pool-state';
+import { PoolState, type Admission, type PoolRequest } from './container-pool-state';
 
 // The I/O side of the container pool: carries out PoolState's decisions with the
 // ContainerFactory. An activation reserves a slot (waiting, FIFO, while memory is full), then
@@ -69,10 +69,16 @@ const DEFAULT_PREWARM_RETRY_MS = 5000;
 
 type Settle = (slot: Slot | Promise<Slot>) => void;
 
+/** A reservation not answered yet, with the request the state knows it by. */
+interface Waiter {
+  readonly request: PoolRequest;
+  readonly resolve: Settle;
+}
+
 export class ContainerPool {
   private readonly state: PoolState;
   private readonly containers = new Map<string, WarmContainer>();
-  private readonly waiters = new Map<string, Settle>();
+  private readonly waiters = new Map<string, Waiter>();
   /** Destructions and stem cell creations still running; close() waits for them. */
   private readonly background = new Set<Promise<void>>();
   /** The family of each ready stem cell's container, checked when it is handed over. */
@@ -81,8 +87,8 @@ export class ContainerPool {
   private readonly pauseTimers = new Map<string, NodeJS.Timeout>();
   /** Containers paused (or being paused): whether the pause succeeded. */
   private readonly paused = new Map<string, Promise<boolean>>();
-  /** Containers being resumed for a holder: whether they can serve. */
-  private readonly resuming = new Map<string, Promise<boolean>>();
+  /** Containers being resumed: the holders handed them meanwhile, answered together once the resume ends. */
+  private readonly resuming = new Map<string, Waiter[]>();
   private readonly prewarmBlockedUntil = new Map<RuntimeFamily, number>();
   private prewarmRetry: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -119,12 +125,10 @@ export class ContainerPool {
     const maxConcurrent = Math.max(1, request.maxConcurrent ?? 1);
     // A concurrent container starts with concurrency allowed, which a stem cell was not.
     const stemKey = maxConcurrent === 1 ? this.stemKeyFor(request) : undefined;
-    const admission = this.state.request(
-      { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) },
-      this.now(),
-    );
-    if (admission.kind === 'queued' || admission.kind === 'joined') return new Promise<Slot>((resolve) => this.waiters.set(requestId, resolve));
-    const slot = this.toSlot(admission);
+    const poolRequest: PoolRequest = { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) };
+    const admission = this.state.request(poolRequest, this.now());
+    if (admission.kind === 'queued' || admission.kind === 'joined') return new Promise<Slot>((resolve) => this.waiters.set(requestId, { request: poolRequest, resolve }));
+    const slot = this.toSlot(poolRequest, admission);
     this.refill();
     return Promise.resolve(slot);
   }
@@ -198,13 +202,13 @@ export class ContainerPool {
     if (wasRunning) await this.options.factory.close();
   }
 
-  private toSlot(admission: Exclude<Admission, { kind: 'queued' | 'joined' }>): Slot | Promise<Slot> {
+  private toSlot(request: PoolRequest, admission: Exclude<Admission, { kind: 'queued' | 'joined' }>): Slot | Promise<Slot> {
     switch (admission.kind) {
       case 'warm': {
         const warm = this.containers.get(admission.entryId);
         // A ready entry always has its container; anything else is a bookkeeping bug.
         if (!warm) throw new Error(`warm entry ${admission.entryId} has no container`);
-        return this.awake(admission.entryId, warm);
+        return this.awake(admission.entryId, warm, request);
       }
       case 'cold':
         for (const id of admission.evicted) this.destroyEntry(id);
@@ -220,15 +224,19 @@ export class ContainerPool {
   private pump(): void {
     for (const { requestId, admission } of this.state.pump(this.now())) {
       // Joined a start: it goes on waiting, now for that container's /init.
-      if (admission.kind !== 'joined') this.settle(requestId, this.toSlot(admission));
+      if (admission.kind === 'joined') continue;
+      const waiter = this.waiters.get(requestId);
+      this.waiters.delete(requestId);
+      // Every request the state admits from its queue or hands a container has its waiter here.
+      if (waiter) waiter.resolve(this.toSlot(waiter.request, admission));
     }
     this.refill();
   }
 
-  private settle(requestId: string, slot: Slot | Promise<Slot>): void {
-    const resolve = this.waiters.get(requestId);
+  private settle(requestId: string, slot: Slot): void {
+    const waiter = this.waiters.get(requestId);
     this.waiters.delete(requestId);
-    resolve?.(slot);
+    waiter?.resolve(slot);
   }
 
   private schedulePause(entryId: string): void {
@@ -257,43 +265,63 @@ export class ContainerPool {
   }
 
   /**
-   * A warm container handed out: its pause is cancelled, or it is resumed first. One that
-   * cannot be resumed is destroyed and the slot becomes a cold start in the same memory.
+   * A warm container handed out: its pause is cancelled, or it is resumed first. Every holder
+   * handed it while it resumes (several, with concurrency > 1) waits for that one resume.
    */
-  private awake(entryId: string, warm: WarmContainer): Slot | Promise<Slot> {
+  private awake(entryId: string, warm: WarmContainer, request: PoolRequest): Slot | Promise<Slot> {
     clearTimeout(this.pauseTimers.get(entryId));
     this.pauseTimers.delete(entryId);
-    let ready = this.resuming.get(entryId);
-    const paused = this.paused.get(entryId);
-    if (!ready && paused) {
+    let holders = this.resuming.get(entryId);
+    if (!holders) {
+      const paused = this.paused.get(entryId);
+      if (!paused) return { kind: 'warm', entryId, warm };
       this.paused.delete(entryId);
-      const resuming: Promise<boolean> = paused.then(async (wasPaused) => {
-        if (!wasPaused) return false;
-        try {
-          await warm.container.resume();
-          return true;
-        } catch (error) {
-          this.options.logger.warn({ err: error, container: warm.container.name }, 'container resume failed: replacing it');
-          return false;
-        }
-      });
-      ready = resuming;
-      this.resuming.set(entryId, resuming);
-      void resuming.finally(() => {
-        if (this.resuming.get(entryId) === resuming) this.resuming.delete(entryId);
-      });
+      holders = [];
+      this.resuming.set(entryId, holders);
+      void paused
+        .then(async (wasPaused) => {
+          if (!wasPaused) return false;
+          try {
+            await warm.container.resume();
+            return true;
+          } catch (error) {
+            this.options.logger.warn({ err: error, container: warm.container.name }, 'container resume failed: replacing it');
+            return false;
+          }
+        })
+        .then((ok) => this.resumed(entryId, warm, ok));
     }
-    if (!ready) return { kind: 'warm', entryId, warm };
-    return ready.then((ok): Slot => {
-      if (ok && this.containers.get(entryId) === warm) return { kind: 'warm', entryId, warm };
-      if (this.containers.get(entryId) === warm) {
-        this.containers.delete(entryId);
-        this.track(this.destroyWarm(warm));
-      }
-      // Closed meanwhile: the holder's create finds no entry and gives up.
-      this.state.restart(entryId);
-      return { kind: 'cold', entryId };
-    });
+    const waiting = holders;
+    return new Promise<Slot>((resolve) => waiting.push({ request, resolve }));
+  }
+
+  /**
+   * The resume ended; its holders are answered together. Back: each gets the container warm.
+   * Lost: it is destroyed and the entry starts again in the same memory; one holder creates and
+   * initialises the replacement (a cold slot) while the others wait for it as if they had joined
+   * its start, so a lost container is replaced once however many shared it.
+   */
+  private resumed(entryId: string, warm: WarmContainer, ok: boolean): void {
+    const holders = this.resuming.get(entryId) ?? [];
+    this.resuming.delete(entryId);
+    const current = this.containers.get(entryId) === warm;
+    if (ok && current) {
+      for (const holder of holders) holder.resolve({ kind: 'warm', entryId, warm });
+      return;
+    }
+    if (current) {
+      this.containers.delete(entryId);
+      this.track(this.destroyWarm(warm));
+    }
+    const [first, ...others] = holders;
+    if (!first) return;
+    if (!this.state.restart(entryId, others.map((other) => other.request))) {
+      // The pool closed meanwhile and the entry went with it: nothing to replace, as for a queued reservation.
+      for (const holder of holders) holder.resolve({ kind: 'closed' });
+      return;
+    }
+    for (const other of others) this.waiters.set(other.request.requestId, other);
+    first.resolve({ kind: 'cold', entryId });
   }
 
   private sweepIdle(): void {

@@ -364,8 +364,15 @@ describe('invoker service stem cells', () => {
   });
 });
 
-/** The real process factory, its containers recording pause and resume; `failResume` makes the next resume fail after resuming. */
-function recordingPauses(events: string[], faults: { failResume: boolean }): (factory: ContainerFactory) => ContainerFactory {
+interface PauseFaults {
+  /** The next resume fails after resuming. */
+  failResume: boolean;
+  /** Every resume takes this much longer, so that several holders can wait for one. */
+  resumeDelayMs?: number;
+}
+
+/** The real process factory, its containers recording pause and resume, with faults injected into resume. */
+function recordingPauses(events: string[], faults: PauseFaults): (factory: ContainerFactory) => ContainerFactory {
   return (factory) => ({
     capabilities: factory.capabilities,
     init: () => factory.init(),
@@ -382,6 +389,7 @@ function recordingPauses(events: string[], faults: { failResume: boolean }): (fa
           events.push(`pause ${container.id}`);
         },
         resume: async () => {
+          if (faults.resumeDelayMs) await new Promise((resolve) => setTimeout(resolve, faults.resumeDelayMs));
           await container.resume();
           events.push(`resume ${container.id}`);
           if (faults.failResume) {
@@ -411,7 +419,7 @@ describe('invoker service pause and resume', () => {
   let invoker: InvokerService;
   let config: InvokerConfig;
   const events: string[] = [];
-  const faults = { failResume: false };
+  const faults: PauseFaults = { failResume: false };
 
   beforeAll(async () => {
     world = await openWorld();
@@ -465,6 +473,35 @@ describe('invoker service pause and resume', () => {
     expect(after.response.result).toEqual({ n: 1 });
     expect(annotationOf(after, 'initTime')).toEqual(expect.any(Number));
     await waitUntil(() => processState(pid) === undefined);
+  });
+
+  it('replaces a shared container that fails to resume under several holders with one container, which serves them all', async () => {
+    const action = await world.harness.deploy(
+      'unresumable-shared',
+      'let n = 0; async function main() { const mine = ++n; await new Promise((r) => setTimeout(r, 50)); return { n: mine, pid: process.pid }; }',
+      { limits: { concurrency: 3 } },
+    );
+    events.length = 0;
+    const warmup = await world.harness.invoke(config.invokerId, action);
+    const pid = (warmup.response.result as { pid: number }).pid;
+    await waitUntil(() => events.includes(`pause ${pid}`));
+    events.length = 0;
+    // The resume is slow and then fails: all three calls are handed the paused container meanwhile.
+    Object.assign(faults, { failResume: true, resumeDelayMs: 300 });
+    try {
+      const messages = [1, 2, 3].map((i) => world.harness.message(action, { i }));
+      await world.harness.send(config.invokerId, ...messages);
+      const records = await Promise.all(messages.map((m) => world.harness.recordAfterAck(m.activationId)));
+      expect(events.filter((e) => e.startsWith('create '))).toHaveLength(1);
+      const replacement = Number(events.find((e) => e.startsWith('create '))!.split(' ')[1]);
+      for (const record of records) expect(record.response).toMatchObject({ statusCode: 0, result: { pid: replacement } });
+      // One of them initialised the replacement; the others waited for it.
+      expect(records.filter((r) => annotationOf(r, 'initTime') !== undefined)).toHaveLength(1);
+      expect(records.map((r) => (r.response.result as { n: number }).n).sort()).toEqual([1, 2, 3]);
+      await waitUntil(() => processState(String(pid)) === undefined);
+    } finally {
+      Object.assign(faults, { failResume: false, resumeDelayMs: 0 });
+    }
   });
 });
 
