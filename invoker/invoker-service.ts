@@ -6,7 +6,7 @@ import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
 import { encodeCompletion } from '../common/protocol/completion-message';
 import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
-import { undecodableRecord } from '../common/protocol/undecodable-record';
+import { deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { ConsumerHealth, MessageBus, ReceivedMessage, Subscription } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
@@ -333,14 +333,7 @@ export class InvokerService {
       await this.complete(decoded.controllerId, undecodableRecord(decoded.activationId, decoded.reason, received.value, Date.now()));
     } else {
       logger.warn({ reason: decoded.reason, offset: received.offset }, 'activation message without a readable id: dead-lettered');
-      const headers = {
-        ...received.headers,
-        'wisp-dead-letter-reason': decoded.reason,
-        'wisp-source-topic': received.topic,
-        'wisp-source-partition': String(received.partition),
-        'wisp-source-offset': received.offset,
-      };
-      await this.retrying('dead-letter send', () => this.deps.bus.send(this.deps.naming.deadLetterTopic(), [{ value: received.value, headers }]));
+      await this.retrying('dead-letter send', () => this.deps.bus.send(this.deps.naming.deadLetterTopic(), [deadLetterEntry(received, decoded.reason)]));
       this.stats.deadLettered += 1;
     }
     this.throwIfAbandoned();

@@ -1,6 +1,7 @@
 import { errorResponse, type ActivationRecord } from '../entities/activation';
 import { isValidName } from '../entities/entity-name';
 import { Messages } from '../errors/messages';
+import type { OutgoingMessage, ReceivedMessage } from '../spi/message-bus';
 
 // The record written for an activation message that cannot be decoded but whose activation id
 // can be read (ADR 0006): the caller waiting on that id gets a whisk internal error instead of
@@ -25,6 +26,23 @@ export function undecodableRecord(activationId: string, reason: string, raw: Buf
     version: '0.0.0',
     publish: false,
     annotations: [],
+  };
+}
+
+/**
+ * What goes to the dead-letter topic for an undecodable message without a readable id: its raw
+ * bytes, with headers saying why and where it came from, for an operator to look at.
+ */
+export function deadLetterEntry(received: ReceivedMessage, reason: string): OutgoingMessage {
+  return {
+    value: received.value,
+    headers: {
+      ...received.headers,
+      'wisp-dead-letter-reason': reason,
+      'wisp-source-topic': received.topic,
+      'wisp-source-partition': String(received.partition),
+      'wisp-source-offset': received.offset,
+    },
   };
 }
 

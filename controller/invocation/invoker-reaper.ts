@@ -3,7 +3,7 @@ import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeActivationMessage } from '../../common/protocol/activation-message';
 import { encodeCompletion } from '../../common/protocol/completion-message';
-import { undecodableRecord } from '../../common/protocol/undecodable-record';
+import { deadLetterEntry, undecodableRecord } from '../../common/protocol/undecodable-record';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { LeaderLock } from '../../common/spi/leader-lock';
 import type { MessageBus, ReceivedMessage, Subscription } from '../../common/spi/message-bus';
@@ -163,7 +163,7 @@ export class InvokerReaper {
           }
         } else if (!decoded.ok) {
           // No id to answer on: set aside where an operator looks, counted, so it cannot block the partition.
-          await bus.send(naming.deadLetterTopic(), [{ value: message.value, headers: { ...message.headers, 'wisp-dead-letter-reason': `reaped: ${decoded.reason}`, 'wisp-source-topic': message.topic } }]);
+          await bus.send(naming.deadLetterTopic(), [deadLetterEntry(message, `reaped: ${decoded.reason}`)]);
           this.stats.deadLettered += 1;
         } else {
           const activation = decoded.message;
