@@ -62,6 +62,40 @@ describe('invoker reaper', () => {
       encodeHeartbeat({ v: 1, invokerId, sentAt: Date.now(), userMemoryMb: 1024, freeMemoryMb: 1024, consumer: { state: 'running', lastFetchAt: Date.now() } }),
     );
 
+  /** Every ack published to `controllerId`, as it arrives; unsubscribed after the test. */
+  const acksTo = async (controllerId: string): Promise<CompletionMessage[]> => {
+    const acks: CompletionMessage[] = [];
+    const subscription: SignalSubscription = await signals.subscribe(naming.completionSubject(controllerId), (payload) => acks.push(decodeCompletion(payload)!));
+    closers.push(() => subscription.close());
+    return acks;
+  };
+
+  /** Every message on `topic`, read (and marked done) by the group `groupId`, as it arrives. */
+  const read = async (topic: string, groupId: string, onEach: (received: ReceivedMessage) => void = () => undefined): Promise<ReceivedMessage[]> => {
+    const received: ReceivedMessage[] = [];
+    const subscription: Subscription = await bus.subscribe({
+      topic,
+      groupId,
+      onMessage: (message) => {
+        received.push(message);
+        onEach(message);
+        subscription.done(message);
+      },
+    });
+    closers.push(() => subscription.close());
+    return received;
+  };
+
+  /** The ids of the activations sent to `invokerId`, read as that invoker would. */
+  const idsSentTo = async (invokerId: string): Promise<string[]> => {
+    const ids: string[] = [];
+    await read(naming.invokerTopic(invokerId), naming.invokerGroup(invokerId), (received) => {
+      const decoded = decodeActivationMessage(received.value);
+      if (decoded.ok) ids.push(decoded.message.activationId);
+    });
+    return ids;
+  };
+
   // How far the balancers' clocks run ahead, to let reservations lapse without waiting for them.
   let balancerSkewMs = 0;
 
@@ -125,20 +159,8 @@ describe('invoker reaper', () => {
     await activations.create(reapedRecord(finished, Date.now()));
     await bus.send(naming.invokerTopic('invoker0'), [finished, fresh, stale].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
 
-    const acks: CompletionMessage[] = [];
-    const ackSub: SignalSubscription = await signals.subscribe(naming.completionSubject('controller0'), (payload) => acks.push(decodeCompletion(payload)!));
-    closers.push(() => ackSub.close());
-    const moved: string[] = [];
-    const survivor: Subscription = await bus.subscribe({
-      topic: naming.invokerTopic('invoker1'),
-      groupId: naming.invokerGroup('invoker1'),
-      onMessage: (received) => {
-        const decoded = decodeActivationMessage(received.value);
-        if (decoded.ok) moved.push(decoded.message.activationId);
-        survivor.done(received);
-      },
-    });
-    closers.push(() => survivor.close());
+    const acks = await acksTo('controller0');
+    const moved = await idsSentTo('invoker1');
 
     const location = newMemoryLeaderLockLocation();
     const { reaper: leader } = await controller('controller0', createMemoryLeaderLock(location));
@@ -200,30 +222,9 @@ describe('invoker reaper', () => {
       { key: after.activationId, value: encodeActivationMessage(after) },
     ]);
 
-    const acks: CompletionMessage[] = [];
-    const ackSub: SignalSubscription = await signals.subscribe(naming.completionSubject('controller0'), (payload) => acks.push(decodeCompletion(payload)!));
-    closers.push(() => ackSub.close());
-    const deadLetters: ReceivedMessage[] = [];
-    const reader: Subscription = await bus.subscribe({
-      topic: naming.deadLetterTopic(),
-      groupId: `${naming.deadLetterTopic()}.reader`,
-      onMessage: (received) => {
-        deadLetters.push(received);
-        reader.done(received);
-      },
-    });
-    closers.push(() => reader.close());
-    const moved: string[] = [];
-    const survivor: Subscription = await bus.subscribe({
-      topic: naming.invokerTopic('invoker1'),
-      groupId: naming.invokerGroup('invoker1'),
-      onMessage: (received) => {
-        const decoded = decodeActivationMessage(received.value);
-        if (decoded.ok) moved.push(decoded.message.activationId);
-        survivor.done(received);
-      },
-    });
-    closers.push(() => survivor.close());
+    const acks = await acksTo('controller0');
+    const deadLetters = await read(naming.deadLetterTopic(), `${naming.deadLetterTopic()}.reader`);
+    const moved = await idsSentTo('invoker1');
 
     const { reaper } = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
     beat('invoker0');
@@ -264,6 +265,9 @@ describe('invoker reaper', () => {
     await bus.send(naming.invokerTopic('invoker0'), [mine, theirs].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
     const memory = DEFAULT_LIMITS.memory;
 
+    // The balancer's clock an hour ahead: what it reserves is newer than any heartbeat, so only
+    // an ack or the lapse can release it (the test's heartbeats always say 1024 MB free).
+    balancerSkewMs = 3_600_000;
     const { reaper, balancer, registry } = await controller('controller0', createMemoryLeaderLock(newMemoryLeaderLockLocation()));
     beat('invoker0');
     const beating = setInterval(() => beat('invoker1'), BEAT_MS / 2);
@@ -282,7 +286,7 @@ describe('invoker reaper', () => {
     signals.publish(naming.completionSubject('controller0'), encodeCompletion(mine.activationId, 'invoker1', reapedRecord(mine, Date.now())));
     await eventually(async () => (balancer.freeMemoryMb('invoker1') === 1024 - memory ? true : undefined), 2000);
     // The other ack went to controller9: the reservation lapses after the action's timeout and the grace.
-    balancerSkewMs = theirs.limits.timeout + RESERVATION_GRACE_MS + 1000;
+    balancerSkewMs += theirs.limits.timeout + RESERVATION_GRACE_MS + 1000;
     await eventually(async () => (balancer.freeMemoryMb('invoker1') === 1024 ? true : undefined), 3000);
 
     // invoker0 comes back with all its memory, and looks it.
