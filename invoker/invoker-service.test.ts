@@ -15,7 +15,8 @@ import { ProcessContainerFactory } from './containers/process-container-factory'
 import { findLabelledProcesses } from './containers/process-labels';
 import { loadInvokerConfig, type InvokerConfig } from './config';
 import { createInvoker } from './create-invoker';
-import { UNDECODABLE_NAMESPACE, type InvokerService } from './invoker-service';
+import { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
+import type { InvokerService } from './invoker-service';
 import { annotationOf, InvokerHarness } from './invoker-test-harness';
 
 // Real activations through the invoker: memory MessageBus and SignalBus, embedded stores, and

@@ -62,8 +62,6 @@ export interface InvokerStats {
   pauses: number;
 }
 
-export { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
-
 // Topic settings (DESIGN.md §6): room for 1 MB payloads plus the envelope; 48 h to survive a weekend outage.
 const INVOKER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(48 * 3600 * 1000) };
 const DEAD_LETTER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(7 * 24 * 3600 * 1000) };
