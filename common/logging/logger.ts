@@ -26,3 +26,22 @@ export function activationLogger(parent: Logger, keys: ActivationLogKeys): Logge
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+// Background loops are nobody's request: like OpenWhisk's `sid_*` ids, each job logs under a
+// fixed system transaction id, so `transid=sid_reaper` finds every line the reaper wrote.
+export const SYSTEM_TRANSIDS = {
+  heartbeat: 'sid_heartbeat',
+  idLease: 'sid_invokerIdLease',
+  reaper: 'sid_invokerReaper',
+  healthMonitor: 'sid_invokerHealth',
+  completionPoller: 'sid_completionPoller',
+  cacheInvalidation: 'sid_cacheInvalidation',
+  intake: 'sid_activationIntake',
+  bootstrap: 'sid_bootstrap',
+} as const;
+export type SystemJob = keyof typeof SYSTEM_TRANSIDS;
+
+/** A child logger for a background loop, carrying its job's system transaction id. */
+export function systemLogger(parent: Logger, job: SystemJob): Logger {
+  return parent.child({ transid: SYSTEM_TRANSIDS[job] });
+}
