@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, buildSync, type BuildOptions, type OutputFile } from 'esbuild';
 
 // Bundles a runtime proxy into one JavaScript file that plain `node` runs: what the image
 // carries and what process containers start. (The python runtime is one stdlib-only file and
@@ -22,7 +22,16 @@ const ENTRY_POINTS: Readonly<Record<BundledFamily, string>> = { nodejs: 'actions
 export const BUNDLE_FILE_NAME = 'proxy.js';
 
 export async function bundleRuntime(family: BundledFamily, outDir?: string): Promise<RuntimeBundle> {
-  const result = await build({
+  return writeBundle(family, (await build(buildOptions(family))).outputFiles, outDir);
+}
+
+/** The same, synchronously: for test set-up that must hand a factory its proxy before any await. */
+export function bundleRuntimeSync(family: BundledFamily, outDir?: string): RuntimeBundle {
+  return writeBundle(family, buildSync(buildOptions(family)).outputFiles, outDir);
+}
+
+function buildOptions(family: BundledFamily): BuildOptions & { write: false } {
+  return {
     entryPoints: [join(REPO_ROOT, ENTRY_POINTS[family])],
     // Paths in the bundle's comments are relative to this, so the hash does not depend on cwd.
     absWorkingDir: REPO_ROOT,
@@ -34,8 +43,11 @@ export async function bundleRuntime(family: BundledFamily, outDir?: string): Pro
     write: false,
     logLevel: 'silent',
     legalComments: 'none',
-  });
-  const output = result.outputFiles[0];
+  };
+}
+
+function writeBundle(family: BundledFamily, outputs: readonly OutputFile[], outDir: string | undefined): RuntimeBundle {
+  const output = outputs[0];
   if (!output) throw new Error(`esbuild produced no output for the ${family} runtime`);
   const hash = createHash('sha256').update(family).update('\0').update(output.contents).digest('hex');
   const dir = outDir ?? join(tmpdir(), `wisp-runtime-${hash}`);

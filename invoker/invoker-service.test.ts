@@ -18,6 +18,7 @@ import { createInvoker } from './create-invoker';
 import { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
 import type { InvokerService } from './invoker-service';
 import { annotationOf, InvokerHarness } from './invoker-test-harness';
+import { testRuntimeProxies } from '../test/harness/runtime-proxies';
 
 // Real activations through the invoker: memory MessageBus and SignalBus, embedded stores, and
 // the process ContainerFactory running the real nodejs runtime proxy as child processes.
@@ -60,7 +61,7 @@ function startInvoker(
   wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
 ): { invoker: InvokerService; config: InvokerConfig } {
   const config = loadInvokerConfig({ WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
-  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
+  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
   const invoker = createInvoker({
     config,
     bus: world.bus,

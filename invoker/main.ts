@@ -17,6 +17,7 @@ import { DockerContainerFactory } from './containers/docker-container-factory';
 import { ProcessContainerFactory } from './containers/process-container-factory';
 import { createInvoker } from './create-invoker';
 import { acquireInvokerId } from './invoker-id-lease';
+import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
 // The distributed invoker: Kafka for activation messages, NATS for acks and heartbeats, Redis for
 // actions, records and claims, Docker (or local processes) for containers. The only place that
@@ -37,7 +38,7 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
         userMemoryMb: config.userMemoryMb,
       });
     case 'process':
-      return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, baseEnv: { __OW_API_HOST: config.apiHostForActions } });
+      return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });
   }
 }
 

@@ -2,10 +2,11 @@
 # `npm test`: the whole suite against real services, the same on a laptop and in CI.
 #   1. npm ci when node_modules is missing or older than package-lock.json (deploy/stack.sh npm)
 #   2. deploy/stack.sh up: Kafka, Redis, NATS, Docker engine, runtime images (installs what is missing)
-#   3. tsc --noEmit
-#   4. jest over the unit, integration and e2e projects, one file at a time
-#   5. the last line is "tests: N passed, N failed, N skipped" (test/harness/summary-reporter.js)
-# Exits non-zero when anything fails: the stack, the typecheck, a test, a project with no tests,
+#   3. tsc --noEmit, and the import boundaries (dependency-cruiser, .dependency-cruiser.cjs)
+#   4. npm run build: dist/, which every process the tests start runs
+#   5. jest over the unit, integration and e2e projects, one file at a time
+#   6. the last line is "tests: N passed, N failed, N skipped" (test/harness/summary-reporter.js)
+# Exits non-zero when anything fails: the stack, the typecheck, a boundary, the build, a test, a project with no tests,
 # an integration/e2e test skipped under CI=true, or jest failing to exit after the run.
 # It takes no arguments; to run some tests, use `npx jest <path>` once the stack is up.
 set -euo pipefail
@@ -39,6 +40,19 @@ if [[ $typecheck == failed ]]; then
   echo "run-all: typecheck FAILED (errors above); running the tests anyway, and the run will exit 1" >&2
 fi
 
+step "import boundaries"
+boundaries=ok
+npm run --silent lint:boundaries || boundaries=failed
+if [[ $boundaries == failed ]]; then
+  echo "run-all: import boundaries FAILED (violations above); running the tests anyway, and the run will exit 1" >&2
+fi
+
+step "build"
+if ! npm run --silent build; then
+  echo "run-all: npm run build failed (see above), so no tests ran" >&2
+  exit 1
+fi
+
 step "jest"
 # --runInBand: integration and e2e tests share one Kafka, one Docker engine and two cores, and
 # timing-sensitive tests are flaky when they compete; unit tests are quick either way.
@@ -48,4 +62,4 @@ jest_rc=0
 npx jest --selectProjects unit integration e2e --runInBand --testTimeout=30000 \
   --reporters=default --reporters=./test/harness/summary-reporter.js || jest_rc=$?
 
-if [[ $typecheck == failed || $jest_rc -ne 0 ]]; then exit 1; fi
+if [[ $typecheck == failed || $boundaries == failed || $jest_rc -ne 0 ]]; then exit 1; fi

@@ -16,6 +16,7 @@ import { createInvoker } from '../../invoker/create-invoker';
 import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
+import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
 // The standalone platform: controller and invoker in one process over the embedded message bus
 // (durable: an accepted activation survives a crash), the memory signal bus and the embedded
@@ -80,7 +81,7 @@ function makeFactory(kind: 'docker' | 'process', config: InvokerConfig, logger: 
   const common = { invokerId: config.invokerId, naming, logger };
   return kind === 'docker'
     ? new DockerContainerFactory({ ...common, images: config.runtimeImages, apiHostForContainers: config.apiHostForActions, userMemoryMb: config.userMemoryMb })
-    : new ProcessContainerFactory({ ...common, baseEnv: { __OW_API_HOST: config.apiHostForActions } });
+    : new ProcessContainerFactory({ ...common, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });
 }
 
 main().catch((err: unknown) => {

@@ -4,10 +4,11 @@ import { describeContainerFactoryContract } from '../../test/contracts/container
 import { ContainerImageError } from './container-image-error';
 import { ProcessContainerFactory } from './process-container-factory';
 import { findLabelledProcesses } from './process-labels';
+import { testRuntimeProxies } from '../../test/harness/runtime-proxies';
 
 describeContainerFactoryContract(
   'process',
-  ({ invokerId, naming }) => new ProcessContainerFactory({ invokerId, naming, logger: silentLogger }),
+  ({ invokerId, naming }) => new ProcessContainerFactory({ invokerId, naming, logger: silentLogger, proxies: testRuntimeProxies() }),
   { enforcesMemory: false, reportsOom: false, canPause: true },
   {
     image: 'unused-by-the-process-factory',
@@ -19,7 +20,7 @@ describeContainerFactoryContract(
 describe('ProcessContainerFactory specifics', () => {
   it('rejects create at once when the node binary cannot be spawned', async () => {
     const naming = createNaming('wisp-test-spawn');
-    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, nodeBinary: '/nonexistent/node' });
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, proxies: testRuntimeProxies(), nodeBinary: '/nonexistent/node' });
     const started = Date.now();
     await expect(factory.create({ name: 'x', family: 'nodejs', image: '', memoryMb: 128, env: {} })).rejects.toThrow(/container x did not start: .*ENOENT/);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -28,7 +29,7 @@ describe('ProcessContainerFactory specifics', () => {
 
   it('refuses a blackbox image as the action\'s problem, and a python that cannot be found as a failed start', async () => {
     const naming = createNaming('wisp-test-kinds');
-    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, pythonBinary: '/nonexistent/python3' });
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, proxies: testRuntimeProxies(), pythonBinary: '/nonexistent/python3' });
     const blackbox = factory.create({ name: 'bb', family: 'blackbox', image: 'some/image', memoryMb: 128, env: {} });
     await expect(blackbox).rejects.toBeInstanceOf(ContainerImageError);
     await expect(blackbox).rejects.toMatchObject({ image: 'some/image', problem: 'unsupported' });
@@ -38,7 +39,7 @@ describe('ProcessContainerFactory specifics', () => {
 
   it('gives the runtime only the environment it is handed, with its own port winning', async () => {
     const naming = createNaming('wisp-test-env');
-    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, baseEnv: { BASE: 'b', SHARED: 'base' } });
+    const factory = new ProcessContainerFactory({ invokerId: 'invoker0', naming, logger: silentLogger, proxies: testRuntimeProxies(), baseEnv: { BASE: 'b', SHARED: 'base' } });
     const container = await factory.create({ name: 'env', family: 'nodejs', image: '', memoryMb: 128, env: { SHARED: 'spec', PORT: '1' } });
     expect(container.baseUrl).not.toBe('http://127.0.0.1:1');
     const code = 'function main() { return { base: process.env.BASE, shared: process.env.SHARED, home: process.env.HOME ?? null }; }';

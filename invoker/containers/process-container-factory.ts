@@ -1,11 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
-import { bundleRuntime } from '../../actions/runtime-bundle';
-import { PYTHON_PROXY_FILE } from '../../actions/runtime-python/proxy-file';
+import type { RuntimeProxyFiles } from '../../actions/runtime-proxy-files';
 import { ContainerImageError } from './container-image-error';
 import { reapOnExit } from './child-reaper';
 import { freePort } from './free-port';
@@ -23,8 +23,8 @@ export interface ProcessContainerFactoryOptions {
   readonly invokerId: string;
   readonly naming: Naming;
   readonly logger: Logger;
-  /** Proxy per family: the nodejs bundle (bundled and cached on first use when absent), proxy.py. */
-  readonly scripts?: Partial<Record<RuntimeFamily, string>>;
+  /** Proxy per family, prebuilt: the nodejs bundle and proxy.py (`builtRuntimeProxies()` in a built tree). */
+  readonly proxies: RuntimeProxyFiles;
   /** The node that runs the nodejs proxy; this process's own by default. */
   readonly nodeBinary?: string;
   /** The python that runs the python proxy, looked up on this process's PATH: `python3` by default. */
@@ -42,18 +42,18 @@ const STARTUP_STDERR_LIMIT = 4096;
 
 export class ProcessContainerFactory implements ContainerFactory {
   readonly capabilities = CAPABILITIES;
-  private readonly scripts: Partial<Record<RuntimeFamily, string>>;
   private readonly containers = new Set<ProcessContainer>();
   private readonly logger: Logger;
   private python: Promise<string> | undefined;
 
   constructor(private readonly options: ProcessContainerFactoryOptions) {
-    this.scripts = { ...options.scripts };
     this.logger = options.logger.child({ component: 'process-container-factory' });
   }
 
   async init(): Promise<void> {
-    await this.script('nodejs');
+    await access(this.options.proxies.nodejs).catch((error: unknown) => {
+      throw new Error(`the nodejs runtime proxy bundle ${this.options.proxies.nodejs} is not readable`, { cause: error });
+    });
     // Python is optional on a host: without it only python actions fail, so say so once, early.
     await this.pythonBinary().catch((error: unknown) =>
       this.logger.warn({ err: error }, 'no python3 found: python actions will fail to start on this invoker'),
@@ -140,13 +140,8 @@ export class ProcessContainerFactory implements ContainerFactory {
   }
 
   private async command(family: RuntimeFamily): Promise<RuntimeCommand> {
-    if (family === 'python') return { binary: await this.pythonBinary(), script: this.scripts.python ?? PYTHON_PROXY_FILE, env: PYTHON_ENV };
-    return { binary: this.options.nodeBinary ?? process.execPath, script: await this.script('nodejs'), env: {} };
-  }
-
-  private async script(family: 'nodejs'): Promise<string> {
-    this.scripts[family] ??= (await bundleRuntime(family)).file;
-    return this.scripts[family];
+    if (family === 'python') return { binary: await this.pythonBinary(), script: this.options.proxies.python, env: PYTHON_ENV };
+    return { binary: this.options.nodeBinary ?? process.execPath, script: this.options.proxies.nodejs, env: {} };
   }
 
   /**

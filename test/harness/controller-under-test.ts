@@ -15,6 +15,7 @@ import { loadInvokerConfig } from '../../invoker/config';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
+import { testRuntimeProxies } from './runtime-proxies';
 
 // One controller on the standalone adapters (embedded stores in a temp dir, memory buses),
 // listening on a free port, for HTTP contract tests; with `processInvoker`, a real invoker running
@@ -63,7 +64,7 @@ export async function startControllerUnderTest(prefix: string, options: Controll
   try {
     if (options.processInvoker) {
       const invokerConfig = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000' });
-      const factory = new ProcessContainerFactory({ invokerId: invokerConfig.invokerId, naming, logger: silentLogger });
+      const factory = new ProcessContainerFactory({ invokerId: invokerConfig.invokerId, naming, logger: silentLogger, proxies: testRuntimeProxies() });
       invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
       await invoker.start();
     }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { builtEntry } from './built-entry';
 import { eventually } from './eventually';
 
 // Starts Wisp's own entry points as real child processes, the way an operator runs them, and
@@ -18,9 +19,9 @@ export interface PlatformProcess {
 }
 
 export function startProcess(name: string, entry: string, env: Record<string, string>): PlatformProcess {
-  // node itself with tsx as a loader: the tsx command would run node as a grandchild, which a
-  // SIGKILL of the child we hold would leave running.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node itself (not npm or a shell script), so a SIGKILL reaches the process that holds the
+  // ports and files, and the compiled tree that production runs.
+  const child = spawn(process.execPath, ['--enable-source-maps', builtEntry(entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
   let size = 0;
   const keep = (data: Buffer) => {
