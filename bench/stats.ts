@@ -17,6 +17,16 @@ export function summarize(samples: readonly number[]): Summary {
   return { n: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
+/**
+ * Percentiles of per-call sums: call i of every series added up. A floor made of several hops is the
+ * distribution of their total; the sum of their percentiles would overstate its tail, since the
+ * slowest calls of different hops rarely coincide. Series of different lengths are cut to the shortest.
+ */
+export function summarizeSums(...series: readonly (readonly number[])[]): Summary {
+  const n = Math.min(...series.map((s) => s.length));
+  return summarize(Array.from({ length: n }, (_, i) => series.reduce((sum, s) => sum + s[i]!, 0)));
+}
+
 /** One row per figure: the figure, its floor measured in the same run, and the ratio. */
 export function printComparison(rows: readonly { name: string; value: Summary; floor: Summary; floorName: string }[]): void {
   const fmt = (n: number) => n.toFixed(3).padStart(9);

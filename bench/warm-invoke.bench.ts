@@ -5,14 +5,16 @@ import { freePort } from '../test/harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
 import { measureBareRun } from './floors/container-run';
 import { measureKafkaRoundTrip } from './floors/kafka-round-trip';
+import { measureNatsRoundTrip } from './floors/nats-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
-import { printComparison, summarize, type Summary } from './stats';
+import { printComparison, summarize, summarizeSums } from './stats';
 import { NO_STEM_CELLS, apiCall } from './api-call';
 
 // Warm blocking invoke through the whole distributed path (HTTP → controller → Kafka → invoker
 // → container /run → Redis record → NATS ack → HTTP answer), next to the floors measured in the
-// same run: a bare /run round trip into the very container that served the invokes, and a raw
-// Kafka produce → consume round trip.
+// same run: a bare /run round trip into the very container that served the invokes, a raw Kafka
+// produce → consume round trip and a raw NATS request/reply. The floor is their per-call sum
+// (call i of each hop added, then percentiles), since the sum of percentiles overstates the tail.
 //
 //   bash deploy/stack.sh up && npx tsx bench/warm-invoke.bench.ts [iterations]
 
@@ -53,16 +55,19 @@ async function main(): Promise<void> {
     if (!ip) throw new Error('could not find the warm container');
     const bareRun = await measureBareRun({ baseUrl: `http://${ip}:8080`, iterations: ITERATIONS });
     const kafka = await measureKafkaRoundTrip({ brokers: ['127.0.0.1:9092'], iterations: ITERATIONS });
+    const nats = await measureNatsRoundTrip({ servers: '127.0.0.1:4222', iterations: ITERATIONS });
     const redis = await measureRedisRoundTrip({ url: 'redis://127.0.0.1:6379', iterations: ITERATIONS });
 
     const run = summarize(bareRun);
     const k = summarize(kafka);
-    const floor: Summary = { n: Math.min(run.n, k.n), p50: run.p50 + k.p50, p99: run.p99 + k.p99 };
+    const n = summarize(nats);
+    const floor = summarizeSums(bareRun, kafka, nats);
     process.stdout.write(`\nwarm blocking invoke, ${ITERATIONS} sequential calls after ${WARMUP} warm-up, one controller + one invoker\n`);
     printComparison([
-      { name: 'wisp warm blocking invoke', value: summarize(wisp), floor, floorName: 'bare /run + raw Kafka round trip' },
+      { name: 'wisp warm blocking invoke', value: summarize(wisp), floor, floorName: '/run + Kafka + NATS, per call' },
       { name: 'wisp warm blocking invoke', value: summarize(wisp), floor: run, floorName: 'bare /run into the same container' },
       { name: 'raw Kafka produce->consume', value: k, floor: k, floorName: '(floor component)' },
+      { name: 'raw NATS request/reply', value: n, floor: n, floorName: '(floor component)' },
       { name: 'raw Redis command', value: summarize(redis), floor: summarize(redis), floorName: '(floor component, not in sum)' },
     ]);
   } finally {

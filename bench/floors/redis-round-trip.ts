@@ -10,10 +10,14 @@ import { percentile } from '../stats';
 export interface RedisRoundTripOptions {
   readonly url: string;
   readonly iterations: number;
+  /** Only this command, `iterations` times; both by default. */
+  readonly command?: 'ping' | 'get';
 }
 
-/** Milliseconds per round trip: `iterations` PINGs followed by `iterations` GETs, after a warm-up. */
+/** Milliseconds per round trip: `iterations` PINGs followed by `iterations` GETs (or only `command`), after a warm-up. */
 export async function measureRedisRoundTrip(options: RedisRoundTripOptions): Promise<number[]> {
+  const pings = options.command === 'get' ? 0 : options.iterations;
+  const gets = options.command === 'ping' ? 0 : options.iterations;
   const redis = new Redis(options.url, { lazyConnect: true });
   // Bench scratch key; not a platform key, so it does not come from naming.
   const key = `wisp-bench-floor-${process.pid}`;
@@ -22,12 +26,12 @@ export async function measureRedisRoundTrip(options: RedisRoundTripOptions): Pro
     await redis.set(key, 'x'.repeat(64), 'PX', 60_000);
     for (let i = 0; i < Math.min(500, options.iterations); i++) await redis.ping(); // warm-up: JIT, socket
     const samples: number[] = [];
-    for (let i = 0; i < options.iterations; i++) {
+    for (let i = 0; i < pings; i++) {
       const started = performance.now();
       await redis.ping();
       samples.push(performance.now() - started);
     }
-    for (let i = 0; i < options.iterations; i++) {
+    for (let i = 0; i < gets; i++) {
       const started = performance.now();
       await redis.get(key);
       samples.push(performance.now() - started);
