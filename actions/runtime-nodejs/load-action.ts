@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
 import { RuntimeMessages } from './protocol';
-import { ArchiveError, extractZip, isZip } from './unzip';
+import { ArchiveError } from './archive-error';
+import { extractZip, isZip } from './unzip';
 
 // Turns /init's code into the function /run calls. Inline source may export its entry point
 // (module.exports.main, exports.main) or just declare it (`function main`); a zip is unpacked

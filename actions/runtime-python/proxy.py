@@ -31,6 +31,10 @@ SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX'
 # /init carries the action's code (up to 48 MB, base64 inside JSON).
 MAX_BODY_BYTES = 128 * 1024 * 1024
 ZIP_MAGIC = b'PK\x03\x04'
+# As the nodejs proxy's ZIP_LIMITS: checked on the sizes the central directory declares, which
+# zipfile never reads past (a lying size fails its CRC instead).
+MAX_ZIP_ENTRIES = 65535
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
 ZIP_ENTRY = '__main__.py'
 # The action is loaded as this module, so an `if __name__ == '__main__':` block does not run
 # at /init (as upstream's python runtime imports it as `main__`).
@@ -159,6 +163,9 @@ def unpack_zip(code):
     directory = tempfile.mkdtemp(prefix='wisp-action-')
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > MAX_INFLATED_BYTES:
+                raise InitError(Messages.broken_archive)
             # extractall drops absolute paths and '..', so an entry cannot land outside.
             archive.extractall(directory)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError):

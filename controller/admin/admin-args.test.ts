@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { GUEST_AUTH } from '../../common/entities/credentials';
-import { UsageError, parseAdminArgs } from './admin-args';
+import { parseAdminArgs } from './admin-args';
+import { UsageError } from './usage-error';
 
 function usageError(argv: string[]): string {
   try {
@@ -27,6 +28,8 @@ describe('wisp-admin arguments', () => {
     expect(parseAdminArgs(['limits', 'get', 'team-b']).command).toEqual({ name: 'limits get', namespace: 'team-b' });
     expect(parseAdminArgs(['limits', 'delete', 'team-b']).command).toEqual({ name: 'limits delete', namespace: 'team-b' });
     expect(parseAdminArgs(['help']).command).toEqual({ name: 'help' });
+    expect(parseAdminArgs(['key', 'list', 'team-b', '--help']).command).toEqual({ name: 'help' });
+    expect(parseAdminArgs(['key', 'revoke', '--', '-leading-dash']).command).toEqual({ name: 'key revoke', uuid: '-leading-dash' });
   });
 
   it('reads limit values by their field: numbers, booleans, kind lists, and default to clear', () => {
@@ -63,6 +66,9 @@ describe('wisp-admin arguments', () => {
     [['limits', 'set', 'ns', '--allowedKinds', 'node js'], `--allowedKinds holds "node js", which is not a kind (like 'nodejs:20' or 'blackbox')`],
     [['limits', 'set', 'ns', '--speed', '3'], "'limits set' takes no option --speed"],
     [['key', 'list', 'ns', '--data-dir', ''], '--data-dir needs a directory'],
+    [['key', 'list', '--color', 'ns', 'team-b'], "'key list' takes no option --color"],
+    [['key', 'list', 'ns', '--=x'], "'--=x' is not an option"],
+    [['key', 'revoke', '-x'], "'-x' is not an option: options are --name VALUE (put -- before an argument that starts with -)"],
   ])('refuses %j: %s', (argv, message) => {
     expect(usageError(argv)).toBe(message);
   });

@@ -9,7 +9,7 @@ import { decodeIdentityChange, type IdentityChange } from '../../common/protocol
 import type { SignalBus } from '../../common/spi/signal-bus';
 import { eventually } from '../../test/harness/eventually';
 import { IdentityRecords } from '../services/identity-records';
-import { AUTH_LINE, runAdmin } from './admin-process.fixture';
+import { AUTH_LINE, runAdmin } from '../../test/harness/admin-process';
 
 // wisp-admin on the distributed profile's real Redis (a prefix of its own) and NATS: what it
 // writes is what controllers read, and every change is announced on the identity-change subject.

@@ -5,7 +5,7 @@ import { openEmbeddedEntityStore } from '../../common/adapters/embedded/embedded
 import { GUEST_AUTH, keyMatches, splitAuth } from '../../common/entities/credentials';
 import { silentLogger } from '../../common/logging/logger';
 import { IdentityRecords } from '../services/identity-records';
-import { AUTH_LINE, runAdmin } from './admin-process.fixture';
+import { AUTH_LINE, runAdmin } from '../../test/harness/admin-process';
 
 // wisp-admin as a real process on a standalone platform's embedded store (a temp data dir).
 

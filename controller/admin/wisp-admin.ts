@@ -11,9 +11,11 @@ import type { EntityStore } from '../../common/spi/entity-store';
 import type { SignalBus } from '../../common/spi/signal-bus';
 import { publishIdentityChange } from '../services/identity-change-listener';
 import { IdentityRecordError, IdentityRecords } from '../services/identity-records';
-import { USAGE, UsageError, parseAdminArgs, type AdminInvocation } from './admin-args';
+import { parseAdminArgs, type AdminInvocation } from './admin-args';
+import { USAGE } from './admin-usage';
 import { loadAdminConfig, type AdminConfig } from './admin-config';
 import { runAdminCommand } from './admin-commands';
+import { UsageError } from './usage-error';
 
 // wisp-admin, Wisp's wskadmin: subjects, namespaces, keys and limits, written straight to the
 // entity store. `npx tsx controller/admin/wisp-admin.ts <command>` or `npm run admin -- <command>`.

@@ -1,5 +1,5 @@
 import { newTransactionId } from '../../common/ids';
-import { createZip } from '../../actions/runtime-nodejs/zip-writer';
+import { createZip } from '../../test/harness/create-zip';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 
 // Python, blackbox and sequence actions through the whole platform in one process: the HTTP

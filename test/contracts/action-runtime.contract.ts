@@ -2,9 +2,11 @@
 // /run protocol every language's proxy answers the same way. Each runtime's test calls this with
 // the code that does each job in its language, and keeps its language's own cases beside it.
 
-import { createZip } from '../../actions/runtime-nodejs/zip-writer';
 import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { createZip } from '../harness/create-zip';
 import { initBody as init, stopAllRuntimeProxies, waitForSentinels, zipInitBody, type RuntimeProxyStarter } from '../harness/runtime-proxy';
+
+const CENTRAL_HEADER = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 
 export interface ActionRuntimeSnippets {
   /** Any valid action: a `main` the proxy accepts at /init, whatever it returns. */
@@ -201,6 +203,15 @@ export function describeActionRuntimeContract(name: string, startRuntime: Runtim
         const corruptInit = { value: { name: 'z', main: 'main', binary: true, code: damaged.toString('base64') } };
         expect(await corrupt.post('/init', corruptInit)).toEqual({ status: 502, body: { error: 'There was an error uncompressing the action archive.' } });
         await corrupt.stop();
+      });
+
+      it('refuses an archive that declares more than the inflated-size cap, before inflating it', async () => {
+        const proxy = await startRuntime();
+        const zip = createZip(snippets.zip.padded('p'));
+        zip.writeUInt32LE(0xf0000000, zip.indexOf(CENTRAL_HEADER) + 24); // 3.75 GiB, past every runtime's cap
+        const oversize = { value: { name: 'z', main: 'main', binary: true, code: zip.toString('base64') } };
+        expect(await proxy.post('/init', oversize)).toEqual({ status: 502, body: { error: 'There was an error uncompressing the action archive.' } });
+        await proxy.stop();
       });
     });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openwhisk from 'openwhisk';
 import { splitAuth } from '../../common/entities/credentials';
-import { AUTH_LINE, runAdmin, type AdminRun } from '../../controller/admin/admin-process.fixture';
+import { AUTH_LINE, runAdmin, type AdminRun } from '../harness/admin-process';
 import { eventually } from '../harness/eventually';
 import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
 

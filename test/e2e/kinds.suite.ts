@@ -1,5 +1,5 @@
 import openwhisk from 'openwhisk';
-import { createZip } from '../../actions/runtime-nodejs/zip-writer';
+import { createZip } from '../harness/create-zip';
 import { eventually } from '../harness/eventually';
 
 // Python, blackbox and sequence actions told through the `openwhisk` npm client, as a user's

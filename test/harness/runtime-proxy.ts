@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { LOG_SENTINEL } from '../../common/spi/container-factory';
-import { createZip } from '../../actions/runtime-nodejs/zip-writer';
+import { createZip } from './create-zip';
 import { freePort } from './free-port';
 
 // An action runtime proxy as it really runs: its own process on a free loopback port, spoken to
