@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { builtEntry } from './built-entry';
 
-// Runs wisp-admin as an operator does (tsx on the entry point, a fresh process per command) and
+// Runs wisp-admin as an operator does (the compiled entry point, a fresh process per command) and
 // collects its exit code and output, for the CLI's tests.
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const ENTRY = join(ROOT, 'controller', 'admin', 'wisp-admin.ts');
 
 export interface AdminRun {
   readonly code: number;
@@ -16,7 +15,7 @@ export interface AdminRun {
 
 export function runAdmin(args: readonly string[], env: Record<string, string> = {}): Promise<AdminRun> {
   return new Promise((resolve, reject) => {
-    execFile(TSX, [ENTRY, ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [builtEntry('controller/admin/wisp-admin.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(error);
         return;
