@@ -10,7 +10,7 @@ import { LOG_SENTINEL, type CollectOptions, type Container, type ContainerFactor
 import type { RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import { ActivationRunner, slotRequestFor, type RunnableSlot } from './activation-runner';
-import { ContainerPool } from './container-pool';
+import { ContainerPool } from './pool/container-pool';
 import { LogBuffer } from './containers/log-buffer';
 
 // The runner against a scripted container: a real HTTP server stands in for the runtime proxy

@@ -8,7 +8,7 @@ import type { CollectedLogs, ContainerStatus } from '../common/spi/container-fac
 import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import type { CallOutcome } from './call-outcome';
-import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './container-pool';
+import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './pool/container-pool';
 import { isContainerImageError, type ContainerImageError } from './containers/container-image-error';
 import { formatActivationLogs } from './log-format';
 import { classifyInit, classifyRun } from './result-classifier';

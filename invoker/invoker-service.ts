@@ -12,7 +12,7 @@ import type { ConsumerHealth, MessageBus, ReceivedMessage, Subscription } from '
 import type { SignalBus } from '../common/spi/signal-bus';
 import { slotRequestFor, type ActivationRunner, type RunnableSlot } from './activation-runner';
 import type { InvokerConfig } from './config';
-import type { ContainerPool, Slot } from './container-pool';
+import type { ContainerPool, Slot } from './pool/container-pool';
 import { IntakeQueue } from './intake-queue';
 
 // The invoker's delivery loop (DESIGN.md §3, §7; ADR 0006). The bus handler only decodes and

@@ -1,7 +1,7 @@
-import type { ContainerRuntime, RuntimeFamily } from '../common/entities/action';
-import type { Logger } from '../common/logging/logger';
-import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../common/spi/container-factory';
-import { createActionClient, type ActionClient } from './action-client';
+import type { ContainerRuntime, RuntimeFamily } from '../../common/entities/action';
+import type { Logger } from '../../common/logging/logger';
+import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
+import { createActionClient, type ActionClient } from '../action-client';
 import { PoolState, type Admission, type PoolRequest } from './container-pool-state';
 
 // The I/O side of the container pool: carries out PoolState's decisions with the
