@@ -3,7 +3,7 @@
 // the code that does each job in its language, and keeps its language's own cases beside it.
 
 import { createZip } from '../../actions/runtime-nodejs/zip-writer';
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { initBody as init, stopAllRuntimeProxies, waitForSentinels, zipInitBody, type RuntimeProxyStarter } from '../harness/runtime-proxy';
 
 export interface ActionRuntimeSnippets {
