@@ -3,6 +3,7 @@ import { errorResponse, type ActivationRecord, type ActivationResponse } from '.
 import { activationLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
+import { sleep } from '../common/retry/retry';
 import type { CollectedLogs, ContainerStatus } from '../common/spi/container-factory';
 import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
@@ -233,7 +234,7 @@ export class ActivationRunner {
         return false;
       }
       if (status.oomKilled || !status.running || poll >= polls) return status.oomKilled;
-      await new Promise((resolve) => setTimeout(resolve, OOM_STATE_POLL_MS));
+      await sleep(OOM_STATE_POLL_MS);
     }
   }
 
