@@ -54,6 +54,66 @@ describe('action cache', () => {
     expect(again.ok && again.action.exec.code).toBe('v1');
   });
 
+  /** Stores one action per name (in `guest`) and answers a fetch target for each. */
+  async function deployAll<N extends string>(docs: Record<N, ActionDoc>): Promise<Record<N, { namespace: string; name: string; revision: string; version: string }>> {
+    const targets = {} as Record<N, { namespace: string; name: string; revision: string; version: string }>;
+    for (const [name, doc] of Object.entries(docs) as [N, ActionDoc][]) {
+      const put = await store.put('guest', name, { ...doc, namespace: 'guest', name }, null);
+      if (!put.ok) throw new Error('put failed');
+      targets[name] = { namespace: 'guest', name, revision: put.revision, version: '0.0.1' };
+    }
+    return targets;
+  }
+
+  it('keeps at most maxEntries actions, dropping the least recently used', async () => {
+    const t = await deployAll({ a: action('a'), b: action('b'), c: action('c') });
+    const reads = jest.spyOn(store, 'get');
+    const cache = createActionCache(store, silentLogger, { maxEntries: 2 });
+    await cache.fetch(t.a);
+    await cache.fetch(t.b);
+    await cache.fetch(t.a);
+    expect(reads).toHaveBeenCalledTimes(2);
+    await cache.fetch(t.c);
+    expect(reads).toHaveBeenCalledTimes(3);
+    // b was the least recently used: it is read again, a and c are not.
+    await cache.fetch(t.a);
+    await cache.fetch(t.c);
+    expect(reads).toHaveBeenCalledTimes(3);
+    await cache.fetch(t.b);
+    expect(reads).toHaveBeenCalledTimes(4);
+  });
+
+  it('bounds the code bytes it holds and runs an action larger than the bound without caching it', async () => {
+    const t = await deployAll({ a: action('aaaa'), b: action('bbbb'), c: action('cccc'), huge: action('h'.repeat(11)) });
+    const reads = jest.spyOn(store, 'get');
+    const cache = createActionCache(store, silentLogger, { maxCodeBytes: 10 });
+    await cache.fetch(t.a);
+    await cache.fetch(t.b);
+    await cache.fetch(t.c);
+    expect(reads).toHaveBeenCalledTimes(3);
+    // 12 bytes do not fit in 10: the oldest went.
+    await cache.fetch(t.b);
+    await cache.fetch(t.c);
+    expect(reads).toHaveBeenCalledTimes(3);
+    await cache.fetch(t.a);
+    expect(reads).toHaveBeenCalledTimes(4);
+    const huge = await cache.fetch(t.huge);
+    expect(huge.ok && huge.action.exec.code).toBe('h'.repeat(11));
+    await cache.fetch(t.huge);
+    expect(reads).toHaveBeenCalledTimes(6);
+  });
+
+  it('caches a blackbox action that has no code', async () => {
+    const blackbox: ActionDoc = { ...action(''), exec: { kind: 'blackbox', image: 'example/skeleton', binary: false } };
+    const t = await deployAll({ box: blackbox });
+    const reads = jest.spyOn(store, 'get');
+    const cache = createActionCache(store, silentLogger);
+    const first = await cache.fetch(t.box);
+    expect(first.ok).toBe(true);
+    expect(await cache.fetch(t.box)).toEqual(first);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
   it('turns a changed revision into a whisk internal error', async () => {
     const put = await store.put('guest', 'pkg/hello', action('v1'), null);
     if (!put.ok) throw new Error('put failed');

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { execCode, isSequenceExec, type ActionDoc, type ContainerExec } from '../common/entities/action';
 import { errorResponse, type ActivationResponse } from '../common/entities/activation';
 import { entityKey } from '../common/entities/entity-name';
@@ -5,7 +6,6 @@ import type { Logger } from '../common/logging/logger';
 import type { ActivationMessage } from '../common/protocol/activation-message';
 import type { EntityStore } from '../common/spi/entity-store';
 import { ActivationMessages } from './activation-messages';
-import { BoundedLru } from './bounded-lru';
 
 // The invoker's view of action documents. A message names the action and the revision the
 // controller resolved; that revision's document never changes, so it is cached by revision and
@@ -36,7 +36,14 @@ export function actionAddress(target: Pick<ActivationMessage['action'], 'namespa
 }
 
 export function createActionCache(store: EntityStore, logger: Logger, options: ActionCacheOptions = {}): ActionCache {
-  const cache = new BoundedLru<RunnableAction>(options.maxEntries ?? 512, options.maxCodeBytes ?? 256 * 1024 * 1024, (doc) => execCode(doc.exec)?.length ?? 0);
+  // Bounded by code bytes as well as entries, so a few 48 MB actions cannot pin gigabytes of heap;
+  // an action larger than the whole bound is run but not cached. Sizes must be positive: a
+  // code-less blackbox weighs 1.
+  const cache = new LRUCache<string, RunnableAction>({
+    max: options.maxEntries ?? 512,
+    maxSize: options.maxCodeBytes ?? 256 * 1024 * 1024,
+    sizeCalculation: (doc) => Math.max(1, execCode(doc.exec)?.length ?? 0),
+  });
   const failed = (reason: Extract<ActionFetch, { ok: false }>['reason'], message: string): ActionFetch => ({
     ok: false,
     reason,

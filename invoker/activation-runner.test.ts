@@ -6,11 +6,12 @@ import { newActivationId } from '../common/ids';
 import { silentLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
-import { LOG_SENTINEL, type CollectOptions, type Container, type ContainerFactory, type ContainerStatus } from '../common/spi/container-factory';
+import { LOG_SENTINEL } from '../common/protocol/runtime-protocol';
+import type { CollectOptions, Container, ContainerFactory, ContainerStatus } from '../common/spi/container-factory';
 import type { RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
 import { ActivationRunner, slotRequestFor, type RunnableSlot } from './activation-runner';
-import { ContainerPool } from './container-pool';
+import { ContainerPool } from './pool/container-pool';
 import { LogBuffer } from './containers/log-buffer';
 
 // The runner against a scripted container: a real HTTP server stands in for the runtime proxy

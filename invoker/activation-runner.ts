@@ -1,21 +1,24 @@
 import { isBlackboxExec, runtimeFamily, type ContainerRuntime, type RuntimeFamily } from '../common/entities/action';
 import { errorResponse, type ActivationRecord, type ActivationResponse } from '../common/entities/activation';
-import { annotation, type KeyValue } from '../common/entities/parameters';
 import { activationLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationMessage } from '../common/protocol/activation-message';
+import { sleep } from '../common/retry/retry';
 import type { CollectedLogs, ContainerStatus } from '../common/spi/container-factory';
 import type { ActionCache, RunnableAction } from './action-cache';
 import { ActivationMessages } from './activation-messages';
+import { actionPath, ActivationRecordBuilder } from './activation-record';
 import type { CallOutcome } from './call-outcome';
-import type { ContainerPool, SlotRequest, Slot, WarmContainer } from './container-pool';
+import type { ContainerPool, SlotRequest, Slot } from './pool/container-pool';
+import type { WarmContainer } from './pool/warm-container';
 import { isContainerImageError, type ContainerImageError } from './containers/container-image-error';
 import { formatActivationLogs } from './log-format';
 import { classifyInit, classifyRun } from './result-classifier';
+import { initPayload, runPayload } from './runtime-payloads';
 
 // One activation, end to end, inside a pool slot the caller reserved (and claimed for): fetch
 // the action, create and /init a container on a cold slot, /run, collect logs, build the
-// record. Everything that can go wrong — in the action or in the platform beneath it —
+// record (activation-record.ts). Everything that can go wrong — in the action or in the platform beneath it —
 // becomes a record with a status; nothing escapes as an exception.
 
 export type RunnableSlot = Exclude<Slot, { kind: 'closed' }>;
@@ -70,7 +73,7 @@ export class ActivationRunner {
       namespace: message.user.namespace,
       action: actionPath(message),
     });
-    const activation = new Activation(message, attempt, this.now);
+    const activation = new ActivationRecordBuilder(message, concurrencyOf(message) > 1, attempt, this.now);
     let released = false;
     const release = (reusable: boolean) => {
       if (released || slot.kind === 'too-large') return;
@@ -86,7 +89,7 @@ export class ActivationRunner {
     }
   }
 
-  private async runInSlot(activation: Activation, slot: RunnableSlot, release: (reusable: boolean) => void, logger: Logger): Promise<ActivationRecord> {
+  private async runInSlot(activation: ActivationRecordBuilder, slot: RunnableSlot, release: (reusable: boolean) => void, logger: Logger): Promise<ActivationRecord> {
     const { message } = activation;
     if (slot.kind === 'too-large') {
       return activation.failed(errorResponse(3, ActivationMessages.memoryExceedsInvoker(message.limits.memory, this.deps.pool.userMemoryMb)));
@@ -158,7 +161,7 @@ export class ActivationRunner {
 
   /** Ends the activation: logs, then the container goes back (served well) or away (failed). */
   private async finish(
-    activation: Activation,
+    activation: ActivationRecordBuilder,
     response: ActivationResponse,
     warm: WarmContainer,
     release: (reusable: boolean) => void,
@@ -199,7 +202,7 @@ export class ActivationRunner {
    * when a dead container's stream ends; a timed-out action, still busy and printing no
    * sentinels, is not waited for.
    */
-  private developerErrorLogWaitMs(activation: Activation): number {
+  private developerErrorLogWaitMs(activation: ActivationRecordBuilder): number {
     return activation.timedOut ? 0 : DEVELOPER_ERROR_LOG_GRACE_MS;
   }
 
@@ -231,7 +234,7 @@ export class ActivationRunner {
         return false;
       }
       if (status.oomKilled || !status.running || poll >= polls) return status.oomKilled;
-      await new Promise((resolve) => setTimeout(resolve, OOM_STATE_POLL_MS));
+      await sleep(OOM_STATE_POLL_MS);
     }
   }
 
@@ -240,128 +243,6 @@ export class ActivationRunner {
     const readable = message.action.name.replace(/[^a-zA-Z0-9_.-]/g, '').slice(0, 40);
     return `${++this.containerSeq}_${Date.now().toString(36)}_${readable || 'action'}`;
   }
-}
-
-/** The record being built, with the timings and annotations OpenWhisk's ContainerProxy writes. */
-class Activation {
-  kind: string;
-  timedOut = false;
-  /** The runtime ends each activation's output with sentinels (every managed runtime does). */
-  sentinelled = true;
-  /** Runs in a container that may hold other activations at once: its output is tagged. */
-  readonly concurrent: boolean;
-  initTime: number | undefined;
-  private startedAt: number | undefined;
-  private endedAt: number | undefined;
-
-  constructor(
-    readonly message: ActivationMessage,
-    private readonly attempt: number,
-    private readonly now: () => number,
-  ) {
-    this.kind = message.kind;
-    this.concurrent = concurrencyOf(message) > 1;
-  }
-
-  begin(): number {
-    this.startedAt = this.now();
-    return this.startedAt;
-  }
-
-  end(): void {
-    this.endedAt = this.now();
-  }
-
-  /** A record for an activation that never reached a container: duration 0, no logs. */
-  failed(response: ActivationResponse): ActivationRecord {
-    this.startedAt = this.now();
-    this.endedAt = this.startedAt;
-    return this.record(response, []);
-  }
-
-  record(response: ActivationResponse, logs: string[]): ActivationRecord {
-    const { message } = this;
-    const start = this.startedAt ?? this.now();
-    const end = this.endedAt ?? start;
-    const annotations: KeyValue[] = [
-      { key: 'path', value: actionPath(message) },
-      { key: 'waitTime', value: Math.max(0, start - message.acceptedAt) },
-      { key: 'kind', value: this.kind },
-      { key: 'timeout', value: this.timedOut },
-      { key: 'limits', value: message.limits },
-    ];
-    if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
-    // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
-    if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
-    if (message.binding) annotations.push({ key: 'binding', value: message.binding });
-    // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
-    if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
-    return {
-      namespace: message.user.namespace,
-      name: message.action.name,
-      subject: message.user.subject,
-      activationId: message.activationId,
-      start,
-      end,
-      duration: end - start,
-      ...(message.cause ? { cause: message.cause } : {}),
-      response,
-      logs,
-      version: message.action.version,
-      publish: false,
-      annotations,
-    };
-  }
-}
-
-function actionPath(message: ActivationMessage): string {
-  return `${message.action.namespace}/${message.action.name}`;
-}
-
-function activationContext(message: ActivationMessage, action: RunnableAction, startedAt: number): Record<string, string> {
-  const context: Record<string, string> = {
-    namespace: message.user.namespace,
-    action_name: `/${actionPath(message)}`,
-    action_version: message.action.version,
-    activation_id: message.activationId,
-    transaction_id: message.transid,
-    deadline: String(startedAt + message.limits.timeout),
-  };
-  // OpenWhisk hands the caller's key over unless the action opted out (a missing annotation means yes).
-  const provide = annotation(action.annotations, 'provide-api-key');
-  if (provide === undefined || isTruthy(provide)) context.api_key = message.user.authKey;
-  return context;
-}
-
-function initPayload(message: ActivationMessage, action: RunnableAction, startedAt: number): unknown {
-  const env: Record<string, string> = {};
-  for (const p of action.parameters) if (p.init) env[p.key] = stringifyEnv(p.value);
-  for (const [key, value] of Object.entries(activationContext(message, action, startedAt))) env[`__OW_${key.toUpperCase()}`] = value;
-  return {
-    value: {
-      name: message.action.name,
-      main: action.exec.main ?? 'main',
-      // A code-less blackbox gets an /init without code, as OpenWhisk sends it.
-      ...(action.exec.code !== undefined ? { code: action.exec.code } : {}),
-      binary: action.exec.binary,
-      env,
-    },
-  };
-}
-
-function runPayload(message: ActivationMessage, action: RunnableAction, startedAt: number): unknown {
-  return { value: message.content, ...activationContext(message, action, startedAt) };
-}
-
-function stringifyEnv(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-function isTruthy(value: unknown): boolean {
-  return !(value === false || value === null || value === 0 || value === '' || value === 'false');
 }
 
 function imageProblemMessage(error: ContainerImageError, timeoutMs: number): string {

@@ -13,7 +13,7 @@ import { ProcessContainerFactory } from './containers/process-container-factory'
 import { loadInvokerConfig } from './config';
 import { createInvoker } from './create-invoker';
 import type { InvokerService } from './invoker-service';
-import { annotationOf, InvokerHarness } from './invoker-test-harness';
+import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 import { testRuntimeProxies } from '../test/harness/runtime-proxies';
 
 // A restarted invoker (same id, a new life) finds the claims its crashed predecessor left on

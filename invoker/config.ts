@@ -1,7 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
 import type { RuntimeFamily } from '../common/entities/action';
-import { runtimeImage } from '../actions/runtime-image';
+import { runtimeImage } from '../actions/runtime-image-names';
 
 // The invoker's settings, read from an environment passed in. Every problem is collected and
 // reported at once (ConfigError), so an operator fixes a bad deployment in one round.

@@ -10,7 +10,7 @@ import type { SignalBus } from '../common/spi/signal-bus';
 import { createActionCache } from './action-cache';
 import { ActivationRunner } from './activation-runner';
 import type { InvokerConfig } from './config';
-import { ContainerPool } from './container-pool';
+import { ContainerPool } from './pool/container-pool';
 import { InvokerService } from './invoker-service';
 
 // Wires one invoker from ports chosen elsewhere: invoker/main.ts picks Kafka, NATS, Redis and

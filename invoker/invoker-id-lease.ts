@@ -1,3 +1,4 @@
+import { sleep } from '../common/retry/retry';
 import type { LeaderLock } from '../common/spi/leader-lock';
 
 // Invoker ids leased from a fixed pool `invoker0` … `invokerN-1` (DESIGN.md §7): the id names the
@@ -102,6 +103,6 @@ export async function acquireInvokerId(settings: IdLeaseSettings, requestedId: s
     const lease = await InvokerIdLease.take(requestedId, leaseOptions);
     if (lease) return lease;
     if (now() >= deadline) throw new Error(`invoker id '${requestedId}' is leased to another live invoker`);
-    await new Promise((resolve) => setTimeout(resolve, retryMs));
+    await sleep(retryMs);
   }
 }

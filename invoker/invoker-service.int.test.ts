@@ -14,7 +14,7 @@ import { loadInvokerConfig, type InvokerConfig } from './config';
 import { DockerContainerFactory } from './containers/docker-container-factory';
 import { createInvoker } from './create-invoker';
 import type { InvokerService } from './invoker-service';
-import { annotationOf, InvokerHarness } from './invoker-test-harness';
+import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 
 // The invoker's core path on the distributed stack: Kafka, NATS, Redis and Docker containers
 // from the runtime image (`npx tsx actions/build-images.ts`), all started by deploy/stack.sh.

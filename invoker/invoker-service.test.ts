@@ -17,7 +17,7 @@ import { loadInvokerConfig, type InvokerConfig } from './config';
 import { createInvoker } from './create-invoker';
 import { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
 import type { InvokerService } from './invoker-service';
-import { annotationOf, InvokerHarness } from './invoker-test-harness';
+import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 import { testRuntimeProxies } from '../test/harness/runtime-proxies';
 
 // Real activations through the invoker: memory MessageBus and SignalBus, embedded stores, and

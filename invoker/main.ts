@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError, type Env } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
-import { createLogger, type Logger } from '../common/logging/logger';
+import { createLogger, systemLogger, type Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import { HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
 import type { ContainerFactory } from '../common/spi/container-factory';
@@ -84,6 +84,7 @@ export async function main(env: Env): Promise<void> {
 
   // Renewed with the heartbeat. A lost lease means another process may consume this id's topic
   // already: stop fetching at once (stop() pauses first) and exit non-zero for the supervisor.
+  const leaseLogger = systemLogger(logger, 'idLease');
   let renewing = false;
   const renewal = setInterval(() => {
     if (renewing) return;
@@ -93,14 +94,14 @@ export async function main(env: Env): Promise<void> {
       .then(async (held) => {
         if (held) return;
         clearInterval(renewal);
-        logger.error({ invokerId: config.invokerId }, 'invoker id lease lost: stopping');
+        leaseLogger.error({ invokerId: config.invokerId }, 'invoker id lease lost: stopping');
         // No drain: the id's new holder takes this life's claims over at once.
         await invoker.stop({ drain: false });
         await closePorts();
         await leaseRedis.release();
         process.exit(LEASE_LOST_EXIT_CODE);
       })
-      .catch((err: unknown) => logger.warn({ err }, 'invoker id lease not renewed; the lease still stands'))
+      .catch((err: unknown) => leaseLogger.warn({ err }, 'invoker id lease not renewed; the lease still stands'))
       .finally(() => (renewing = false));
   }, HEARTBEAT_INTERVAL_MS);
   logger.info({ invokerId: config.invokerId, fromPool: config.idLease.fromPool }, 'invoker id leased');

@@ -1,5 +1,6 @@
+import type { InitValue, RunPayload, Unchecked } from '../../common/protocol/runtime-protocol';
 import { InitError, type ActionMain, type LoadRequest } from './load-action';
-import { RuntimeMessages, errorReply, type Reply } from './protocol';
+import { RuntimeMessages, errorReply, type Reply } from './runtime-messages';
 import { runAction } from './run-action';
 
 // The proxy's state machine, free of HTTP: one /init, then /run per activation. Runs are
@@ -33,7 +34,7 @@ export class ActionRuntime {
   async init(body: unknown): Promise<Reply> {
     if (this.state === 'ready' || this.state === 'failed') return errorReply(403, RuntimeMessages.initTwice);
     if (this.state === 'starting') return errorReply(403, RuntimeMessages.notReady(this.state));
-    const message = isRecord(body) && isRecord(body.value) ? body.value : {};
+    const message: Unchecked<InitValue> = isRecord(body) && isRecord(body.value) ? body.value : {};
     const { main, code } = message;
     if (typeof main !== 'string' || main === '' || typeof code !== 'string' || code === '') {
       return errorReply(403, RuntimeMessages.missingCode);
@@ -57,7 +58,7 @@ export class ActionRuntime {
   async run(body: unknown): Promise<Reply> {
     if (this.state !== 'ready' || !this.main) return errorReply(403, RuntimeMessages.notInitialized);
     if (this.running >= this.hooks.maxConcurrent) return errorReply(403, RuntimeMessages.notReady('running'));
-    const request = isRecord(body) ? body : {};
+    const request: Unchecked<RunPayload> = isRecord(body) ? body : {};
     // Only strings are exported, as upstream does: a number here would be a platform bug.
     for (const [field, value] of Object.entries(request)) {
       if (field !== 'value' && typeof value === 'string') this.hooks.setEnv(`__OW_${field.toUpperCase()}`, value);

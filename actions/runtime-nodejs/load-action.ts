@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
-import { RuntimeMessages } from './protocol';
+import { RuntimeMessages } from './runtime-messages';
 import { ArchiveError } from './archive-error';
 import { extractZip, isZip } from './unzip';
 

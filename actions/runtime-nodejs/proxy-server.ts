@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ActionRuntime } from './action-runtime';
 import { BodyError, readJsonBody, sendJson } from './http-json';
-import { RuntimeMessages, type Reply } from './protocol';
+import { RuntimeMessages, type Reply } from './runtime-messages';
 import { EncodedJson } from './run-action';
 
 // Routes POST /init and POST /run to the runtime; everything else, and any body that is not

@@ -1,4 +1,4 @@
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { ActionRuntime } from './action-runtime';
 import { loadAction } from './load-action';
 import { createProxyServer } from './proxy-server';

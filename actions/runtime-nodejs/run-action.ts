@@ -1,5 +1,5 @@
 import type { ActionMain } from './load-action';
-import { RuntimeMessages, errorReply, type Reply } from './protocol';
+import { RuntimeMessages, errorReply, type Reply } from './runtime-messages';
 
 // One /run of the loaded function, mapped to the proxy's answer the way OpenWhisk's nodejs
 // proxy maps it: a rejected promise is an application error the action chose (200 with

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { describeActionRuntimeContract } from '../../test/contracts/action-runtime.contract';
 import {
   initBody as init,

@@ -92,5 +92,3 @@ export interface ContainerFactory {
   /** Destroys every container this factory's invoker id owns. */
   close(): Promise<void>;
 }
-
-export const LOG_SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX';

@@ -1,4 +1,3 @@
-import { isIPv4 } from 'node:net';
 import { Writable, type Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { RuntimeFamily } from '../../common/entities/action';
@@ -12,7 +11,7 @@ import type {
   LogStream,
 } from '../../common/spi/container-factory';
 import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
-import { startApiRelay, isLoopbackApiHost, type ApiRelay } from './api-relay';
+import { ActionNetwork, isNetworkGone } from './action-network';
 import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
 import { LogBuffer } from './log-buffer';
@@ -20,7 +19,8 @@ import { waitForPort } from './wait-for-port';
 
 // Action containers in the local Docker engine, with OpenWhisk's docker run flags (reference
 // openwhisk-core §6.4) on a bridge network the project owns. Every container carries the
-// prefix and invoker-id labels, and only this invoker's are ever removed as orphans.
+// prefix and invoker-id labels, and only this invoker's are ever removed as orphans. The
+// network's lifecycle, and the API relay on its gateway, is action-network.ts.
 
 export interface DockerContainerFactoryOptions {
   readonly invokerId: string;
@@ -45,32 +45,31 @@ export interface DockerContainerFactoryOptions {
 const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
 const RUNTIME_PORT = 8080;
 const MIB = 1024 * 1024;
-const NETWORK_SETTLE_MS = 150;
 
 export class DockerContainerFactory implements ContainerFactory {
   readonly capabilities = CAPABILITIES;
   private readonly docker: Dockerode;
-  private readonly network: string;
-  /** The network's id: two invokers starting at once can both create the name, and Docker then refuses the name as ambiguous. */
-  private networkId: string | undefined;
+  private readonly network: ActionNetwork;
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
-  private relay: ApiRelay | undefined;
-  private networkRecovery: Promise<void> | undefined;
-  /** __OW_API_HOST as containers can reach it. */
-  private apiHostEnv: string | undefined;
 
   constructor(private readonly options: DockerContainerFactoryOptions) {
     this.docker = options.docker ?? new Dockerode();
-    this.network = options.network ?? options.naming.networkName();
     this.logger = options.logger.child({ component: 'docker-container-factory' });
+    this.network = new ActionNetwork({
+      docker: this.docker,
+      name: options.network ?? options.naming.networkName(),
+      naming: options.naming,
+      logger: this.logger,
+      ...(options.apiHostForContainers !== undefined ? { apiHostForContainers: options.apiHostForContainers } : {}),
+    });
   }
 
   async init(): Promise<void> {
-    await this.ensureNetwork();
+    await this.network.ensure();
     await this.checkImages();
     await this.removeOwned('orphan');
-    await this.reachApiHost();
+    await this.network.reachApiHost();
   }
 
   /**
@@ -84,8 +83,8 @@ export class DockerContainerFactory implements ContainerFactory {
       return await this.createOnce(spec);
     } catch (error) {
       if (!isNetworkGone(error)) throw error;
-      this.logger.warn({ network: this.network }, 'the action network is gone (another invoker of the prefix removed it): making it again');
-      await this.recoverNetwork();
+      this.logger.warn({ network: this.network.name }, 'the action network is gone (another invoker of the prefix removed it): making it again');
+      await this.network.recreate();
       return this.createOnce(spec);
     }
   }
@@ -110,8 +109,8 @@ export class DockerContainerFactory implements ContainerFactory {
       output.on('error', ended);
       this.docker.modem.demuxStream(output, logSink(logs, 'stdout'), logSink(logs, 'stderr'));
       await container.start();
-      const address = (await container.inspect()).NetworkSettings.Networks[this.network]?.IPAddress;
-      if (!address) throw new Error(`no address on network ${this.network}`);
+      const address = (await container.inspect()).NetworkSettings.Networks[this.network.name]?.IPAddress;
+      if (!address) throw new Error(`no address on network ${this.network.name}`);
       // Polled every millisecond: a refused connect on the bridge costs microseconds, and each
       // millisecond of polling delay is a millisecond of every cold start.
       waitingForReady = true;
@@ -139,17 +138,9 @@ export class DockerContainerFactory implements ContainerFactory {
     }
   }
 
-  private recoverNetwork(): Promise<void> {
-    this.networkRecovery ??= (async () => {
-      this.networkId = undefined;
-      await this.ensureNetwork();
-      await this.reachApiHost();
-    })().finally(() => (this.networkRecovery = undefined));
-    return this.networkRecovery;
-  }
-
   private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
-    const env = { ...(this.apiHostEnv ? { __OW_API_HOST: this.apiHostEnv } : {}), ...spec.env };
+    const apiHost = this.network.apiHostEnv;
+    const env = { ...(apiHost ? { __OW_API_HOST: apiHost } : {}), ...spec.env };
     return {
       name: spec.name,
       Image: spec.image,
@@ -163,7 +154,7 @@ export class DockerContainerFactory implements ContainerFactory {
         SecurityOpt: ['no-new-privileges'],
         CapDrop: ['NET_RAW', 'NET_ADMIN'],
         Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
-        NetworkMode: this.networkId ?? this.network,
+        NetworkMode: this.network.ref,
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
       },
     };
@@ -173,98 +164,11 @@ export class DockerContainerFactory implements ContainerFactory {
     await Promise.all([...this.containers].map((c) => c.destroy()));
     // Also whatever a failed create or an earlier crash left with this invoker's labels.
     await this.removeOwned('leftover');
-    await this.relay?.close();
-    this.relay = undefined;
-    await this.removeNetworkIfUnused();
-  }
-
-  /** Starts the relay, or moves it when the network's gateway changed (running actions keep a relay on an unchanged one). */
-  private async reachApiHost(): Promise<void> {
-    const apiHost = this.options.apiHostForContainers;
-    if (!apiHost || !isLoopbackApiHost(new URL(apiHost))) {
-      this.apiHostEnv = apiHost;
-      return;
-    }
-    const gateway = await this.networkGateway();
-    if (this.relay?.listenHost === gateway) return;
-    await this.relay?.close();
-    this.relay = await startApiRelay({ listenHost: gateway, target: new URL(apiHost), logger: this.logger });
-    this.apiHostEnv = this.relay.url;
-  }
-
-  /** The host's address on the action network, which only the host and its containers reach. */
-  private async networkGateway(): Promise<string> {
-    const info = (await this.docker.getNetwork(this.networkId ?? this.network).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
-    const gateway = (info.IPAM?.Config ?? []).map((c) => c.Gateway).find((g): g is string => typeof g === 'string' && isIPv4(g));
-    if (!gateway) throw new Error(`network ${this.network} has no IPv4 gateway for the API relay`);
-    return gateway;
-  }
-
-  /**
-   * Docker has room for only a few dozen bridge networks, so one left behind per prefix (every
-   * test run has its own) would exhaust them. Another invoker of the same prefix may still be
-   * attached: Docker then refuses, and the last one out removes it.
-   */
-  private async removeNetworkIfUnused(): Promise<void> {
-    try {
-      const network = this.docker.getNetwork(this.networkId ?? this.network);
-      const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
-      if (Object.keys(info.Containers ?? {}).length > 0) return;
-      await network.remove();
-    } catch (error) {
-      const status = statusCodeOf(error);
-      if (status !== 404 && status !== 403 && status !== 409) this.logger.warn({ err: error, network: this.network }, 'could not remove the action network');
-    }
+    await this.network.close();
   }
 
   private labels(): Record<string, string> {
     return this.options.naming.containerLabels(this.options.invokerId);
-  }
-
-  private async ensureNetwork(): Promise<void> {
-    let created: string | undefined;
-    if ((await this.networksNamed()).length === 0) {
-      try {
-        const network = await this.docker.createNetwork({
-          Name: this.network,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Labels: { [this.options.naming.containerLabelKey]: this.options.naming.prefix },
-        });
-        created = network.id;
-        this.logger.info({ network: this.network }, 'created the action network');
-      } catch (error) {
-        // Another invoker of the same prefix created it meanwhile.
-        if (statusCodeOf(error) !== 409) throw error;
-      }
-    }
-    // CheckDuplicate is best effort: invokers starting together can each create one. All of
-    // them settle on the oldest, and a loser removes its own while nothing uses it yet. A
-    // creator decides only on a settled view: another creator's network may appear a moment
-    // after its own, yet be the older one.
-    let named = await this.networksNamed();
-    if (created) {
-      for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, NETWORK_SETTLE_MS));
-        const again = await this.networksNamed();
-        if (again.map((n) => n.Id).join() === named.map((n) => n.Id).join()) break;
-        named = again;
-      }
-    }
-    const [winner, ...others] = named;
-    if (!winner) throw new Error(`network ${this.network} vanished while it was being created`);
-    this.networkId = winner.Id;
-    if (created && others.some((n) => n.Id === created)) {
-      await this.docker.getNetwork(created).remove().catch(() => undefined);
-    }
-  }
-
-  /** Networks with exactly this name (Docker's name filter matches substrings), oldest first. */
-  private async networksNamed(): Promise<Array<{ Id: string; Created: string }>> {
-    const found = (await this.docker.listNetworks({ filters: { name: [this.network] } })) as Array<{ Id: string; Name: string; Created: string }>;
-    return found
-      .filter((n) => n.Name === this.network)
-      .sort((a, b) => (a.Created < b.Created ? -1 : a.Created > b.Created ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
   }
 
   private async checkImages(): Promise<void> {
@@ -310,12 +214,6 @@ export class DockerContainerFactory implements ContainerFactory {
     );
     if (found.length > 0) this.logger.info({ containers: found.map((c) => c.Names[0]), count: found.length }, `removed ${what} containers of this invoker`);
   }
-}
-
-/** Docker's answer, at create or at start, for a container whose network was removed. */
-function isNetworkGone(error: unknown): boolean {
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return statusCodeOf(cause) === 404 && /network \S+ not found/i.test(String((cause as Error).message));
 }
 
 /** OpenWhisk's `max(1024 / (userMemory / memory), 2)`: CPU weight in proportion to memory. */

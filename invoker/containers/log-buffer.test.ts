@@ -1,4 +1,4 @@
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { LogBuffer, rfc3339Nanos } from './log-buffer';
 
 const S = `${LOG_SENTINEL}\n`;

@@ -1,11 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import {
-  LOG_SENTINEL,
-  type CollectedLogs,
-  type CollectOptions,
-  type LogLine,
-  type LogStream,
-} from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
+import type { CollectedLogs, CollectOptions, LogLine, LogStream } from '../../common/spi/container-factory';
 
 // Bounded log capture for one container, shared by every ContainerFactory adapter. Raw bytes
 // from stdout and stderr are framed on '\n' and stamped on arrival. Text is dropped once the

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
+import { retry } from '../../common/retry/retry';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import type { RuntimeProxyFiles } from '../../actions/runtime-proxy-files';
 import { ContainerImageError } from './container-image-error';
@@ -82,14 +83,11 @@ export class ProcessContainerFactory implements ContainerFactory {
   async create(spec: ContainerSpec): Promise<Container> {
     if (spec.family === 'blackbox') throw new ContainerImageError(spec.image, 'unsupported', `process containers cannot run the image '${spec.image}'`);
     const command = await this.command(spec.family);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.start(spec, command);
-      } catch (error) {
-        // The free port may be taken between choosing and binding it; any other failure is final.
-        if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
-      }
-    }
+    return retry(() => this.start(spec, command), {
+      attempts: START_ATTEMPTS,
+      // The free port may be taken between choosing and binding it; any other failure is final.
+      retryIf: (error) => error instanceof PortTakenError,
+    });
   }
 
   async close(): Promise<void> {

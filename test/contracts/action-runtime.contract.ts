@@ -2,7 +2,7 @@
 // /run protocol every language's proxy answers the same way. Each runtime's test calls this with
 // the code that does each job in its language, and keeps its language's own cases beside it.
 
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { createZip } from '../harness/create-zip';
 import { initBody as init, stopAllRuntimeProxies, waitForSentinels, zipInitBody, type RuntimeProxyStarter } from '../harness/runtime-proxy';
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import Dockerode from 'dockerode';
 import openwhisk from 'openwhisk';
 import { buildFrom } from '../../actions/local-images';
-import { RuntimeMessages } from '../../actions/runtime-nodejs/protocol';
+import { RuntimeMessages } from '../../actions/runtime-nodejs/runtime-messages';
 import { runtimeImage } from '../../actions/runtime-image-names';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { createNaming } from '../../common/naming';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { LOG_SENTINEL } from '../../common/spi/container-factory';
+import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { createZip } from './create-zip';
 import { freePort } from './free-port';
 

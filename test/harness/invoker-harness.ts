@@ -1,16 +1,16 @@
-import type { ActionDoc } from '../common/entities/action';
-import type { ActivationRecord } from '../common/entities/activation';
-import { GUEST_AUTH } from '../common/entities/credentials';
-import { DEFAULT_LIMITS, type ActionLimits } from '../common/entities/limits';
-import type { KeyValue } from '../common/entities/parameters';
-import { newActivationId, newTransactionId } from '../common/ids';
-import type { Naming } from '../common/naming';
-import { encodeActivationMessage, type ActivationMessage } from '../common/protocol/activation-message';
-import { decodeCompletion, type CompletionMessage } from '../common/protocol/completion-message';
-import type { ActivationStore } from '../common/spi/activation-store';
-import type { EntityStore } from '../common/spi/entity-store';
-import type { MessageBus } from '../common/spi/message-bus';
-import type { SignalBus, SignalSubscription } from '../common/spi/signal-bus';
+import type { ActionDoc } from '../../common/entities/action';
+import type { ActivationRecord } from '../../common/entities/activation';
+import { GUEST_AUTH } from '../../common/entities/credentials';
+import { DEFAULT_LIMITS, type ActionLimits } from '../../common/entities/limits';
+import type { KeyValue } from '../../common/entities/parameters';
+import { newActivationId, newTransactionId } from '../../common/ids';
+import type { Naming } from '../../common/naming';
+import { encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import { decodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
+import type { ActivationStore } from '../../common/spi/activation-store';
+import type { EntityStore } from '../../common/spi/entity-store';
+import type { MessageBus } from '../../common/spi/message-bus';
+import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
 
 // Plays the controller's part for invoker tests, over whichever real ports a test wires: stores
 // an action, sends activation messages to an invoker's topic, and collects the acks on its

@@ -1,26 +1,5 @@
-// The /init + /run protocol as the invoker speaks it (clients-and-runtimes §3). These strings
-// are byte for byte what OpenWhisk's nodejs proxy answers; the invoker and its tests match them.
-
-export interface InitMessage {
-  readonly name?: unknown;
-  readonly main?: unknown;
-  readonly code?: unknown;
-  readonly binary?: unknown;
-  readonly env?: unknown;
-}
-
-/** Every field but `value` is a string and becomes `__OW_<FIELD>` for the activation. */
-export interface RunRequest {
-  readonly value?: unknown;
-  readonly namespace?: unknown;
-  readonly action_name?: unknown;
-  readonly action_version?: unknown;
-  readonly activation_id?: unknown;
-  readonly transaction_id?: unknown;
-  readonly deadline?: unknown;
-  readonly api_key?: unknown;
-  readonly [field: string]: unknown;
-}
+// What the nodejs proxy answers to /init and /run (the payloads are common/protocol/runtime-protocol.ts).
+// These strings are byte for byte what OpenWhisk's nodejs proxy answers; the invoker's tests match them.
 
 /** What the proxy answers: a status code and a JSON body. */
 export interface Reply {

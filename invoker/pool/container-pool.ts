@@ -1,8 +1,10 @@
-import type { ContainerRuntime, RuntimeFamily } from '../common/entities/action';
-import type { Logger } from '../common/logging/logger';
-import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../common/spi/container-factory';
-import { createActionClient, type ActionClient } from './action-client';
+import type { ContainerRuntime } from '../../common/entities/action';
+import type { Logger } from '../../common/logging/logger';
+import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import { PoolState, type Admission, type PoolRequest } from './container-pool-state';
+import { PauseScheduler } from './pause-scheduler';
+import { StemCells, type PrewarmConfig } from './stem-cells';
+import { destroyWarm, warmContainer, type WarmContainer } from './warm-container';
 
 // The I/O side of the container pool: carries out PoolState's decisions with the
 // ContainerFactory. An activation reserves a slot (waiting, FIFO, while memory is full), then
@@ -12,15 +14,8 @@ import { PoolState, type Admission, type PoolRequest } from './container-pool-st
 // container's /init succeeded and then gets it as a warm slot, so it never sends /init itself;
 // should that start fail, it is queued again and answered like any queued reservation.
 //
-// Stem cells: per configured runtime family, `count` containers are created ahead of need at
-// one memory size and kept uninitialised; a cold slot of that family and memory gets one, and
-// `create` then hands it over instead of creating. Taking one (or losing one to eviction)
-// refills in the background, never evicting anything for it.
-
-export interface WarmContainer {
-  readonly container: Container;
-  readonly client: ActionClient;
-}
+// Idle warm containers are paused and resumed by pause-scheduler.ts. A cold slot of a prewarmed
+// family and memory gets a stem cell (stem-cells.ts), which `create` hands over instead of creating.
 
 export type Slot =
   | { readonly kind: 'warm'; readonly entryId: string; readonly warm: WarmContainer }
@@ -44,14 +39,6 @@ export interface SlotRequest {
   readonly maxConcurrent?: number;
 }
 
-export interface PrewarmConfig {
-  readonly family: RuntimeFamily;
-  readonly count: number;
-  readonly memoryMb: number;
-  /** A fresh spec (unique name) for each stem cell. */
-  readonly spec: () => ContainerSpec;
-}
-
 export interface ContainerPoolOptions {
   readonly factory: ContainerFactory;
   readonly userMemoryMb: number;
@@ -64,8 +51,6 @@ export interface ContainerPoolOptions {
   readonly logger: Logger;
   readonly now?: () => number;
 }
-
-const DEFAULT_PREWARM_RETRY_MS = 5000;
 
 type Settle = (slot: Slot | Promise<Slot>) => void;
 
@@ -81,16 +66,8 @@ export class ContainerPool {
   private readonly waiters = new Map<string, Waiter>();
   /** Destructions and stem cell creations still running; close() waits for them. */
   private readonly background = new Set<Promise<void>>();
-  /** The family of each ready stem cell's container, checked when it is handed over. */
-  private readonly stemFamilies = new Map<string, RuntimeFamily>();
-  /** Idle containers waiting out the pause grace. */
-  private readonly pauseTimers = new Map<string, NodeJS.Timeout>();
-  /** Containers paused (or being paused): whether the pause succeeded. */
-  private readonly paused = new Map<string, Promise<boolean>>();
-  /** Containers being resumed: the holders handed them meanwhile, answered together once the resume ends. */
-  private readonly resuming = new Map<string, Waiter[]>();
-  private readonly prewarmBlockedUntil = new Map<RuntimeFamily, number>();
-  private prewarmRetry: NodeJS.Timeout | undefined;
+  private readonly pauses: PauseScheduler<Waiter>;
+  private readonly stems: StemCells;
   private readonly now: () => number;
   private lifecycle: 'new' | 'running' | 'closed' = 'new';
   private sweeper: NodeJS.Timeout | undefined;
@@ -99,6 +76,27 @@ export class ContainerPool {
   constructor(private readonly options: ContainerPoolOptions) {
     this.state = new PoolState(options.userMemoryMb);
     this.now = options.now ?? Date.now;
+    this.pauses = new PauseScheduler<Waiter>({
+      graceMs: options.factory.capabilities.canPause ? options.pauseGraceMs : undefined,
+      logger: options.logger,
+      onResumed: (entryId, warm, ok, holders) => this.resumed(entryId, warm, ok, holders),
+    });
+    this.stems = new StemCells({
+      state: this.state,
+      factory: options.factory,
+      logger: options.logger,
+      now: this.now,
+      prewarm: options.prewarm ?? [],
+      retryMs: options.prewarmRetryMs,
+      isRunning: () => this.lifecycle === 'running',
+      adopt: (entryId, warm) => {
+        this.containers.set(entryId, warm);
+        // A waiting cold start of this family may take it, or evict it to make room.
+        this.pump();
+      },
+      pump: () => this.pump(),
+      track: (work) => this.track(work),
+    });
   }
 
   get userMemoryMb(): number {
@@ -116,7 +114,7 @@ export class ContainerPool {
     const interval = Math.min(10000, Math.max(50, Math.floor(this.options.idleContainerMs / 2)));
     this.sweeper = setInterval(() => this.sweepIdle(), interval);
     this.sweeper.unref();
-    this.refill();
+    this.stems.refill();
   }
 
   reserve(request: SlotRequest): Promise<Slot> {
@@ -124,12 +122,12 @@ export class ContainerPool {
     const requestId = `q${++this.requestSeq}`;
     const maxConcurrent = Math.max(1, request.maxConcurrent ?? 1);
     // A concurrent container starts with concurrency allowed, which a stem cell was not.
-    const stemKey = maxConcurrent === 1 ? this.stemKeyFor(request) : undefined;
+    const stemKey = maxConcurrent === 1 ? this.stems.keyFor(request.family, request.memoryMb) : undefined;
     const poolRequest: PoolRequest = { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) };
     const admission = this.state.request(poolRequest, this.now());
     if (admission.kind === 'queued' || admission.kind === 'joined') return new Promise<Slot>((resolve) => this.waiters.set(requestId, { request: poolRequest, resolve }));
     const slot = this.toSlot(poolRequest, admission);
-    this.refill();
+    this.stems.refill();
     return Promise.resolve(slot);
   }
 
@@ -140,12 +138,10 @@ export class ContainerPool {
   async create(entryId: string, spec: ContainerSpec): Promise<CreateResult> {
     const stem = this.containers.get(entryId);
     if (stem) {
-      const family = this.stemFamilies.get(entryId);
-      this.stemFamilies.delete(entryId);
-      if (family === spec.family) return { ok: true, warm: stem, prewarmed: true };
+      if (this.stems.take(entryId) === spec.family) return { ok: true, warm: stem, prewarmed: true };
       // The message named another kind than the action has now: the stem cell cannot serve it.
       this.containers.delete(entryId);
-      this.track(this.destroyWarm(stem));
+      this.track(destroyWarm(stem, this.options.logger));
     }
     let container: Container;
     try {
@@ -154,10 +150,10 @@ export class ContainerPool {
       this.release(entryId, false);
       return { ok: false, error };
     }
-    const warm: WarmContainer = { container, client: createActionClient(container.baseUrl) };
+    const warm = warmContainer(container);
     if (!this.state.entry(entryId)) {
       // The pool closed while the container was starting: it has no owner left.
-      this.track(this.destroyWarm(warm));
+      this.track(destroyWarm(warm, this.options.logger));
       return { ok: false, error: new Error('container pool closed while the container was starting') };
     }
     this.containers.set(entryId, warm);
@@ -191,9 +187,8 @@ export class ContainerPool {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'closed';
     if (this.sweeper) clearInterval(this.sweeper);
-    if (this.prewarmRetry) clearTimeout(this.prewarmRetry);
-    for (const timer of this.pauseTimers.values()) clearTimeout(timer);
-    this.pauseTimers.clear();
+    this.stems.close();
+    this.pauses.close();
     const { entryIds, requestIds } = this.state.clear();
     for (const requestId of requestIds) this.settle(requestId, { kind: 'closed' });
     for (const entryId of entryIds) this.destroyEntry(entryId);
@@ -230,7 +225,7 @@ export class ContainerPool {
       // Every request the state admits from its queue or hands a container has its waiter here.
       if (waiter) waiter.resolve(this.toSlot(waiter.request, admission));
     }
-    this.refill();
+    this.stems.refill();
   }
 
   private settle(requestId: string, slot: Slot): void {
@@ -240,59 +235,17 @@ export class ContainerPool {
   }
 
   private schedulePause(entryId: string): void {
-    const graceMs = this.options.pauseGraceMs;
-    if (graceMs === undefined || !this.capabilities.canPause || this.lifecycle !== 'running') return;
     const warm = this.containers.get(entryId);
-    if (!warm || this.paused.has(entryId)) return;
-    clearTimeout(this.pauseTimers.get(entryId));
-    const timer = setTimeout(() => {
-      this.pauseTimers.delete(entryId);
-      // Handed out again meanwhile (or gone): nothing to pause.
-      if (this.state.entry(entryId)?.active !== 0 || this.containers.get(entryId) !== warm) return;
-      this.paused.set(
-        entryId,
-        warm.container.pause().then(
-          () => true,
-          (error: unknown) => {
-            this.options.logger.warn({ err: error, container: warm.container.name }, 'container pause failed');
-            return false;
-          },
-        ),
-      );
-    }, graceMs);
-    timer.unref();
-    this.pauseTimers.set(entryId, timer);
+    if (!warm || this.lifecycle !== 'running') return;
+    // Handed out again meanwhile (or gone): nothing to pause.
+    this.pauses.schedule(entryId, warm, () => this.state.entry(entryId)?.active === 0 && this.containers.get(entryId) === warm);
   }
 
-  /**
-   * A warm container handed out: its pause is cancelled, or it is resumed first. Every holder
-   * handed it while it resumes (several, with concurrency > 1) waits for that one resume.
-   */
+  /** A warm container handed out: its pause is cancelled, or it is resumed first. */
   private awake(entryId: string, warm: WarmContainer, request: PoolRequest): Slot | Promise<Slot> {
-    clearTimeout(this.pauseTimers.get(entryId));
-    this.pauseTimers.delete(entryId);
-    let holders = this.resuming.get(entryId);
-    if (!holders) {
-      const paused = this.paused.get(entryId);
-      if (!paused) return { kind: 'warm', entryId, warm };
-      this.paused.delete(entryId);
-      holders = [];
-      this.resuming.set(entryId, holders);
-      void paused
-        .then(async (wasPaused) => {
-          if (!wasPaused) return false;
-          try {
-            await warm.container.resume();
-            return true;
-          } catch (error) {
-            this.options.logger.warn({ err: error, container: warm.container.name }, 'container resume failed: replacing it');
-            return false;
-          }
-        })
-        .then((ok) => this.resumed(entryId, warm, ok));
-    }
-    const waiting = holders;
-    return new Promise<Slot>((resolve) => waiting.push({ request, resolve }));
+    let resolve!: Settle;
+    const resumed = new Promise<Slot>((settle) => (resolve = settle));
+    return this.pauses.wake(entryId, warm, { request, resolve }) ? resumed : { kind: 'warm', entryId, warm };
   }
 
   /**
@@ -301,9 +254,7 @@ export class ContainerPool {
    * initialises the replacement (a cold slot) while the others wait for it as if they had joined
    * its start, so a lost container is replaced once however many shared it.
    */
-  private resumed(entryId: string, warm: WarmContainer, ok: boolean): void {
-    const holders = this.resuming.get(entryId) ?? [];
-    this.resuming.delete(entryId);
+  private resumed(entryId: string, warm: WarmContainer, ok: boolean, holders: Waiter[]): void {
     const current = this.containers.get(entryId) === warm;
     if (ok && current) {
       for (const holder of holders) holder.resolve({ kind: 'warm', entryId, warm });
@@ -311,7 +262,7 @@ export class ContainerPool {
     }
     if (current) {
       this.containers.delete(entryId);
-      this.track(this.destroyWarm(warm));
+      this.track(destroyWarm(warm, this.options.logger));
     }
     const [first, ...others] = holders;
     if (!first) return;
@@ -333,84 +284,16 @@ export class ContainerPool {
     }
   }
 
-  private stemKeyFor(request: SlotRequest): string | undefined {
-    const prewarm = this.options.prewarm?.find((p) => p.family === request.family && p.memoryMb === request.memoryMb && p.count > 0);
-    return prewarm ? stemKey(prewarm) : undefined;
-  }
-
-  /** Starts creating the stem cells missing, as far as free memory allows. */
-  private refill(): void {
-    if (this.lifecycle !== 'running') return;
-    const now = this.now();
-    for (const prewarm of this.options.prewarm ?? []) {
-      if ((this.prewarmBlockedUntil.get(prewarm.family) ?? 0) > now) continue;
-      while (this.state.stemCount(stemKey(prewarm)) < prewarm.count) {
-        const entryId = this.state.addStem(stemKey(prewarm), prewarm.memoryMb, now);
-        if (entryId === undefined) break;
-        this.track(this.createStem(entryId, prewarm));
-      }
-    }
-  }
-
-  private async createStem(entryId: string, prewarm: PrewarmConfig): Promise<void> {
-    let container: Container;
-    try {
-      container = await this.options.factory.create(prewarm.spec());
-    } catch (error) {
-      this.options.logger.warn({ err: error, family: prewarm.family }, 'stem cell creation failed');
-      this.state.release(entryId, false, this.now());
-      this.pump();
-      this.blockPrewarm(prewarm.family);
-      return;
-    }
-    const warm: WarmContainer = { container, client: createActionClient(container.baseUrl) };
-    if (this.lifecycle !== 'running' || !this.state.stemReady(entryId, this.now())) {
-      await this.destroyWarm(warm);
-      return;
-    }
-    this.containers.set(entryId, warm);
-    this.stemFamilies.set(entryId, prewarm.family);
-    // A waiting cold start of this family may take it, or evict it to make room.
-    this.pump();
-  }
-
-  /** A failing creation (a missing image, say) must not spin: wait before trying again. */
-  private blockPrewarm(family: RuntimeFamily): void {
-    const retryMs = this.options.prewarmRetryMs ?? DEFAULT_PREWARM_RETRY_MS;
-    this.prewarmBlockedUntil.set(family, this.now() + retryMs);
-    if (this.prewarmRetry || this.lifecycle !== 'running') return;
-    this.prewarmRetry = setTimeout(() => {
-      this.prewarmRetry = undefined;
-      this.refill();
-    }, retryMs);
-    this.prewarmRetry.unref();
-  }
-
   private destroyEntry(entryId: string): void {
     const warm = this.containers.get(entryId);
     this.containers.delete(entryId);
-    this.stemFamilies.delete(entryId);
-    clearTimeout(this.pauseTimers.get(entryId));
-    this.pauseTimers.delete(entryId);
-    this.paused.delete(entryId);
-    if (warm) this.track(this.destroyWarm(warm));
-  }
-
-  private async destroyWarm(warm: WarmContainer): Promise<void> {
-    warm.client.close();
-    try {
-      await warm.container.destroy();
-    } catch (error) {
-      this.options.logger.warn({ err: error, container: warm.container.name }, 'container destroy failed');
-    }
+    this.stems.forget(entryId);
+    this.pauses.forget(entryId);
+    if (warm) this.track(destroyWarm(warm, this.options.logger));
   }
 
   private track(work: Promise<void>): void {
     this.background.add(work);
     void work.finally(() => this.background.delete(work));
   }
-}
-
-function stemKey(prewarm: PrewarmConfig): string {
-  return `${prewarm.family}:${prewarm.memoryMb}`;
 }

@@ -1,0 +1,82 @@
+import type { ActivationRecord, ActivationResponse } from '../common/entities/activation';
+import type { KeyValue } from '../common/entities/parameters';
+import type { ActivationMessage } from '../common/protocol/activation-message';
+
+// The record of one activation as it is built: the timings and annotations OpenWhisk's
+// ContainerProxy writes. The runner sets what it learns along the way (the action's kind,
+// a timeout, /init's time) and asks for the record at the end.
+
+export class ActivationRecordBuilder {
+  kind: string;
+  timedOut = false;
+  /** The runtime ends each activation's output with sentinels (every managed runtime does). */
+  sentinelled = true;
+  initTime: number | undefined;
+  private startedAt: number | undefined;
+  private endedAt: number | undefined;
+
+  constructor(
+    readonly message: ActivationMessage,
+    /** Runs in a container that may hold other activations at once: its output is tagged. */
+    readonly concurrent: boolean,
+    private readonly attempt: number,
+    private readonly now: () => number,
+  ) {
+    this.kind = message.kind;
+  }
+
+  begin(): number {
+    this.startedAt = this.now();
+    return this.startedAt;
+  }
+
+  end(): void {
+    this.endedAt = this.now();
+  }
+
+  /** A record for an activation that never reached a container: duration 0, no logs. */
+  failed(response: ActivationResponse): ActivationRecord {
+    this.startedAt = this.now();
+    this.endedAt = this.startedAt;
+    return this.record(response, []);
+  }
+
+  record(response: ActivationResponse, logs: string[]): ActivationRecord {
+    const { message } = this;
+    const start = this.startedAt ?? this.now();
+    const end = this.endedAt ?? start;
+    const annotations: KeyValue[] = [
+      { key: 'path', value: actionPath(message) },
+      { key: 'waitTime', value: Math.max(0, start - message.acceptedAt) },
+      { key: 'kind', value: this.kind },
+      { key: 'timeout', value: this.timedOut },
+      { key: 'limits', value: message.limits },
+    ];
+    if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
+    // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
+    if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
+    if (message.binding) annotations.push({ key: 'binding', value: message.binding });
+    // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
+    if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
+    return {
+      namespace: message.user.namespace,
+      name: message.action.name,
+      subject: message.user.subject,
+      activationId: message.activationId,
+      start,
+      end,
+      duration: end - start,
+      ...(message.cause ? { cause: message.cause } : {}),
+      response,
+      logs,
+      version: message.action.version,
+      publish: false,
+      annotations,
+    };
+  }
+}
+
+/** `ns/action` or `ns/pkg/action`, as the record's `path` annotation and the logs name it. */
+export function actionPath(message: ActivationMessage): string {
+  return `${message.action.namespace}/${message.action.name}`;
+}

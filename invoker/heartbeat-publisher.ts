@@ -1,0 +1,60 @@
+import { systemLogger, type Logger } from '../common/logging/logger';
+import type { Naming } from '../common/naming';
+import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
+import type { ConsumerHealth } from '../common/spi/message-bus';
+import type { SignalBus } from '../common/spi/signal-bus';
+
+// The invoker's heartbeat to every controller (DESIGN.md §7): its free memory, which the load
+// balancer places activations by, and its consumer's health. A beat that cannot be published
+// is only logged: the controllers mark the invoker down after three missed ones.
+
+export interface HeartbeatPublisherOptions {
+  readonly signals: SignalBus;
+  readonly naming: Naming;
+  readonly invokerId: string;
+  readonly userMemoryMb: number;
+  readonly freeMemoryMb: () => number;
+  /** Undefined until the invoker has subscribed to its topic. */
+  readonly consumer: () => ConsumerHealth | undefined;
+  readonly logger: Logger;
+  readonly intervalMs?: number;
+}
+
+export class HeartbeatPublisher {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: HeartbeatPublisherOptions) {
+    this.logger = systemLogger(options.logger, 'heartbeat');
+  }
+
+  /** Beats once now, then every interval until stop(). */
+  start(): void {
+    this.beat();
+    this.timer = setInterval(() => this.beat(), this.options.intervalMs ?? HEARTBEAT_INTERVAL_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private beat(): void {
+    const { options } = this;
+    try {
+      options.signals.publish(
+        options.naming.healthSubject(),
+        encodeHeartbeat({
+          v: 1,
+          invokerId: options.invokerId,
+          sentAt: Date.now(),
+          userMemoryMb: options.userMemoryMb,
+          freeMemoryMb: options.freeMemoryMb(),
+          consumer: options.consumer() ?? { state: 'starting', lastFetchAt: 0 },
+        }),
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'heartbeat not published');
+    }
+  }
+}
