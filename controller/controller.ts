@@ -17,22 +17,22 @@ import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
 import { InvokerReaper } from './invocation/invoker-reaper';
-import { SequenceRunner } from './invocation/sequence-runner';
+import { SequenceRunner } from './sequences/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
-import { ActionService } from './services/action-service';
-import { storeActionLookup, type ActionLookup } from './services/action-lookup';
-import { startEntityCache } from './services/entity-cache';
-import { PackageResolver } from './services/package-resolver';
-import { PackageService } from './services/package-service';
-import { packageComponentResolver } from './services/sequence-resolver';
-import { ensureSystemPackages } from './services/system-packages';
-import { IdentityService } from './services/identity-service';
-import { listenForIdentityChanges } from './services/identity-change-listener';
-import { NamespaceLimitsService } from './services/namespace-limits-service';
-import { Throttler } from './services/throttler';
-import { RuleService } from './services/rule-service';
-import { TriggerFireService } from './services/trigger-fire-service';
-import { TriggerService } from './services/trigger-service';
+import { ActionService } from './actions/action-service';
+import { storeActionLookup, type ActionLookup } from './actions/action-lookup';
+import { startEntityCache } from './caches/entity-cache';
+import { PackageResolver } from './packages/package-resolver';
+import { PackageService } from './packages/package-service';
+import { packageComponentResolver } from './sequences/sequence-resolver';
+import { ensureSystemPackages } from './packages/system-packages';
+import { IdentityService } from './identity/identity-service';
+import { listenForIdentityChanges } from './identity/identity-change-listener';
+import { NamespaceLimitsService } from './identity/namespace-limits-service';
+import { Throttler } from './throttles/throttler';
+import { RuleService } from './rules/rule-service';
+import { TriggerFireService } from './triggers/trigger-fire-service';
+import { TriggerService } from './triggers/trigger-service';
 
 // Composition of one controller from ports chosen elsewhere (a main.ts). Start order matters:
 // listeners for acks and heartbeats exist before the HTTP port accepts the first invoke.

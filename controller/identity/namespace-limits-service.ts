@@ -4,7 +4,7 @@ import type { LimitBounds } from '../../common/entities/limits';
 import { actionBoundsOf, effectiveLimits, isKindAllowed, type EffectiveLimits, type SystemLimits } from '../../common/entities/namespace-limits';
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { IdentityRecords } from './identity-records';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '../services/ttl-cache';
 
 // A namespace's effective limits: its own limits doc merged over the system's, cached briefly
 // (invalidated early when an admin changes them). Packaged paths (`ns/pkg`) use their root

@@ -5,7 +5,7 @@ import { IDENTITY_RECORDS, type Identity, type IdentityDoc } from '../../common/
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
 import { IdentityRecords } from './identity-records';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '../services/ttl-cache';
 
 // Authentication and the caller's namespaces. Lookups are cached briefly, so a revoked key stops
 // working within the TTL; a change heard on the signal bus (identity-change-listener.ts) drops

@@ -6,9 +6,9 @@ import type { Logger } from '../../common/logging/logger';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import { Messages } from '../../common/errors/messages';
 import { isPlatformError } from '../../common/errors/platform-error';
-import { parseQualifiedName } from '../services/sequence-components';
-import type { ComponentResolver, ResolvedComponent } from '../services/sequence-resolver';
-import type { InvokeOutcome, InvokeRequest } from './dispatcher';
+import { parseQualifiedName } from './sequence-components';
+import type { ComponentResolver, ResolvedComponent } from './sequence-resolver';
+import type { InvokeOutcome, InvokeRequest } from '../invocation/dispatcher';
 import { nextInput, sequenceRecord } from './sequence-record';
 
 // Sequences run in the controller, as in OpenWhisk (SequenceActions.scala): the components are

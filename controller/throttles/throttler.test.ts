@@ -8,8 +8,8 @@ import { silentLogger } from '../../common/logging/logger';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { ThrottleStore } from '../../common/spi/throttle-store';
 import { asyncRejection } from '../../test/harness/rejection';
-import { IdentityRecords } from './identity-records';
-import { NamespaceLimitsService } from './namespace-limits-service';
+import { IdentityRecords } from '../identity/identity-records';
+import { NamespaceLimitsService } from '../identity/namespace-limits-service';
 import { Throttler } from './throttler';
 
 // The throttler over the memory store, with one clock for both, so deadlines and minutes can be

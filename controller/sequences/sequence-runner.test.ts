@@ -7,9 +7,9 @@ import type { ActivationRecord, ActivationResponse } from '../../common/entities
 import { DEFAULT_LIMITS } from '../../common/entities/limits';
 import { newActivationId } from '../../common/ids';
 import { silentLogger } from '../../common/logging/logger';
-import { formatQualifiedName } from '../services/sequence-components';
-import type { ComponentResolver } from '../services/sequence-resolver';
-import type { InvokeOutcome, InvokeRequest } from './dispatcher';
+import { formatQualifiedName } from './sequence-components';
+import type { ComponentResolver } from './sequence-resolver';
+import type { InvokeOutcome, InvokeRequest } from '../invocation/dispatcher';
 import { SequenceRunner, type ComponentInvoker } from './sequence-runner';
 
 // The sequence runner's logic with components played by functions in place of the Dispatcher

@@ -3,7 +3,7 @@ import { badRequest } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import type { KeyValue } from '../../common/entities/parameters';
 import type { TriggerDoc } from '../../common/entities/trigger';
-import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
 
 // Turns an untrusted trigger PUT body (OpenWhisk's WhiskTriggerPut: parameters, limits,
 // version, publish, annotations) into a stored trigger. An update takes each given field and

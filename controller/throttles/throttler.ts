@@ -2,7 +2,7 @@ import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
 import type { Logger } from '../../common/logging/logger';
 import type { ThrottleStore } from '../../common/spi/throttle-store';
-import type { NamespaceLimitsService } from './namespace-limits-service';
+import type { NamespaceLimitsService } from '../identity/namespace-limits-service';
 
 // Per-namespace throttles (DESIGN.md §4, reference §3.4) over a ThrottleStore shared by every
 // controller: invocations and trigger fires per minute, and concurrent invocations counted as

@@ -3,7 +3,7 @@ import { conflict } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import { BINDING_ANNOTATION, boundPackage, type PackageBinding, type PackageDoc } from '../../common/entities/package';
 import type { KeyValue } from '../../common/entities/parameters';
-import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
 
 // Turns an untrusted package PUT body into a stored package or binding, with OpenWhisk's rules
 // (ENTITY/WhiskPackage.scala, CTL/Packages.scala): fields not given keep their old values on an

@@ -8,7 +8,7 @@ import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-s
 import { actionsInPackage, listAll } from './package-contents';
 import { buildPackage, parsePackageInput } from './package-input';
 import { forbidden, ownsNamespace } from './package-resolver';
-import { conflictFor } from './store-conflicts';
+import { conflictFor } from '../entities/store-conflicts';
 
 // Package and binding CRUD over the EntityStore with OpenWhisk's answers (CTL/Packages.scala).
 // Reads for callers other than the owner go through PackageResolver, which owns the entitlement

@@ -6,7 +6,7 @@ import type { LimitBounds } from '../../common/entities/limits';
 import { boundPackage, type PackageDoc } from '../../common/entities/package';
 import type { Logger } from '../../common/logging/logger';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
-import { buildAction } from './action-input';
+import { buildAction } from '../actions/action-input';
 import { buildPackage, parsePackageInput } from './package-input';
 
 // The system namespace's public packages, written at every controller start: only what is

@@ -2,7 +2,7 @@ import { Messages } from '../../common/errors/messages';
 import { conflict, notFound } from '../../common/errors/platform-error';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
-import { conflictFor } from './store-conflicts';
+import { conflictFor } from '../entities/store-conflicts';
 import { buildTrigger } from './trigger-input';
 
 // Trigger CRUD over the EntityStore (CTL/Triggers.scala). Rule operations rewrite the trigger's

@@ -15,8 +15,8 @@ import {
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
 import type { KeyValue } from '../../common/entities/parameters';
-import { malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
-import { parseComponents } from './sequence-components';
+import { malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
+import { parseComponents } from '../sequences/sequence-components';
 
 // Turns an untrusted PUT body into a stored action, applying OpenWhisk's create and update
 // rules (ENTITY/WhiskAction.scala, CTL/Actions.scala). Known fields of the wrong type are 400;

@@ -4,10 +4,10 @@ import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { LimitBounds } from '../../common/entities/limits';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
-import { conflictFor } from './store-conflicts';
+import { conflictFor } from '../entities/store-conflicts';
 import { buildAction } from './action-input';
-import { checkSequence } from './sequence-check';
-import { storeComponentResolver, type ComponentResolver } from './sequence-resolver';
+import { checkSequence } from '../sequences/sequence-check';
+import { storeComponentResolver, type ComponentResolver } from '../sequences/sequence-resolver';
 
 // Action CRUD over the EntityStore with OpenWhisk's answers: 409 for an existing name without
 // overwrite, for a stale revision, and for a name held by another kind of entity.

@@ -8,8 +8,8 @@ import type { Logger } from '../../common/logging/logger';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { Dispatcher } from '../invocation/dispatcher';
-import type { Throttler } from './throttler';
-import type { ActionLookup } from './action-lookup';
+import type { Throttler } from '../throttles/throttler';
+import type { ActionLookup } from '../actions/action-lookup';
 import { ruleArguments, triggerActivation, type RuleOutcome } from './trigger-activation';
 
 // Firing a trigger (reference §7.1): no active rule means nothing happens and nothing is

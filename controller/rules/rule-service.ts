@@ -4,10 +4,10 @@ import { refAddress, refPath, ruleKey, sameRef, type EntityRef, type RuleDoc, ty
 import { ruleStatusIn, type TriggerDoc } from '../../common/entities/trigger';
 import type { Logger } from '../../common/logging/logger';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
-import type { ActionLookup } from './action-lookup';
+import type { ActionLookup } from '../actions/action-lookup';
 import { parseRuleState, buildRule } from './rule-input';
-import { conflictFor } from './store-conflicts';
-import { setRuleLink } from './trigger-links';
+import { conflictFor } from '../entities/store-conflicts';
+import { setRuleLink } from '../triggers/trigger-links';
 
 // Rule CRUD and state (CTL/Rules.scala). A rule is two writes: its own document and its link
 // in the trigger's `rules` map. They cannot be one atomic write, so every operation records how

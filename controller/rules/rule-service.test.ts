@@ -9,7 +9,7 @@ import { silentLogger } from '../../common/logging/logger';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
 import { actionDoc } from '../../test/harness/action-doc';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
-import { storeActionLookup } from './action-lookup';
+import { storeActionLookup } from '../actions/action-lookup';
 import { RuleService } from './rule-service';
 
 // The two-write rule operations on the embedded store, with a store decorator that fails or

@@ -2,7 +2,7 @@ import { Messages } from '../../common/errors/messages';
 import { badRequest } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import { RULE_STATUSES, type EntityRef, type RuleDoc, type RuleStatus } from '../../common/entities/rule';
-import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from './entity-fields-input';
+import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
 
 // Turns an untrusted rule PUT body (OpenWhisk's WhiskRulePut) into a stored rule. `trigger` and
 // `action` come as fully qualified strings (`/_/t`, `/ns/pkg/a`, `ns/a`, or a bare `a`) or as

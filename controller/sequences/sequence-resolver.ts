@@ -4,7 +4,7 @@ import type { ActionDoc } from '../../common/entities/action';
 import { entityKey, qualifiedPath, type QualifiedName } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
 import type { EntityStore, Stored } from '../../common/spi/entity-store';
-import type { PackageResolver } from './package-resolver';
+import type { PackageResolver } from '../packages/package-resolver';
 
 // How a sequence's component names become runnable actions, for the checks at PUT and the run at
 // invoke. A component must be readable by the namespace asking (its own actions, and actions in

@@ -4,10 +4,10 @@ import { isImageReference } from '../../common/entities/image-reference';
 import { actionDoc } from '../../test/harness/action-doc';
 import { asyncRejection, rejection } from '../../test/harness/rejection';
 import { buildAction } from './action-input';
-import { checkSequence } from './sequence-check';
-import { parseComponents, parseQualifiedName } from './sequence-components';
-import type { ComponentResolver } from './sequence-resolver';
-import { formatQualifiedName } from './sequence-components';
+import { checkSequence } from '../sequences/sequence-check';
+import { parseComponents, parseQualifiedName } from '../sequences/sequence-components';
+import type { ComponentResolver } from '../sequences/sequence-resolver';
+import { formatQualifiedName } from '../sequences/sequence-components';
 
 // Exec kinds at PUT: python, blackbox and sequence shapes, messages and normalisation; the
 // sequence checks (existence, self reference, length) over an in-memory set of actions.
