@@ -3,8 +3,9 @@ import { PlatformError } from '../../common/errors/platform-error';
 import type { LimitBounds } from '../../common/entities/limits';
 import { actionBoundsOf, effectiveLimits, isKindAllowed, type EffectiveLimits, type SystemLimits } from '../../common/entities/namespace-limits';
 import type { IdentityChange } from '../../common/protocol/identity-change';
+import type { LRUCache } from 'lru-cache';
 import type { IdentityRecords } from './identity-records';
-import { TtlCache } from '../services/ttl-cache';
+import { lookupCache } from './lookup-cache';
 
 // A namespace's effective limits: its own limits doc merged over the system's, cached briefly
 // (invalidated early when an admin changes them). Packaged paths (`ns/pkg`) use their root
@@ -18,10 +19,10 @@ export interface NamespaceLimitsServiceOptions {
 }
 
 export class NamespaceLimitsService {
-  private readonly cache: TtlCache<EffectiveLimits>;
+  private readonly cache: LRUCache<string, EffectiveLimits> | undefined;
 
   constructor(private readonly options: NamespaceLimitsServiceOptions) {
-    this.cache = new TtlCache(options.cacheTtlMs ?? 5_000, 100_000, options.now);
+    this.cache = lookupCache(options.cacheTtlMs ?? 5_000, (root) => this.load(root), options.now);
   }
 
   get system(): SystemLimits {
@@ -30,7 +31,7 @@ export class NamespaceLimitsService {
 
   effective(namespace: string): Promise<EffectiveLimits> {
     const root = rootOf(namespace);
-    return this.cache.get(root, async () => effectiveLimits(await this.options.records.limits(root), this.options.system));
+    return this.cache ? this.cache.forceFetch(root) : this.load(root);
   }
 
   async actionBounds(namespace: string): Promise<LimitBounds> {
@@ -47,8 +48,12 @@ export class NamespaceLimitsService {
   }
 
   invalidate(change: IdentityChange | 'all'): void {
-    if (change === 'all') this.cache.clear();
-    else for (const namespace of change.namespaces ?? []) this.cache.delete(namespace);
+    if (change === 'all') this.cache?.clear();
+    else for (const namespace of change.namespaces ?? []) this.cache?.delete(namespace);
+  }
+
+  private async load(root: string): Promise<EffectiveLimits> {
+    return effectiveLimits(await this.options.records.limits(root), this.options.system);
   }
 }
 
