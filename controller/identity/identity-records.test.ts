@@ -6,7 +6,8 @@ import { GUEST_AUTH, keyMatches, splitAuth } from '../../common/entities/credent
 import { silentLogger } from '../../common/logging/logger';
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
-import { IdentityRecordError, IdentityRecords, type IdentityProblem } from './identity-records';
+import { IdentityRecordError, type IdentityProblem } from './identity-record-error';
+import { IdentityRecords } from './identity-records';
 
 // Subjects, namespaces, keys and limits docs on the embedded store (a temp data dir).
 
