@@ -6,6 +6,7 @@ import type { LimitBounds } from '../../common/entities/limits';
 import { boundPackage, type PackageDoc } from '../../common/entities/package';
 import type { Logger } from '../../common/logging/logger';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
+import { retry, TRY_AGAIN } from '../../common/retry/retry';
 import { buildAction } from '../actions/action-input';
 import { buildPackage, parsePackageInput } from './package-input';
 
@@ -92,15 +93,18 @@ async function ensureDoc<T extends EntityDocument>(
   build: (existing?: T) => T,
   content: (doc: T) => unknown[],
 ): Promise<EnsureOutcome> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const existing = await store.get<T>(namespace, key);
-    if (existing && existing.doc.entityType !== entityType) {
-      throw new Error(`cannot bootstrap ${namespace}/${key}: the name holds a ${existing.doc.entityType}`);
-    }
-    const doc = build(existing?.doc);
-    if (existing && JSON.stringify(content(existing.doc)) === JSON.stringify(content(doc))) return 'unchanged';
-    const outcome = await store.put(namespace, key, doc, existing ? existing.revision : null);
-    if (outcome.ok) return existing ? 'updated' : 'created';
-  }
-  throw new Error(`cannot bootstrap ${namespace}/${key}: it keeps changing underneath`);
+  return retry<EnsureOutcome>(
+    async () => {
+      const existing = await store.get<T>(namespace, key);
+      if (existing && existing.doc.entityType !== entityType) {
+        throw new Error(`cannot bootstrap ${namespace}/${key}: the name holds a ${existing.doc.entityType}`);
+      }
+      const doc = build(existing?.doc);
+      if (existing && JSON.stringify(content(existing.doc)) === JSON.stringify(content(doc))) return 'unchanged';
+      const outcome = await store.put(namespace, key, doc, existing ? existing.revision : null);
+      if (outcome.ok) return existing ? 'updated' : 'created';
+      return TRY_AGAIN;
+    },
+    { attempts: 5, exhausted: () => new Error(`cannot bootstrap ${namespace}/${key}: it keeps changing underneath`) },
+  );
 }

@@ -2,6 +2,7 @@ import { Messages } from '../../common/errors/messages';
 import { conflict, notFound } from '../../common/errors/platform-error';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
+import { retry, TRY_AGAIN, type RetryOptions } from '../../common/retry/retry';
 import { conflictFor } from '../entities/store-conflicts';
 import { buildTrigger } from './trigger-input';
 
@@ -9,7 +10,8 @@ import { buildTrigger } from './trigger-input';
 // `rules` map concurrently, so an update or delete that loses a revision race re-reads and
 // tries again instead of answering 409 for a change the caller never saw.
 
-const MAX_ATTEMPTS = 8;
+/** A lost revision race is read again at once, a few times, then answered 409. */
+const RACED: RetryOptions = { attempts: 8, exhausted: () => conflict(Messages.concurrentModification) };
 
 export class TriggerService {
   constructor(
@@ -25,7 +27,7 @@ export class TriggerService {
   }
 
   async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<TriggerDoc> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return retry(async () => {
       const existing = await this.store.get<TriggerDoc>(namespace, name);
       if (existing && existing.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
       if (existing && !overwrite) throw conflict(Messages.resourceExists);
@@ -33,17 +35,16 @@ export class TriggerService {
       const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
       if (outcome.ok) return doc;
       if (!(existing && outcome.reason === 'revision-conflict')) throw conflictFor(outcome);
-    }
-    throw conflict(Messages.concurrentModification);
+      return TRY_AGAIN;
+    }, RACED);
   }
 
   /** Rules that name the trigger stay behind, inactive, as in OpenWhisk. */
   async delete(namespace: string, name: string): Promise<TriggerDoc> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return retry(async () => {
       const stored = await this.get(namespace, name);
-      if (await this.store.delete(namespace, name, stored.revision)) return stored.doc;
-    }
-    throw conflict(Messages.concurrentModification);
+      return (await this.store.delete(namespace, name, stored.revision)) ? stored.doc : TRY_AGAIN;
+    }, RACED);
   }
 
   async list(namespace: string, options: ListOptions): Promise<TriggerDoc[]> {
