@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultBounds } from '../common/entities/limits';
-import type { Logger } from '../common/logging/logger';
+import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { EntityStore } from '../common/spi/entity-store';
@@ -61,6 +61,7 @@ export interface RunningController {
 export async function startController(deps: ControllerDeps): Promise<RunningController> {
   const { config, logger, naming } = deps;
   const log = logger.child({ component: 'controller', controllerId: config.controllerId });
+  const bootstrapLog = systemLogger(log, 'bootstrap');
   const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
   for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
   const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
@@ -108,7 +109,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     onFinished: (activationId) => throttles.release(activationId),
   });
   dispatcher.handleSequencesWith(sequences);
-  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: log.child({ component: 'system-packages' }) });
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules and fires reach an action in a package through bindings, package parameters merged in.
   const storeLookup = storeActionLookup(entities);
   const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../../common/logging/logger';
+import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import type { EntityDocument, EntityStore, EntityType, ListOptions, PutOutcome, Stored } from '../../common/spi/entity-store';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
@@ -52,10 +52,11 @@ export async function startEntityCache(options: EntityCacheOptions): Promise<Ent
     options.now,
   );
   const subject = options.naming.cacheInvalidationSubject();
+  const log = systemLogger(options.logger, 'cacheInvalidation');
   const subscription: SignalSubscription = await options.signals.subscribe(subject, (payload) => {
     const message = decodeInvalidation(payload);
     if (!message) {
-      options.logger.warn('undecodable cache invalidation ignored');
+      log.warn('undecodable cache invalidation ignored');
       return;
     }
     if (message.origin !== origin) state.invalidate(slot(message.namespace, message.key));

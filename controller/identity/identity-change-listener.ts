@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logging/logger';
+import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeIdentityChange, encodeIdentityChange, type IdentityChange } from '../../common/protocol/identity-change';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
@@ -12,10 +12,11 @@ export interface IdentityCacheHolder {
 }
 
 export async function listenForIdentityChanges(signals: SignalBus, naming: Naming, holders: readonly IdentityCacheHolder[], logger: Logger): Promise<SignalSubscription> {
+  const log = systemLogger(logger, 'cacheInvalidation');
   const subscription = await signals.subscribe(naming.identityChangeSubject(), (payload) => {
     const change = decodeIdentityChange(payload);
     if (!change) {
-      logger.warn('undecodable identity change ignored');
+      log.warn('undecodable identity change ignored');
       return;
     }
     for (const holder of holders) holder.invalidate(change);
