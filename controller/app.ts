@@ -19,15 +19,15 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
-import type { ActionService } from './services/action-service';
-import type { IdentityService } from './services/identity-service';
-import type { PackageResolver } from './services/package-resolver';
-import type { PackageService } from './services/package-service';
-import type { NamespaceLimitsService } from './services/namespace-limits-service';
-import type { Throttler } from './services/throttler';
-import type { RuleService } from './services/rule-service';
-import type { TriggerFireService } from './services/trigger-fire-service';
-import type { TriggerService } from './services/trigger-service';
+import type { ActionService } from './actions/action-service';
+import type { IdentityService } from './identity/identity-service';
+import type { PackageResolver } from './packages/package-resolver';
+import type { PackageService } from './packages/package-service';
+import type { NamespaceLimitsService } from './identity/namespace-limits-service';
+import type { Throttler } from './throttles/throttler';
+import type { RuleService } from './rules/rule-service';
+import type { TriggerFireService } from './triggers/trigger-fire-service';
+import type { TriggerService } from './triggers/trigger-service';
 
 export interface AppDeps {
   readonly logger: Logger;

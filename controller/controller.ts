@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultBounds } from '../common/entities/limits';
-import type { Logger } from '../common/logging/logger';
+import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { EntityStore } from '../common/spi/entity-store';
@@ -17,22 +17,22 @@ import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
 import { InvokerReaper } from './invocation/invoker-reaper';
-import { SequenceRunner } from './invocation/sequence-runner';
+import { SequenceRunner } from './sequences/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
-import { ActionService } from './services/action-service';
-import { storeActionLookup, type ActionLookup } from './services/action-lookup';
-import { startEntityCache } from './services/entity-cache';
-import { PackageResolver } from './services/package-resolver';
-import { PackageService } from './services/package-service';
-import { packageComponentResolver } from './services/sequence-resolver';
-import { ensureSystemPackages } from './services/system-packages';
-import { IdentityService } from './services/identity-service';
-import { listenForIdentityChanges } from './services/identity-change-listener';
-import { NamespaceLimitsService } from './services/namespace-limits-service';
-import { Throttler } from './services/throttler';
-import { RuleService } from './services/rule-service';
-import { TriggerFireService } from './services/trigger-fire-service';
-import { TriggerService } from './services/trigger-service';
+import { ActionService } from './actions/action-service';
+import { storeActionLookup, type ActionLookup } from './actions/action-lookup';
+import { startEntityCache } from './caches/entity-cache';
+import { PackageResolver } from './packages/package-resolver';
+import { PackageService } from './packages/package-service';
+import { packageComponentResolver } from './sequences/sequence-resolver';
+import { ensureSystemPackages } from './packages/system-packages';
+import { IdentityService } from './identity/identity-service';
+import { listenForIdentityChanges } from './identity/identity-change-listener';
+import { NamespaceLimitsService } from './identity/namespace-limits-service';
+import { Throttler } from './throttles/throttler';
+import { RuleService } from './rules/rule-service';
+import { TriggerFireService } from './triggers/trigger-fire-service';
+import { TriggerService } from './triggers/trigger-service';
 
 // Composition of one controller from ports chosen elsewhere (a main.ts). Start order matters:
 // listeners for acks and heartbeats exist before the HTTP port accepts the first invoke.
@@ -61,6 +61,7 @@ export interface RunningController {
 export async function startController(deps: ControllerDeps): Promise<RunningController> {
   const { config, logger, naming } = deps;
   const log = logger.child({ component: 'controller', controllerId: config.controllerId });
+  const bootstrapLog = systemLogger(log, 'bootstrap');
   const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
   for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
   const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
@@ -108,7 +109,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     onFinished: (activationId) => throttles.release(activationId),
   });
   dispatcher.handleSequencesWith(sequences);
-  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: log.child({ component: 'system-packages' }) });
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules and fires reach an action in a package through bindings, package parameters merged in.
   const storeLookup = storeActionLookup(entities);
   const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));

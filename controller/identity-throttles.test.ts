@@ -4,8 +4,8 @@ import { newTransactionId } from '../common/ids';
 import { startControllerUnderTest, type ControllerUnderTest } from '../test/harness/controller-under-test';
 import { errorOf } from '../test/harness/error-answer';
 import { eventually } from '../test/harness/eventually';
-import { publishIdentityChange } from './services/identity-change-listener';
-import { IdentityRecords } from './services/identity-records';
+import { publishIdentityChange } from './identity/identity-change-listener';
+import { IdentityRecords } from './identity/identity-records';
 
 // Namespaces, keys, limits and throttles through the HTTP API on the standalone adapters, with a
 // real invoker running actions as local processes. Identities are written the way wisp-admin

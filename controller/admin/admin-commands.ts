@@ -1,4 +1,4 @@
-import type { IdentityRecords } from '../services/identity-records';
+import type { IdentityRecords } from '../identity/identity-records';
 import type { AdminCommand } from './admin-args';
 
 // Runs one parsed wisp-admin command against the identity records and writes its answer through

@@ -8,7 +8,7 @@ import { createNaming } from '../../common/naming';
 import { decodeIdentityChange, type IdentityChange } from '../../common/protocol/identity-change';
 import type { SignalBus } from '../../common/spi/signal-bus';
 import { eventually } from '../../test/harness/eventually';
-import { IdentityRecords } from '../services/identity-records';
+import { IdentityRecords } from '../identity/identity-records';
 import { AUTH_LINE, runAdmin } from '../../test/harness/admin-process';
 
 // wisp-admin on the distributed profile's real Redis (a prefix of its own) and NATS: what it

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openEmbeddedEntityStore } from '../../common/adapters/embedded/embedded-entity-store';
 import { GUEST_AUTH, keyMatches, splitAuth } from '../../common/entities/credentials';
 import { silentLogger } from '../../common/logging/logger';
-import { IdentityRecords } from '../services/identity-records';
+import { IdentityRecords } from '../identity/identity-records';
 import { AUTH_LINE, runAdmin } from '../../test/harness/admin-process';
 
 // wisp-admin as a real process on a standalone platform's embedded store (a temp data dir).

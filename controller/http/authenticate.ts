@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { IdentityService } from '../services/identity-service';
+import type { IdentityService } from '../identity/identity-service';
 import type { RequestState } from './request-context';
 
 export function authenticate(identities: IdentityService): Middleware<RequestState> {

@@ -1,5 +1,5 @@
 import type { ActivationRecord } from '../../common/entities/activation';
-import type { Logger } from '../../common/logging/logger';
+import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeCompletion } from '../../common/protocol/completion-message';
 import type { ActivationStore } from '../../common/spi/activation-store';
@@ -39,9 +39,12 @@ export class CompletionWaiter {
   private poller: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
   private readonly completionListeners: Array<(activationId: string) => void> = [];
+  /** Store lookups (the poller's, and those an id-only ack or a reconnect starts) are nobody's request. */
+  private readonly pollLogger: Logger;
 
   constructor(private readonly options: CompletionWaiterOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1500;
+    this.pollLogger = systemLogger(options.logger, 'completionPoller');
   }
 
   async start(): Promise<void> {
@@ -123,7 +126,7 @@ export class CompletionWaiter {
       const record = await this.options.activations.getById(activationId);
       if (record) this.pending.get(activationId)?.resolve(record);
     } catch (err) {
-      this.options.logger.warn({ err, activationId }, 'activation lookup failed; will retry');
+      this.pollLogger.warn({ err, activationId }, 'activation lookup failed; will retry');
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { ActivationRecord } from '../../common/entities/activation';
-import type { Logger } from '../../common/logging/logger';
+import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeActivationMessage } from '../../common/protocol/activation-message';
 import { encodeCompletion } from '../../common/protocol/completion-message';
@@ -68,11 +68,13 @@ export class InvokerReaper {
   private closed = false;
   private readonly tickMs: number;
   private readonly now: () => number;
+  private readonly logger: Logger;
   readonly stats: ReaperStats = { redispatched: 0, failed: 0, finished: 0, undecodable: 0, deadLettered: 0 };
 
   constructor(private readonly options: InvokerReaperOptions) {
     this.tickMs = options.tickMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.logger = systemLogger(options.logger, 'reaper');
   }
 
   start(): void {
@@ -91,7 +93,8 @@ export class InvokerReaper {
 
   private async tick(): Promise<void> {
     if (this.closed) return;
-    const { lock, registry, controllerId, reapAfterMs, logger } = this.options;
+    const { lock, registry, controllerId, reapAfterMs } = this.options;
+    const logger = this.logger;
     try {
       // Three ticks of lease: a leader that stops renewing hands over within seconds.
       this.leader = await lock.acquire(controllerId, 3 * this.tickMs);
@@ -112,7 +115,8 @@ export class InvokerReaper {
   }
 
   private join(invokerId: string): void {
-    const { bus, naming, logger } = this.options;
+    const { bus, naming } = this.options;
+    const logger = this.logger;
     logger.warn({ invoker: invokerId }, 'invoker down longer than any action runs: reaping its topic');
     const reaping: Reaping = {
       chain: Promise.resolve(),
@@ -141,11 +145,12 @@ export class InvokerReaper {
     subscription?.pause();
     await reaping.chain;
     await subscription?.close();
-    this.options.logger.info({ invoker: invokerId, stats: this.stats }, 'stopped reaping invoker');
+    this.logger.info({ invoker: invokerId, stats: this.stats }, 'stopped reaping invoker');
   }
 
   private async reap(invokerId: string, reaping: Reaping, message: ReceivedMessage): Promise<void> {
-    const { activations, bus, naming, balancer, logger, redispatchWindowMs } = this.options;
+    const { activations, bus, naming, balancer, redispatchWindowMs } = this.options;
+    const logger = this.logger;
     // Anything left uncommitted goes to the next reaper, or back to the invoker.
     while (!reaping.stopped) {
       try {
@@ -204,7 +209,8 @@ export class InvokerReaper {
   }
 
   private ack(controllerId: string, invokerId: string, record: ActivationRecord): void {
-    const { signals, naming, logger } = this.options;
+    const { signals, naming } = this.options;
+    const logger = this.logger;
     try {
       signals.publish(naming.completionSubject(controllerId), encodeCompletion(record.activationId, invokerId, record));
     } catch (error) {

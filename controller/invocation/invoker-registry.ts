@@ -1,5 +1,5 @@
 import { HEARTBEAT_INTERVAL_MS, decodeHeartbeat, type Heartbeat } from '../../common/protocol/heartbeat';
-import type { Logger } from '../../common/logging/logger';
+import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
 import { invokerState, type InvokerState } from './invoker-health';
@@ -18,14 +18,17 @@ export interface InvokerView {
 export class InvokerRegistry {
   private readonly beats = new Map<string, { beat: Heartbeat; receivedAt: number }>();
   private subscription: SignalSubscription | undefined;
+  private readonly logger: Logger;
 
   constructor(
     private readonly signals: SignalBus,
     private readonly naming: Naming,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly intervalMs = HEARTBEAT_INTERVAL_MS,
-  ) {}
+  ) {
+    this.logger = systemLogger(logger, 'healthMonitor');
+  }
 
   async start(): Promise<void> {
     this.subscription = await this.signals.subscribe(this.naming.healthSubject(), (payload) => {

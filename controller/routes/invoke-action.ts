@@ -7,8 +7,8 @@ import { newActivationId } from '../../common/ids';
 import { readJsonObject } from '../http/read-json-body';
 import { queryBool, queryInt } from '../http/query';
 import type { Dispatcher, InvokeRequest } from '../invocation/dispatcher';
-import type { ResolvedAction } from '../services/package-resolver';
-import type { Throttler } from '../services/throttler';
+import type { ResolvedAction } from '../packages/package-resolver';
+import type { Throttler } from '../throttles/throttler';
 import { answerAccepted, answerCompleted } from './invoke-response';
 
 // POST on an action, wherever it lives (namespace root or a package): query and body checks,

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { RequestState } from '../http/request-context';
 import { resolveNamespace } from '../http/resolve-namespace';
-import type { IdentityService } from '../services/identity-service';
-import type { NamespaceLimitsService } from '../services/namespace-limits-service';
+import type { IdentityService } from '../identity/identity-service';
+import type { NamespaceLimitsService } from '../identity/namespace-limits-service';
 
 // The caller's namespaces (every namespace its subject owns) and a namespace's effective limits
 // (its limits doc merged over the system's; readable by the namespace's own keys only).

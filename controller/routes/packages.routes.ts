@@ -7,8 +7,8 @@ import { listParams } from '../http/list-params';
 import { pathNamespace } from '../http/path-namespace';
 import { queryBool } from '../http/query';
 import { readJsonObject } from '../http/read-json-body';
-import type { PackageResolver } from '../services/package-resolver';
-import type { PackageService } from '../services/package-service';
+import type { PackageResolver } from '../packages/package-resolver';
+import type { PackageService } from '../packages/package-service';
 import { packageSummary, packageView, packageWithActions } from './package-views';
 
 // Packages and bindings (CTL/Packages.scala): PUT/GET/DELETE; POST is not a package operation.

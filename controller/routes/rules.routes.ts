@@ -6,7 +6,7 @@ import { queryBool } from '../http/query';
 import { readJsonObject } from '../http/read-json-body';
 import type { RequestState } from '../http/request-context';
 import { resolveNamespace } from '../http/resolve-namespace';
-import type { RuleService } from '../services/rule-service';
+import type { RuleService } from '../rules/rule-service';
 import { ruleView } from './trigger-rule-views';
 
 // Rules (CTL/Rules.scala): CRUD, and POST {status} to enable or disable. The list answers the

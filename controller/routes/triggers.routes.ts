@@ -6,9 +6,9 @@ import { queryBool } from '../http/query';
 import { readJsonObject } from '../http/read-json-body';
 import type { RequestState } from '../http/request-context';
 import { resolveNamespace } from '../http/resolve-namespace';
-import type { TriggerFireService } from '../services/trigger-fire-service';
-import type { Throttler } from '../services/throttler';
-import type { TriggerService } from '../services/trigger-service';
+import type { TriggerFireService } from '../triggers/trigger-fire-service';
+import type { Throttler } from '../throttles/throttler';
+import type { TriggerService } from '../triggers/trigger-service';
 import { answerAccepted } from './invoke-response';
 import { triggerSummary, triggerView } from './trigger-rule-views';
 

@@ -1,0 +1,154 @@
+import { Messages } from '../../common/errors/messages';
+import { PlatformError, badRequest, conflict, notFound } from '../../common/errors/platform-error';
+import { refAddress, refPath, ruleKey, sameRef, type EntityRef, type RuleDoc, type RuleStatus } from '../../common/entities/rule';
+import { ruleStatusIn, type TriggerDoc } from '../../common/entities/trigger';
+import type { Logger } from '../../common/logging/logger';
+import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
+import type { ActionLookup } from '../actions/action-lookup';
+import { parseRuleState, buildRule } from './rule-input';
+import { conflictFor } from '../entities/store-conflicts';
+import { setRuleLink } from '../triggers/trigger-links';
+
+// Rule CRUD and state (CTL/Rules.scala). A rule is two writes: its own document and its link
+// in the trigger's `rules` map. They cannot be one atomic write, so every operation records how
+// to undo each step it made and, when a later step fails, undoes them in reverse: a refused or
+// failed request leaves neither a rule without its link nor a link without its rule.
+
+export interface RuleWithStatus {
+  readonly doc: RuleDoc;
+  readonly status: RuleStatus;
+}
+
+type Undo = () => Promise<unknown>;
+
+export class RuleService {
+  constructor(
+    private readonly deps: {
+      readonly store: EntityStore;
+      readonly lookupAction: ActionLookup;
+      readonly logger: Logger;
+      readonly now?: () => number;
+    },
+  ) {}
+
+  async get(namespace: string, name: string): Promise<RuleWithStatus> {
+    const stored = await this.load(namespace, name);
+    const trigger = await this.trigger(stored.doc.trigger);
+    return { doc: stored.doc, status: ruleStatusIn(trigger, ruleKey(namespace, name)) };
+  }
+
+  async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<RuleWithStatus> {
+    const { store } = this.deps;
+    const existing = await store.get<RuleDoc>(namespace, name);
+    if (existing && existing.doc.entityType !== 'rule') throw conflict(Messages.wrongCollection);
+    if (existing && !overwrite) throw conflict(Messages.resourceExists);
+    const doc = buildRule(body, { namespace, name, now: (this.deps.now ?? Date.now)() }, existing?.doc);
+    await this.checkAccess(doc.trigger, namespace);
+    await this.checkAccess(doc.action, namespace);
+    if (!(await this.trigger(doc.trigger))) throw badRequest(Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
+    if (!(await this.deps.lookupAction(doc.action))) throw badRequest(Messages.actionDoesNotExist(`/${refPath(doc.action)}`));
+
+    const key = ruleKey(namespace, name);
+    // An update keeps the rule's state; a new rule starts active.
+    const status = existing ? ruleStatusIn(await this.trigger(existing.doc.trigger), key) : 'active';
+    const written = await store.put(namespace, name, doc, existing ? existing.revision : null);
+    if (!written.ok) throw conflictFor(written);
+
+    const undo: Undo[] = [() => (existing ? store.put(namespace, name, existing.doc, written.revision) : store.delete(namespace, name, written.revision))];
+    await this.steps(undo, async () => {
+      const target = refAddress(doc.trigger);
+      const linked = await setRuleLink(store, target.namespace, target.key, key, { action: doc.action, status });
+      if (!linked.ok) throw badRequest(Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
+      undo.push(() => setRuleLink(store, target.namespace, target.key, key, linked.previous));
+      if (existing && !sameRef(existing.doc.trigger, doc.trigger)) {
+        const old = refAddress(existing.doc.trigger);
+        const unlinked = await setRuleLink(store, old.namespace, old.key, key, undefined);
+        if (unlinked.ok) undo.push(() => setRuleLink(store, old.namespace, old.key, key, unlinked.previous));
+      }
+      // A delete or another update of this rule that ran in between would leave our link
+      // pointing at a rule that is not this document.
+      if ((await store.get<RuleDoc>(namespace, name))?.revision !== written.revision) throw conflict(Messages.concurrentModification);
+    });
+    return { doc, status };
+  }
+
+  async setState(namespace: string, name: string, body: Record<string, unknown>): Promise<RuleWithStatus> {
+    const status = parseRuleState(body);
+    const stored = await this.load(namespace, name);
+    const target = refAddress(stored.doc.trigger);
+    const key = ruleKey(namespace, name);
+    const linked = await setRuleLink(this.deps.store, target.namespace, target.key, key, { action: stored.doc.action, status });
+    if (!linked.ok) throw notFound(Messages.ruleTriggerMissing);
+    await this.steps([() => setRuleLink(this.deps.store, target.namespace, target.key, key, linked.previous)], async () => {
+      const now = await this.deps.store.get<RuleDoc>(namespace, name);
+      if (!now || now.doc.entityType !== 'rule') throw notFound(Messages.resourceDoesNotExist);
+      if (now.revision !== stored.revision) throw conflict(Messages.concurrentModification);
+    });
+    return { doc: stored.doc, status };
+  }
+
+  /** Removes the link (no need to deactivate first) and answers the rule as inactive. */
+  async delete(namespace: string, name: string): Promise<RuleWithStatus> {
+    const stored = await this.load(namespace, name);
+    const target = refAddress(stored.doc.trigger);
+    const key = ruleKey(namespace, name);
+    const unlinked = await setRuleLink(this.deps.store, target.namespace, target.key, key, undefined);
+    const undo: Undo[] = unlinked.ok ? [() => setRuleLink(this.deps.store, target.namespace, target.key, key, unlinked.previous)] : [];
+    await this.steps(undo, async () => {
+      if (!(await this.deps.store.delete(namespace, name, stored.revision))) throw conflict(Messages.concurrentModification);
+    });
+    return { doc: stored.doc, status: 'inactive' };
+  }
+
+  async list(namespace: string, options: ListOptions): Promise<RuleDoc[]> {
+    return (await this.deps.store.list<RuleDoc>(namespace, 'rule', options)).map((s) => s.doc);
+  }
+
+  count(namespace: string): Promise<number> {
+    return this.deps.store.count(namespace, 'rule');
+  }
+
+  private async load(namespace: string, name: string): Promise<Stored<RuleDoc>> {
+    const stored = await this.deps.store.get<RuleDoc>(namespace, name);
+    if (!stored) throw notFound(Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'rule') throw conflict(Messages.wrongCollection);
+    return stored;
+  }
+
+  private async trigger(ref: EntityRef): Promise<TriggerDoc | undefined> {
+    const { namespace, key } = refAddress(ref);
+    const stored = await this.deps.store.get<TriggerDoc>(namespace, key);
+    return stored?.doc.entityType === 'trigger' ? stored.doc : undefined;
+  }
+
+  /**
+   * A rule may name entities of its own namespace, and actions in another namespace's public
+   * package (as OpenWhisk's READ entitlement allows); anything else is 403 before existence is
+   * revealed.
+   */
+  private async checkAccess(ref: EntityRef, ruleNamespace: string): Promise<void> {
+    const { namespace, pkg } = refAddress(ref);
+    if (namespace === ruleNamespace) return;
+    if (pkg) {
+      const stored = await this.deps.store.get<{ entityType: 'package'; publish?: unknown }>(namespace, pkg);
+      if (stored?.doc.entityType === 'package' && stored.doc.publish === true) return;
+    }
+    throw new PlatformError('FORBIDDEN', Messages.notAuthorized(refPath(ref)));
+  }
+
+  /** Runs `work`; when it throws, runs `undo` newest first (each failure logged), then rethrows. */
+  private async steps(undo: Undo[], work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      for (const step of [...undo].reverse()) {
+        try {
+          await step();
+        } catch (undoErr) {
+          this.deps.logger.error({ err: undoErr }, 'could not undo a partial rule change');
+        }
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { Messages } from '../../common/errors/messages';
+import { conflict, isPlatformError, notFound } from '../../common/errors/platform-error';
+import type { Identity } from '../../common/entities/identity';
+import { refPath } from '../../common/entities/rule';
+import type { RuleLink, TriggerDoc } from '../../common/entities/trigger';
+import { newActivationId } from '../../common/ids';
+import type { Logger } from '../../common/logging/logger';
+import type { ActivationStore } from '../../common/spi/activation-store';
+import type { EntityStore } from '../../common/spi/entity-store';
+import type { Dispatcher } from '../invocation/dispatcher';
+import type { Throttler } from '../throttles/throttler';
+import type { ActionLookup } from '../actions/action-lookup';
+import { ruleArguments, triggerActivation, type RuleOutcome } from './trigger-activation';
+
+// Firing a trigger (reference §7.1): no active rule means nothing happens and nothing is
+// recorded (204); otherwise every active rule's action is invoked non-blocking through the same
+// Dispatcher as a direct invoke, with `cause` = the trigger's activation id, and the trigger's
+// own activation records one log line per rule. A rule that cannot run never stops the others.
+
+export type FireOutcome = { readonly kind: 'no-active-rules' } | { readonly kind: 'fired'; readonly activationId: string };
+
+export interface TriggerFireDeps {
+  readonly store: EntityStore;
+  readonly activations: ActivationStore;
+  readonly dispatcher: Pick<Dispatcher, 'invoke'>;
+  readonly lookupAction: ActionLookup;
+  /** Rule-caused invokes count against the namespace like direct ones, as on OpenWhisk. */
+  readonly throttles?: Pick<Throttler, 'checkInvokeRate' | 'acquire' | 'release'>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export class TriggerFireService {
+  constructor(private readonly deps: TriggerFireDeps) {}
+
+  async fire(identity: Identity, namespace: string, name: string, payload: Record<string, unknown>, transid: string): Promise<FireOutcome> {
+    const stored = await this.deps.store.get<TriggerDoc>(namespace, name);
+    if (!stored) throw notFound(Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
+    const trigger = stored.doc;
+    const links = Object.entries(trigger.rules ?? {});
+    if (!links.some(([, link]) => link.status === 'active')) return { kind: 'no-active-rules' };
+
+    const activationId = newActivationId();
+    const start = (this.deps.now ?? Date.now)();
+    const args = ruleArguments(trigger, payload);
+    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, rule, link, args, cause: activationId, transid })));
+    const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes });
+    try {
+      await this.deps.activations.create(record);
+    } catch (err) {
+      // The rules' actions are already on their way; failing the fire now would only make the
+      // caller fire again and run them twice.
+      this.deps.logger.error({ err, transid, activationId, trigger: `${namespace}/${name}` }, 'trigger activation could not be stored');
+    }
+    return { kind: 'fired', activationId };
+  }
+
+  private async runRule(input: { identity: Identity; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; transid: string }): Promise<RuleOutcome> {
+    const { rule, link } = input;
+    const action = refPath(link.action);
+    if (link.status !== 'active') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleInactive(rule, action) };
+    try {
+      const found = await this.deps.lookupAction(link.action);
+      if (!found) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
+      const namespace = input.identity.namespace;
+      await this.deps.throttles?.checkInvokeRate(namespace);
+      const activationId = newActivationId();
+      await this.deps.throttles?.acquire(namespace, activationId, found.action.doc.limits.timeout);
+      try {
+        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', activationId }, false);
+      } catch (err) {
+        this.deps.throttles?.release(activationId);
+        throw err;
+      }
+      return { kind: 'invoked', rule, action, activationId };
+    } catch (err) {
+      // OpenWhisk's mapping of the rule's invoke answer: 4xx is an application error, the rest a whisk error.
+      const exposed = isPlatformError(err) && err.expose;
+      if (!exposed) this.deps.logger.error({ err, transid: input.transid, rule, action }, 'rule action could not be invoked');
+      return { kind: 'failed', rule, action, statusCode: isPlatformError(err) && err.status < 500 ? 1 : 3, error: exposed ? err.message : Messages.internalError };
+    }
+  }
+}
