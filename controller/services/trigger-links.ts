@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { ruleLinkOf, sameLink, withRuleLink, type RuleLink, type TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore } from '../../common/spi/entity-store';
 
@@ -26,7 +26,7 @@ export async function setRuleLink(store: EntityStore, namespace: string, trigger
     if (outcome.reason !== 'revision-conflict') return { ok: false, reason: 'trigger-missing' };
     await backoff(attempt);
   }
-  throw conflict(Messages.concurrentModification);
+  throw new PlatformError('revision-conflict', Messages.concurrentModification);
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
 import { conflictFor } from './store-conflicts';
@@ -19,22 +19,22 @@ export class TriggerService {
 
   async get(namespace: string, name: string): Promise<Stored<TriggerDoc>> {
     const stored = await this.store.get<TriggerDoc>(namespace, name);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('trigger-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     return stored;
   }
 
   async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<TriggerDoc> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const existing = await this.store.get<TriggerDoc>(namespace, name);
-      if (existing && existing.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
-      if (existing && !overwrite) throw conflict(Messages.resourceExists);
+      if (existing && existing.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+      if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
       const doc = buildTrigger(body, { namespace, name, now: this.now() }, existing?.doc);
       const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
       if (outcome.ok) return doc;
       if (!(existing && outcome.reason === 'revision-conflict')) throw conflictFor(outcome);
     }
-    throw conflict(Messages.concurrentModification);
+    throw new PlatformError('revision-conflict', Messages.concurrentModification);
   }
 
   /** Rules that name the trigger stay behind, inactive, as in OpenWhisk. */
@@ -43,7 +43,7 @@ export class TriggerService {
       const stored = await this.get(namespace, name);
       if (await this.store.delete(namespace, name, stored.revision)) return stored.doc;
     }
-    throw conflict(Messages.concurrentModification);
+    throw new PlatformError('revision-conflict', Messages.concurrentModification);
   }
 
   async list(namespace: string, options: ListOptions): Promise<TriggerDoc[]> {
