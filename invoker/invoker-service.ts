@@ -4,6 +4,7 @@ import type { ActivationRecord } from '../common/entities/activation';
 import type { Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
+import { brandedError, brandGuard } from '../common/protocol/branded-error';
 import { encodeCompletion } from '../common/protocol/completion-message';
 import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
 import { deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
@@ -78,7 +79,9 @@ interface Intake {
 type Admission = { readonly slot: RunnableSlot; readonly attempt: number } | 'finished-elsewhere' | 'stopping';
 
 /** Thrown inside a worker once stop() has given up on it; the worker ends without recording. */
-class Abandoned extends Error {}
+class Abandoned extends brandedError('Abandoned') {}
+
+const isAbandoned = brandGuard(Abandoned);
 
 export class InvokerService {
   private lifecycle: InvokerState = 'created';
@@ -201,7 +204,7 @@ export class InvokerService {
       if (item.decoded.ok) await this.process(item.received, item.decoded.message);
       else await this.handleUndecodable(item.received, item.decoded);
     } catch (error) {
-      if (error instanceof Abandoned) return;
+      if (isAbandoned(error)) return;
       // Only a bug gets here; the message stays uncommitted and comes back after a restart.
       this.deps.logger.error({ err: error, offset: item.received.offset }, 'invoker worker failed');
     }

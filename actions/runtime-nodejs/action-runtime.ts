@@ -1,4 +1,4 @@
-import { InitError, type ActionMain, type LoadRequest } from './load-action';
+import { isInitError, type ActionMain, type LoadRequest } from './load-action';
 import { RuntimeMessages, errorReply, type Reply } from './protocol';
 import { runAction } from './run-action';
 
@@ -49,7 +49,7 @@ export class ActionRuntime {
       this.state = 'failed';
       this.hooks.logError('Error during initialization:', error);
       this.hooks.writeSentinels();
-      const text = error instanceof InitError ? error.message : RuntimeMessages.initFailed(stackOf(error));
+      const text = isInitError(error) ? error.message : RuntimeMessages.initFailed(stackOf(error));
       return errorReply(502, text);
     }
   }

@@ -1,14 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 
 // Zip extraction with zlib alone, so the runtime image needs no `unzip` binary. Reads the
 // central directory (its sizes are right even when the local headers defer them to a data
 // descriptor) and refuses entries that would land outside the target directory.
 
-export class ArchiveError extends Error {
-  override readonly name = 'ArchiveError';
-}
+export class ArchiveError extends brandedError('ArchiveError') {}
+
+export const isArchiveError = brandGuard(ArchiveError);
 
 export interface ZipEntry {
   readonly name: string;

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { GUEST_AUTH } from '../../common/entities/credentials';
-import { UsageError, parseAdminArgs } from './admin-args';
+import { UsageError, isUsageError, parseAdminArgs } from './admin-args';
 
 function usageError(argv: string[]): string {
   try {
     parseAdminArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) return err.message;
+    if (isUsageError(err)) return err.message;
     throw err;
   }
   throw new Error(`expected a usage error for ${argv.join(' ')}`);

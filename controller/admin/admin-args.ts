@@ -2,6 +2,7 @@ import { authProblem } from '../../common/entities/credentials';
 import { isValidName } from '../../common/entities/entity-name';
 import { subjectProblem } from '../../common/entities/identity';
 import { LIMIT_FIELDS, LIMIT_FIELD_NAMES, isLimitField, limitValueProblem, type LimitField } from '../../common/entities/namespace-limits';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 
 // wisp-admin's command line, parsed and validated without touching any store: every mistake is
 // a UsageError naming the argument, the value and the rule (the entry point exits 2 on it).
@@ -25,9 +26,9 @@ export interface AdminInvocation {
   readonly store: StoreChoice;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export class UsageError extends brandedError('UsageError') {}
+
+export const isUsageError = brandGuard(UsageError);
 
 export const USAGE = `usage: wisp-admin <command> [arguments] [--data-dir DIR]
 

@@ -2,6 +2,7 @@ import { authProblem, generateAuth, keyMatches, makeIdentityDoc, splitAuth } fro
 import { validateNamespace } from '../../common/entities/entity-name';
 import { IDENTITY_RECORDS, subjectProblem, type IdentityDoc, type LimitsDoc, type NamespaceDoc, type SubjectDoc } from '../../common/entities/identity';
 import { boundsOrderProblem, isLimitField, limitValueProblem, patchLimits, type LimitField, type NamespaceLimits } from '../../common/entities/namespace-limits';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
 
@@ -22,8 +23,7 @@ export type IdentityProblem =
   | 'key-not-found'
   | 'concurrent-modification';
 
-export class IdentityRecordError extends Error {
-  override readonly name = 'IdentityRecordError';
+export class IdentityRecordError extends brandedError('IdentityRecordError') {
   constructor(
     readonly problem: IdentityProblem,
     message: string,
@@ -31,6 +31,8 @@ export class IdentityRecordError extends Error {
     super(message);
   }
 }
+
+export const isIdentityRecordError = brandGuard(IdentityRecordError);
 
 export interface IdentityRecordsOptions {
   readonly store: EntityStore;
@@ -180,7 +182,7 @@ export class IdentityRecords {
       try {
         return await this.ensureOnce(subject, namespace, auth);
       } catch (err) {
-        const raced = err instanceof IdentityRecordError && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification');
+        const raced = isIdentityRecordError(err) && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification');
         if (!raced || attempt >= MAX_ATTEMPTS) throw err;
       }
     }

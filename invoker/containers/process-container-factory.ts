@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import { bundleRuntime } from '../../actions/runtime-bundle';
 import { PYTHON_PROXY_FILE } from '../../actions/runtime-python/proxy-file';
@@ -87,7 +88,7 @@ export class ProcessContainerFactory implements ContainerFactory {
         return await this.start(spec, command);
       } catch (error) {
         // The free port may be taken between choosing and binding it; any other failure is final.
-        if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
+        if (!isPortTakenError(error) || attempt >= START_ATTEMPTS) throw error;
       }
     }
   }
@@ -180,6 +181,6 @@ interface RuntimeCommand {
 // Whatever the host's locale, the action's output and arguments are UTF-8.
 const PYTHON_ENV: Readonly<Record<string, string>> = { PYTHONUTF8: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
-class PortTakenError extends Error {
-  override readonly name = 'PortTakenError';
-}
+class PortTakenError extends brandedError('PortTakenError') {}
+
+const isPortTakenError = brandGuard(PortTakenError);
