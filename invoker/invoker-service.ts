@@ -140,7 +140,7 @@ export class InvokerService {
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
     // Messages may have arrived before subscribe() resolved.
     this.dispatch();
-    this.deps.logger.info({ invokerId: config.invokerId, userMemoryMb: config.userMemoryMb }, 'invoker started');
+    this.deps.logger.info({ userMemoryMb: config.userMemoryMb }, 'invoker started');
   }
 
   /**

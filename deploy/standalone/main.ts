@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'wisp-standalone', level: controllerConfig.shared.logLevel });
   const naming = createNaming(controllerConfig.shared.prefix);
 
-  const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger: logger.child({ component: 'embedded-store' }) });
+  const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger });
   const bus = openEmbeddedMessageBus({ dataDir: join(standalone.dataDir, 'bus'), logger });
   const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
 
