@@ -69,5 +69,5 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
 }
 
 function methodNotAllowed(): Error {
-  return new PlatformError('METHOD_NOT_ALLOWED', Messages.methodNotAllowed('GET, PUT, POST, DELETE'));
+  return new PlatformError('method-not-allowed', Messages.methodNotAllowed('GET, PUT, POST, DELETE'));
 }

@@ -60,16 +60,18 @@ export interface RunningController {
 
 export async function startController(deps: ControllerDeps): Promise<RunningController> {
   const { config, logger, naming } = deps;
-  const log = logger.child({ component: 'controller', controllerId: config.controllerId });
-  const bootstrapLog = systemLogger(log, 'bootstrap');
+  // Components name themselves under `scope`, not under `log`, so each line has one `component`.
+  const scope = logger.child({ controllerId: config.controllerId });
+  const log = scope.child({ component: 'controller' });
+  const bootstrapLog = systemLogger(scope, 'bootstrap');
   const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
   for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
   const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
-  const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], log.child({ component: 'identity-changes' }));
+  const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], scope.child({ component: 'identity-changes' }));
   const throttleStore = deps.throttles ?? createMemoryThrottleStore();
-  const throttles = new Throttler({ store: throttleStore, limits, logger: log.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
+  const throttles = new Throttler({ store: throttleStore, limits, logger: scope.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
 
-  const registry = new InvokerRegistry(deps.signals, naming, log.child({ component: 'invoker-registry' }));
+  const registry = new InvokerRegistry(deps.signals, naming, scope.child({ component: 'invoker-registry' }));
   const waiter = new CompletionWaiter({ controllerId: config.controllerId, signals: deps.signals, activations: deps.activations, naming, logger: log });
   await registry.start();
   await waiter.start();
@@ -87,13 +89,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     registry,
     balancer,
     lock: leaderLock,
-    logger: log.child({ component: 'reaper' }),
+    logger: scope.child({ component: 'reaper' }),
     reapAfterMs: config.reapAfterMs,
     redispatchWindowMs: config.redispatchWindowMs,
   });
   reaper.start();
   // Actions and packages are read through a cache that every controller's writes invalidate.
-  const entityCache = await startEntityCache({ store: deps.entities, signals: deps.signals, naming, logger: log.child({ component: 'entity-cache' }), ttlMs: config.entityCacheTtlMs });
+  const entityCache = await startEntityCache({ store: deps.entities, signals: deps.signals, naming, logger: scope.child({ component: 'entity-cache' }), ttlMs: config.entityCacheTtlMs });
   const entities = entityCache.store;
   const packages = new PackageService(entities);
   const packageResolver = new PackageResolver(entities);
@@ -104,7 +106,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     invoker: dispatcher,
     activations: deps.activations,
     resolve: components,
-    logger: log.child({ component: 'sequences' }),
+    logger: scope.child({ component: 'sequences' }),
     // No invoker acks a sequence: its slot is freed when its record is written.
     onFinished: (activationId) => throttles.release(activationId),
   });
@@ -114,8 +116,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const storeLookup = storeActionLookup(entities);
   const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));
   const triggers = new TriggerService(deps.entities);
-  const rules = new RuleService({ store: deps.entities, lookupAction, logger: log.child({ component: 'rules' }) });
-  const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: log.child({ component: 'trigger-fire' }) });
+  const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
+  const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
   const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {

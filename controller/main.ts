@@ -4,7 +4,7 @@ import { createRedisActivationStore } from '../common/adapters/redis/redis-activ
 import { createRedisEntityStore } from '../common/adapters/redis/redis-entity-store';
 import { createRedisThrottleStore } from '../common/adapters/redis/redis-throttle-store';
 import { createRedisLeaderLock } from '../common/adapters/redis/redis-leader-lock';
-import { ConfigError } from '../common/config/env-reader';
+import { isConfigError } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
@@ -34,6 +34,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `wisp controller failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(isConfigError(err) ? `${err.message}\n` : `wisp controller failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -16,7 +16,7 @@ import { HeartbeatPublisher } from './heartbeat-publisher';
 import { IntakeQueue } from './intake-queue';
 import { emptyStats, type InvokerStats } from './invoker-stats';
 import type { ContainerPool } from './pool/container-pool';
-import { Abandoned, storeRetry, type StoreRetry } from './store-retry';
+import { Abandoned, isAbandoned, storeRetry, type StoreRetry } from './store-retry';
 
 // The invoker's delivery loop (DESIGN.md §3, §7; ADR 0006). The bus handler only decodes and
 // enqueues. Workers then: reserve pool capacity → claim the activation id → run → create the
@@ -137,7 +137,7 @@ export class InvokerService {
     this.heartbeat.start();
     // Messages may have arrived before subscribe() resolved.
     this.dispatch();
-    this.deps.logger.info({ invokerId: config.invokerId, userMemoryMb: config.userMemoryMb }, 'invoker started');
+    this.deps.logger.info({ userMemoryMb: config.userMemoryMb }, 'invoker started');
   }
 
   /**
@@ -201,7 +201,7 @@ export class InvokerService {
       if (item.decoded.ok) await this.process(item.received, item.decoded.message);
       else await this.handleUndecodable(item.received, item.decoded);
     } catch (error) {
-      if (error instanceof Abandoned) return;
+      if (isAbandoned(error)) return;
       // Only a bug gets here; the message stays uncommitted and comes back after a restart.
       this.intakeLogger.error({ err: error, offset: item.received.offset }, 'invoker worker failed');
     }

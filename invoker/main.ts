@@ -6,7 +6,7 @@ import { connectRedis } from '../common/adapters/redis/redis-connection';
 import { createRedisLeaderLock } from '../common/adapters/redis/redis-leader-lock';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ConfigError, type Env } from '../common/config/env-reader';
+import { isConfigError, type Env } from '../common/config/env-reader';
 import { stopOnSignals } from '../common/lifecycle/stop-signals';
 import { createLogger, systemLogger, type Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
@@ -116,7 +116,7 @@ export async function main(env: Env): Promise<void> {
 
 if (require.main === module) {
   main(process.env).catch((err: unknown) => {
-    process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `wisp invoker failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(isConfigError(err) ? `${err.message}\n` : `wisp invoker failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
 }

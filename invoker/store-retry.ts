@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logging/logger';
+import { brandedError, brandGuard } from '../common/protocol/branded-error';
 import { retry } from '../common/retry/retry';
 
 // A store or bus call an invoker worker cannot go on without (the claim, the record, the
@@ -6,9 +7,9 @@ import { retry } from '../common/retry/retry';
 // message uncommitted anyway. Only stop() ends the wait, by aborting with Abandoned.
 
 /** The reason stop() aborts its workers with: a worker that meets it ends without recording. */
-export class Abandoned extends Error {
-  override readonly name = 'Abandoned';
-}
+export class Abandoned extends brandedError('Abandoned') {}
+
+export const isAbandoned = brandGuard(Abandoned);
 
 export interface StoreRetryOptions {
   /** Aborted (with an Abandoned reason) once stop() gives up on the workers. */

@@ -1,5 +1,5 @@
 import type { InitValue, RunPayload, Unchecked } from '../../common/protocol/runtime-protocol';
-import { InitError, type ActionMain, type LoadRequest } from './load-action';
+import { isInitError, type ActionMain, type LoadRequest } from './load-action';
 import { RuntimeMessages, errorReply, type Reply } from './runtime-messages';
 import { runAction } from './run-action';
 
@@ -50,7 +50,7 @@ export class ActionRuntime {
       this.state = 'failed';
       this.hooks.logError('Error during initialization:', error);
       this.hooks.writeSentinels();
-      const text = error instanceof InitError ? error.message : RuntimeMessages.initFailed(stackOf(error));
+      const text = isInitError(error) ? error.message : RuntimeMessages.initFailed(stackOf(error));
       return errorReply(502, text);
     }
   }

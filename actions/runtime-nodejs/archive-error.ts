@@ -1,4 +1,6 @@
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
+
 /** A zip the proxy will not unpack; /init answers it as a broken archive. */
-export class ArchiveError extends Error {
-  override readonly name = 'ArchiveError';
-}
+export class ArchiveError extends brandedError('ArchiveError') {}
+
+export const isArchiveError = brandGuard(ArchiveError);

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 
 // JSON in and out over node:http, without a framework: the proxy must start in milliseconds
 // and carry nothing but Node's built-ins into the image.
 
-export class BodyError extends Error {
-  override readonly name = 'BodyError';
-}
+export class BodyError extends brandedError('BodyError') {}
+
+export const isBodyError = brandGuard(BodyError);
 
 /** Reads and parses a JSON body; rejects with BodyError when it is too large or not JSON. */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 import { RuntimeMessages } from './runtime-messages';
-import { ArchiveError } from './archive-error';
+import { isArchiveError } from './archive-error';
 import { extractZip, isZip } from './unzip';
 
 // Turns /init's code into the function /run calls. Inline source may export its entry point
@@ -22,9 +23,9 @@ export interface LoadRequest {
 }
 
 /** An init failure whose message is the whole answer, without "Initialization has failed due to:". */
-export class InitError extends Error {
-  override readonly name = 'InitError';
-}
+export class InitError extends brandedError('InitError') {}
+
+export const isInitError = brandGuard(InitError);
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -64,7 +65,7 @@ async function loadArchive(base64: string, main: string): Promise<unknown> {
   try {
     extractZip(data, dir);
   } catch (error) {
-    if (error instanceof ArchiveError || error instanceof RangeError) {
+    if (isArchiveError(error) || error instanceof RangeError) {
       // RangeError: an offset in the directory points past the end of the data.
       console.error(`Could not unpack the action archive: ${error.message}`);
       throw new InitError(RuntimeMessages.brokenArchive);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ActionRuntime } from './action-runtime';
-import { BodyError, readJsonBody, sendJson } from './http-json';
+import { isBodyError, readJsonBody, sendJson } from './http-json';
 import { RuntimeMessages, type Reply } from './runtime-messages';
 import { EncodedJson } from './run-action';
 
@@ -38,7 +38,7 @@ async function route(runtime: ActionRuntime, options: ProxyServerOptions, req: I
   try {
     body = await readJsonBody(req, options.maxBodyBytes);
   } catch (error) {
-    if (!(error instanceof BodyError)) throw error;
+    if (!isBodyError(error)) throw error;
     sendJson(res, 500, { error: RuntimeMessages.badRequest });
     return;
   }

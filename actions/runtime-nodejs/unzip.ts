@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import { ArchiveError } from './archive-error';
+import { ArchiveError, isArchiveError } from './archive-error';
 import { readEntryAttributes, type EntryAttributes } from './zip-directory';
 
 // Zip extraction inside the proxy (fflate, bundled into it), so the runtime image needs no `unzip`
@@ -73,7 +73,7 @@ function inflateEntries(
   try {
     return unzipSync(data, { filter });
   } catch (error) {
-    if (error instanceof ArchiveError) throw error;
+    if (isArchiveError(error)) throw error;
     throw new ArchiveError(`the archive cannot be inflated: ${(error as Error).message}`);
   }
 }

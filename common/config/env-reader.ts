@@ -1,14 +1,17 @@
+import { brandedError, brandGuard } from '../protocol/branded-error';
+
 // Typed readers over an environment passed in as a parameter. Each reader records problems
 // instead of throwing, so a service reports every bad variable at once and then exits.
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends brandedError('ConfigError') {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
+
+export const isConfigError = brandGuard(ConfigError);
 
 export class EnvReader {
   private readonly problems: string[] = [];

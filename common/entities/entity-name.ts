@@ -1,5 +1,5 @@
 import { Messages } from '../errors/messages';
-import { badRequest } from '../errors/platform-error';
+import { PlatformError } from '../errors/platform-error';
 
 // OpenWhisk's entity name rule (ENTITY/EntityPath.scala): word characters, and inside the name
 // also `@ . & -` and space; at most 256 characters per segment.
@@ -12,14 +12,14 @@ export function isValidName(segment: string): boolean {
 }
 
 export function validateEntityName(segment: string): string {
-  if (segment.length > MAX_NAME_LENGTH) throw badRequest(Messages.nameTooLong(segment.length));
-  if (!NAME_PATTERN.test(segment)) throw badRequest(Messages.illegalEntityName);
+  if (segment.length > MAX_NAME_LENGTH) throw new PlatformError('entity-name-invalid', Messages.nameTooLong(segment.length));
+  if (!NAME_PATTERN.test(segment)) throw new PlatformError('entity-name-invalid', Messages.illegalEntityName);
   return segment;
 }
 
 export function validateNamespace(segment: string): string {
-  if (segment.length > MAX_NAME_LENGTH) throw badRequest(Messages.nameTooLong(segment.length));
-  if (!NAME_PATTERN.test(segment)) throw badRequest(Messages.illegalNamespace);
+  if (segment.length > MAX_NAME_LENGTH) throw new PlatformError('namespace-name-invalid', Messages.nameTooLong(segment.length));
+  if (!NAME_PATTERN.test(segment)) throw new PlatformError('namespace-name-invalid', Messages.illegalNamespace);
   return segment;
 }
 

@@ -12,13 +12,41 @@ export interface ActivationLogKeys {
   action?: string;
 }
 
-export function createLogger(options: { service: string; level: string; instance?: string }): Logger {
-  return pino({
+/**
+ * Fields whose values never reach a log line: keys and passwords at the top level or one object
+ * down (pino's `*` is one level), authorization headers, and action parameters (`params`).
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  'authKey',
+  '*.authKey',
+  'apiKey',
+  '*.apiKey',
+  'api_key',
+  '*.api_key',
+  'password',
+  '*.password',
+  'authorization',
+  'req.headers.authorization',
+  '*.headers.authorization',
+  'params',
+];
+
+export interface LoggerOptions {
+  readonly service: string;
+  readonly level: string;
+  readonly instance?: string;
+  /** Where lines go; stdout when absent. */
+  readonly destination?: pino.DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const settings: pino.LoggerOptions = {
     level: options.level,
     base: { service: options.service, ...(options.instance ? { instance: options.instance } : {}) },
-    redact: { paths: ['authKey', 'apiKey', 'req.headers.authorization', 'params'], censor: '[redacted]' },
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 export function activationLogger(parent: Logger, keys: ActivationLogKeys): Logger {

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import {
   BLACKBOX_KIND,
   SEQUENCE_KIND,
@@ -31,7 +31,7 @@ export interface ActionInputContext {
 
 export function buildAction(body: Record<string, unknown>, context: ActionInputContext, existing?: ActionDoc): ActionDoc {
   const exec = body.exec === undefined ? undefined : parseExec(body.exec, context.namespace.split('/')[0]!);
-  if (!existing && !exec) throw malformed(Messages.execUndefined);
+  if (!existing && !exec) throw malformed('exec-missing', Messages.execUndefined);
   const parameters = body.parameters === undefined ? undefined : parseKeyValues(body.parameters, 'parameters');
   const annotations = body.annotations === undefined ? undefined : parseKeyValues(body.annotations, 'annotations');
   const delAnnotations = body.delAnnotations === undefined ? [] : parseStringArray(body.delAnnotations, 'delAnnotations');
@@ -42,7 +42,7 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
   const finalExec = exec ?? existing!.exec;
   // Only the nodejs runtime overlaps runs in one container (and tags their logs).
   if (limits.concurrency > 1 && !isSequenceExec(finalExec) && runtimeFamily(finalExec.kind) !== 'nodejs') {
-    throw badRequest(Messages.concurrencyUnsupported(finalExec.kind, limits.concurrency));
+    throw new PlatformError('concurrency-unsupported', Messages.concurrencyUnsupported(finalExec.kind, limits.concurrency));
   }
   // A sequence's parameters name its components (OpenWhisk's legacy `_actions`); switching
   // between a sequence and anything else starts parameters afresh.
@@ -66,38 +66,38 @@ export function buildAction(body: Record<string, unknown>, context: ActionInputC
 }
 
 function parseExec(raw: unknown, callerNamespace: string): ActionExec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed(Messages.fieldType('exec', raw, 'an object'));
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('exec', raw, 'an object'));
   const exec = raw as Record<string, unknown>;
-  if (typeof exec.kind !== 'string') throw malformed("'kind' must be a string defined in 'exec'");
+  if (typeof exec.kind !== 'string') throw malformed('field-invalid', "'kind' must be a string defined in 'exec'");
   const kind = exec.kind;
   if (kind === SEQUENCE_KIND) return { kind, components: parseComponents(exec.components, callerNamespace) };
   if (kind === BLACKBOX_KIND) {
-    if (typeof exec.image !== 'string') throw malformed(Messages.blackboxImageUndefined);
-    if (!isImageReference(exec.image)) throw malformed(Messages.imageInvalid(exec.image));
+    if (typeof exec.image !== 'string') throw malformed('image-invalid', Messages.blackboxImageUndefined);
+    if (!isImageReference(exec.image)) throw malformed('image-invalid', Messages.imageInvalid(exec.image));
     // Code is optional for a blackbox: the image may carry its own action.
     const code = exec.code === undefined || exec.code === null || exec.code === '' ? undefined : parseCode(exec.code, kind);
     return { kind, image: exec.image, binary: code !== undefined && isBinaryCode(code), ...(code !== undefined ? { code } : {}), ...parseMain(exec.main) };
   }
-  if (!isRuntimeKind(kind)) throw malformed(Messages.unsupportedRuntime(kind, SUPPORTED_KINDS));
+  if (!isRuntimeKind(kind)) throw malformed('kind-unsupported', Messages.unsupportedRuntime(kind, SUPPORTED_KINDS));
   const code = parseCode(exec.code, kind);
   return { kind: resolveDefaultKind(kind), code, binary: isBinaryCode(code), ...parseMain(exec.main) };
 }
 
 function parseCode(raw: unknown, kind: string): string {
-  if (typeof raw !== 'string' || raw.trim().length === 0) throw malformed(Messages.codeUndefined(kind));
+  if (typeof raw !== 'string' || raw.trim().length === 0) throw malformed('action-code-missing', Messages.codeUndefined(kind));
   return raw;
 }
 
 function parseMain(raw: unknown): { main?: string } {
   if (raw === undefined) return {};
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 256) {
-    throw malformed(Messages.fieldType('exec.main', raw, 'a non-empty string of at most 256 characters'));
+    throw malformed('field-invalid', Messages.fieldType('exec.main', raw, 'a non-empty string of at most 256 characters'));
   }
   return { main: raw };
 }
 
 function parseStringArray(raw: unknown, field: string): string[] {
-  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string')) throw malformed(Messages.fieldType(field, raw, 'an array of strings'));
+  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string')) throw malformed('field-invalid', Messages.fieldType(field, raw, 'an array of strings'));
   return raw as string[];
 }
 
@@ -111,17 +111,17 @@ const LIMIT_WORDING: Record<LimitName, { what: string; unit: string }> = {
 
 function parseLimits(raw: unknown, bounds: LimitBounds, base: ActionLimits): ActionLimits {
   if (raw === undefined || raw === null) return base;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw malformed(Messages.fieldType('limits', raw, 'an object'));
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('limits', raw, 'an object'));
   const given = raw as Record<string, unknown>;
   const out: Record<LimitName, number> = { ...base };
   for (const name of Object.keys(LIMIT_WORDING) as LimitName[]) {
     const value = given[name];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed(Messages.fieldType(`limits.${name}`, value, 'an integer'));
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('field-invalid', Messages.fieldType(`limits.${name}`, value, 'an integer'));
     const { what, unit } = LIMIT_WORDING[name];
     const { min, max } = bounds[name];
-    if (value > max) throw badRequest(Messages.limitAbove(what, value, unit, max));
-    if (value < min) throw badRequest(Messages.limitBelow(what, value, unit, min));
+    if (value > max) throw new PlatformError('limit-out-of-range', Messages.limitAbove(what, value, unit, max));
+    if (value < min) throw new PlatformError('limit-out-of-range', Messages.limitBelow(what, value, unit, min));
     out[name] = value;
   }
   return out;

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { LimitBounds } from '../../common/entities/limits';
@@ -27,16 +27,16 @@ export class ActionService {
   /** `pkg` addresses an action inside package `namespace/pkg` (stored under the key `pkg/name`). */
   async get(namespace: string, name: string, pkg?: string): Promise<Stored<ActionDoc>> {
     const stored = await this.store.get<ActionDoc>(namespace, entityKey({ pkg, name }));
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('action-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'action') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     return stored;
   }
 
   async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean, pkg?: string): Promise<ActionDoc> {
     const key = entityKey({ pkg, name });
     const existing = await this.store.get<ActionDoc>(namespace, key);
-    if (existing && existing.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
-    if (existing && !overwrite) throw conflict(Messages.resourceExists);
+    if (existing && existing.doc.entityType !== 'action') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+    if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
     const bounds = typeof this.bounds === 'function' ? await this.bounds(namespace) : this.bounds;
     const doc = buildAction(body, { namespace: pkg ? `${namespace}/${pkg}` : namespace, name, bounds, now: this.now() }, existing?.doc);
     if (body.exec !== undefined && isSequenceExec(doc.exec)) await checkSequence({ namespace, pkg, name }, doc.exec.components, this.components);
@@ -48,7 +48,7 @@ export class ActionService {
   async delete(namespace: string, name: string, pkg?: string): Promise<ActionDoc> {
     const stored = await this.get(namespace, name, pkg);
     const deleted = await this.store.delete(namespace, entityKey({ pkg, name }), stored.revision);
-    if (!deleted) throw conflict(Messages.concurrentModification);
+    if (!deleted) throw new PlatformError('revision-conflict', Messages.concurrentModification);
     return stored.doc;
   }
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { parseAdminArgs } from './admin-args';
-import { UsageError } from './usage-error';
+import { UsageError, isUsageError } from './usage-error';
 
 function usageError(argv: string[]): string {
   try {
     parseAdminArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) return err.message;
+    if (isUsageError(err)) return err.message;
     throw err;
   }
   throw new Error(`expected a usage error for ${argv.join(' ')}`);

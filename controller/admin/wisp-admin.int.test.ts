@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createNatsSignalBus } from '../../common/adapters/nats/nats-signal-bus';
 import { createRedisEntityStore } from '../../common/adapters/redis/redis-entity-store';
-import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from '../../test/harness/redis-test-keys';
 import { keyMatches, splitAuth } from '../../common/entities/credentials';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';

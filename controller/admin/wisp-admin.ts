@@ -1,22 +1,22 @@
 import pino from 'pino';
 import { createNatsSignalBus } from '../../common/adapters/nats/nats-signal-bus';
-import { DataDirInUseError } from '../../common/adapters/embedded/data-dir-lock';
+import { isDataDirInUseError } from '../../common/adapters/embedded/data-dir-lock';
 import { openEmbeddedEntityStore } from '../../common/adapters/embedded/embedded-entity-store';
 import { createRedisEntityStore } from '../../common/adapters/redis/redis-entity-store';
-import { ConfigError } from '../../common/config/env-reader';
+import { isConfigError } from '../../common/config/env-reader';
 import type { Logger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { SignalBus } from '../../common/spi/signal-bus';
 import { publishIdentityChange } from '../identity/identity-change-listener';
-import { IdentityRecordError } from '../identity/identity-record-error';
+import { isIdentityRecordError } from '../identity/identity-record-error';
 import { IdentityRecords } from '../identity/identity-records';
 import { parseAdminArgs, type AdminInvocation } from './admin-args';
 import { USAGE } from './admin-usage';
 import { loadAdminConfig, type AdminConfig } from './admin-config';
 import { runAdminCommand } from './admin-commands';
-import { UsageError } from './usage-error';
+import { isUsageError } from './usage-error';
 
 // wisp-admin, Wisp's wskadmin: subjects, namespaces, keys and limits, written straight to the
 // entity store. `npx tsx controller/admin/wisp-admin.ts <command>` or `npm run admin -- <command>`.
@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     invocation = parseAdminArgs(argv);
     config = loadAdminConfig(process.env);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (isUsageError(err) || isConfigError(err)) {
       process.stderr.write(`wisp-admin: ${err.message}\n(wisp-admin help lists the commands)\n`);
       return EXIT_USAGE;
     }
@@ -63,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await runAdminCommand(invocation.command, records, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (err) {
-    if (err instanceof IdentityRecordError) {
+    if (isIdentityRecordError(err)) {
       process.stderr.write(`wisp-admin: ${err.message}\n`);
       return err.problem === 'invalid-argument' ? EXIT_USAGE : EXIT_FAILED;
     }
@@ -81,7 +81,7 @@ async function openStore(invocation: AdminInvocation, config: AdminConfig, logge
     try {
       return openEmbeddedEntityStore({ dataDir, logger });
     } catch (err) {
-      if (err instanceof DataDirInUseError) {
+      if (isDataDirInUseError(err)) {
         throw new Error(
           `the embedded store in ${dataDir} is locked by pid ${err.pid}: the store takes an exclusive lock, so wisp-admin can use it only while ` +
             `the standalone platform is stopped. Stop it, run this command again, then start it (or remove ${err.lockFile} if pid ${err.pid} is not a Wisp process).`,

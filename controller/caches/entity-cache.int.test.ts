@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createNatsSignalBus } from '../../common/adapters/nats/nats-signal-bus';
 import { createRedisEntityStore } from '../../common/adapters/redis/redis-entity-store';
-import { deleteKeysWithPrefix, uniqueTestPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { deleteKeysWithPrefix, uniqueTestPrefix } from '../../test/harness/redis-test-keys';
 import { EnvReader } from '../../common/config/env-reader';
 import { readSharedConfig } from '../../common/config/shared-config';
 import { silentLogger } from '../../common/logging/logger';

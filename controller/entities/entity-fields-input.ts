@@ -1,5 +1,6 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest } from '../../common/errors/platform-error';
+import type { ErrorCode } from '../../common/errors/error-catalogue';
+import { PlatformError } from '../../common/errors/platform-error';
 import { bumpPatch } from '../../common/entities/action';
 import type { KeyValue } from '../../common/entities/parameters';
 
@@ -8,25 +9,26 @@ import type { KeyValue } from '../../common/entities/parameters';
 
 export const KEY_VALUES_LIMIT_BYTES = 1024 * 1024;
 
-export function malformed(detail: string): PlatformError {
-  return badRequest(Messages.malformedContent(detail));
+/** A body field the entity cannot have: 400 with OpenWhisk's malformed-content sentence around `detail`. */
+export function malformed(code: ErrorCode, detail: string): PlatformError {
+  return new PlatformError(code, Messages.malformedContent(detail));
 }
 
 export function parseKeyValues(raw: unknown, field: 'parameters' | 'annotations'): KeyValue[] {
-  if (!Array.isArray(raw)) throw malformed(Messages.fieldType(field, raw, 'an array of {key, value}'));
+  if (!Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType(field, raw, 'an array of {key, value}'));
   const size = Buffer.byteLength(JSON.stringify(raw));
-  if (size > KEY_VALUES_LIMIT_BYTES) throw new PlatformError('PAYLOAD_TOO_LARGE', Messages.entityTooLarge(field, size, KEY_VALUES_LIMIT_BYTES));
+  if (size > KEY_VALUES_LIMIT_BYTES) throw new PlatformError('field-too-large', Messages.entityTooLarge(field, size, KEY_VALUES_LIMIT_BYTES));
   return raw.map((entry: unknown, index) => {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed(Messages.fieldType(`${field}[${index}]`, entry, 'an object {key, value}'));
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed('field-invalid', Messages.fieldType(`${field}[${index}]`, entry, 'an object {key, value}'));
     const { key, value, init } = entry as Record<string, unknown>;
-    if (typeof key !== 'string' || key.length === 0) throw malformed(Messages.fieldType(`${field}[${index}].key`, key, 'a non-empty string'));
-    if (init !== undefined && typeof init !== 'boolean') throw malformed(Messages.fieldType(`${field}[${index}].init`, init, 'a boolean'));
+    if (typeof key !== 'string' || key.length === 0) throw malformed('field-invalid', Messages.fieldType(`${field}[${index}].key`, key, 'a non-empty string'));
+    if (init !== undefined && typeof init !== 'boolean') throw malformed('field-invalid', Messages.fieldType(`${field}[${index}].init`, init, 'a boolean'));
     return { key, value: value === undefined ? null : value, ...(init ? { init: true } : {}) };
   });
 }
 
 export function parseVersion(raw: unknown): string {
-  if (typeof raw !== 'string' || !/^\d{1,9}\.\d{1,9}\.\d{1,9}$/.test(raw)) throw malformed(Messages.fieldType('version', raw, "a semantic version 'major.minor.patch'"));
+  if (typeof raw !== 'string' || !/^\d{1,9}\.\d{1,9}\.\d{1,9}$/.test(raw)) throw malformed('field-invalid', Messages.fieldType('version', raw, "a semantic version 'major.minor.patch'"));
   return raw;
 }
 
@@ -36,7 +38,7 @@ export function nextVersion(given: string | undefined, existing: { readonly vers
 }
 
 export function parsePublish(raw: unknown): boolean {
-  if (typeof raw !== 'boolean') throw malformed(Messages.fieldType('publish', raw, 'a boolean'));
+  if (typeof raw !== 'boolean') throw malformed('field-invalid', Messages.fieldType('publish', raw, 'a boolean'));
   return raw;
 }
 

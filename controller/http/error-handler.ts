@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import type { ErrorCode } from '../../common/errors/error-catalogue';
 import { Messages } from '../../common/errors/messages';
 import { isPlatformError } from '../../common/errors/platform-error';
 import type { RequestState } from './request-context';
@@ -21,10 +22,12 @@ export function errorHandler(): Middleware<RequestState> {
         ctx.status = err.status;
         for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
         ctx.body = { error: err.expose ? err.message : Messages.internalError, code: ctx.state.transid };
-        if (!err.expose) ctx.state.log.error({ err }, 'request failed');
+        // The catalogue code stays out of the body (OpenWhisk clients match it exactly) and goes to the log.
+        if (err.expose) ctx.state.log.debug({ errorCode: err.code }, 'request refused');
+        else ctx.state.log.error({ err, errorCode: err.code }, 'request failed');
         return;
       }
-      ctx.state.log.error({ err }, 'unexpected error');
+      ctx.state.log.error({ err, errorCode: 'internal-error' satisfies ErrorCode }, 'unexpected error');
       ctx.status = 500;
       ctx.body = { error: Messages.internalError, code: ctx.state.transid };
     }

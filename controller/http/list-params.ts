@@ -1,4 +1,4 @@
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 
 // OpenWhisk's list parameters (RestApiCommons): limit defaults to 30, 0 means the maximum of
 // 200, above 200 is refused; skip must not be negative.
@@ -18,9 +18,9 @@ export function listParams(query: Query, collection: string): ListParams {
   const limit = intParam(query, 'limit', collection) ?? DEFAULT_LIST_LIMIT;
   const skip = intParam(query, 'skip', collection) ?? 0;
   if (limit < 0 || limit > MAX_LIST_LIMIT) {
-    throw badRequest(`The value '${limit}' is not in the range of 0 to ${MAX_LIST_LIMIT} for ${collection}.`);
+    throw new PlatformError('list-parameter-invalid', `The value '${limit}' is not in the range of 0 to ${MAX_LIST_LIMIT} for ${collection}.`);
   }
-  if (skip < 0) throw badRequest(`The value '${skip}' is not greater than or equal to 0 for ${collection}.`);
+  if (skip < 0) throw new PlatformError('list-parameter-invalid', `The value '${skip}' is not greater than or equal to 0 for ${collection}.`);
   const countRaw = first(query.count);
   return { skip, limit: limit === 0 ? MAX_LIST_LIMIT : limit, count: countRaw === 'true' };
 }
@@ -32,6 +32,6 @@ function first(value: string | string[] | undefined): string | undefined {
 function intParam(query: Query, name: string, collection: string): number | undefined {
   const raw = first(query[name]);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(`The value '${raw}' is not an integer for ${collection}.`);
+  if (!/^-?\d+$/.test(raw)) throw new PlatformError('list-parameter-invalid', `The value '${raw}' is not an integer for ${collection}.`);
   return Number(raw);
 }

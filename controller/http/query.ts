@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -13,13 +13,13 @@ export function queryBool(query: Query, name: string, fallback: boolean): boolea
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  throw badRequest(Messages.malformedQuery(name, Messages.queryBoolean(name, raw)));
+  throw new PlatformError('query-parameter-invalid', Messages.malformedQuery(name, Messages.queryBoolean(name, raw)));
 }
 
 export function queryInt(query: Query, name: string): number | undefined {
   const raw = single(query, name);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(Messages.malformedQuery(name, `'${raw}' is not an integer.`));
+  if (!/^-?\d+$/.test(raw)) throw new PlatformError('query-parameter-invalid', Messages.malformedQuery(name, `'${raw}' is not an integer.`));
   return Number(raw);
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 
 // Bodies are read here, not by a generic body parser, so each route states its own size limit
 // and the answers are OpenWhisk's: 415 for a non-JSON content type, 413 past the limit (without
@@ -10,18 +10,18 @@ export async function readJsonBody(ctx: Context, limitBytes: number, field = 'Re
   const length = ctx.request.length;
   if (length !== undefined && length > limitBytes) {
     ctx.req.resume();
-    throw new PlatformError('PAYLOAD_TOO_LARGE', Messages.entityTooLarge(field, length, limitBytes));
+    throw new PlatformError('body-too-large', Messages.entityTooLarge(field, length, limitBytes));
   }
   const raw = await readAtMost(ctx, limitBytes, field);
   if (raw.length === 0) return undefined;
   const type = ctx.request.type;
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
-    throw new PlatformError('UNSUPPORTED_MEDIA_TYPE', Messages.unsupportedContentType);
+    throw new PlatformError('content-type-unsupported', Messages.unsupportedContentType);
   }
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw badRequest(Messages.malformedContent((err as Error).message));
+    throw new PlatformError('body-not-json', Messages.malformedContent((err as Error).message));
   }
 }
 
@@ -29,7 +29,7 @@ export async function readJsonBody(ctx: Context, limitBytes: number, field = 'Re
 export async function readJsonObject(ctx: Context, limitBytes: number, field = 'Request'): Promise<Record<string, unknown>> {
   const body = await readJsonBody(ctx, limitBytes, field);
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(Messages.bodyNotObject(body));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PlatformError('body-not-object', Messages.bodyNotObject(body));
   return body as Record<string, unknown>;
 }
 
@@ -43,7 +43,7 @@ function readAtMost(ctx: Context, limitBytes: number, field: string): Promise<Bu
       if (size > limitBytes) {
         cleanup();
         req.resume();
-        reject(new PlatformError('PAYLOAD_TOO_LARGE', Messages.entityTooLarge(field, size, limitBytes)));
+        reject(new PlatformError('body-too-large', Messages.entityTooLarge(field, size, limitBytes)));
         return;
       }
       chunks.push(chunk);
@@ -54,7 +54,7 @@ function readAtMost(ctx: Context, limitBytes: number, field: string): Promise<Bu
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(badRequest(Messages.malformedContent(err.message)));
+      reject(new PlatformError('body-unreadable', Messages.malformedContent(err.message)));
     };
     const cleanup = () => {
       req.off('data', onData);

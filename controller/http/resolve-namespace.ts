@@ -7,6 +7,6 @@ import type { Identity } from '../../common/entities/identity';
 export function resolveNamespace(segment: string, identity: Identity, resource: string): string {
   if (segment === '_') return identity.namespace;
   validateNamespace(segment);
-  if (segment !== identity.namespace) throw new PlatformError('FORBIDDEN', Messages.notAuthorized(`${segment}/${resource}`));
+  if (segment !== identity.namespace) throw new PlatformError('namespace-not-authorized', Messages.notAuthorized(`${segment}/${resource}`));
   return segment;
 }

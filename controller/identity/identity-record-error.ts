@@ -1,5 +1,6 @@
 import { validateNamespace } from '../../common/entities/entity-name';
 import { subjectProblem } from '../../common/entities/identity';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 
 // What the admin command tells its user when an identity write is refused; each problem maps to
 // one exit message there.
@@ -14,8 +15,7 @@ export type IdentityProblem =
   | 'key-not-found'
   | 'concurrent-modification';
 
-export class IdentityRecordError extends Error {
-  override readonly name = 'IdentityRecordError';
+export class IdentityRecordError extends brandedError('IdentityRecordError') {
   constructor(
     readonly problem: IdentityProblem,
     message: string,
@@ -23,6 +23,8 @@ export class IdentityRecordError extends Error {
     super(message);
   }
 }
+
+export const isIdentityRecordError = brandGuard(IdentityRecordError);
 
 export function checkSubject(subject: string): void {
   const problem = subjectProblem(subject);

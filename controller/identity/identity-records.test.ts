@@ -6,7 +6,7 @@ import { GUEST_AUTH, keyMatches, splitAuth } from '../../common/entities/credent
 import { silentLogger } from '../../common/logging/logger';
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
-import { IdentityRecordError, type IdentityProblem } from './identity-record-error';
+import { isIdentityRecordError, type IdentityProblem } from './identity-record-error';
 import { IdentityRecords } from './identity-records';
 
 // Subjects, namespaces, keys and limits docs on the embedded store (a temp data dir).
@@ -32,7 +32,7 @@ async function problemOf(work: Promise<unknown>): Promise<IdentityProblem> {
   try {
     await work;
   } catch (err) {
-    if (err instanceof IdentityRecordError) return err.problem;
+    if (isIdentityRecordError(err)) return err.problem;
     throw err;
   }
   throw new Error('expected an IdentityRecordError');

@@ -3,7 +3,7 @@ import type { LimitField, NamespaceLimits } from '../../common/entities/namespac
 import type { IdentityChange } from '../../common/protocol/identity-change';
 import type { EntityStore } from '../../common/spi/entity-store';
 import { retry } from '../../common/retry/retry';
-import { checkNamespace, checkSubject, IdentityRecordError } from './identity-record-error';
+import { checkNamespace, checkSubject, IdentityRecordError, isIdentityRecordError } from './identity-record-error';
 import { KeyRecords } from './key-records';
 import { LimitsRecords } from './limits-records';
 import { NamespaceRecords, type NamespaceSummary } from './namespace-records';
@@ -121,7 +121,7 @@ export class IdentityRecords {
     // finds the winner's work on its next pass.
     await retry(() => this.ensureOnce(subject, namespace, auth), {
       attempts: MAX_ATTEMPTS,
-      retryIf: (err) => err instanceof IdentityRecordError && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification'),
+      retryIf: (err) => isIdentityRecordError(err) && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification'),
     });
   }
 

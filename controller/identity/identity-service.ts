@@ -42,14 +42,14 @@ export class IdentityService {
 
   /** Resolves an Authorization header to an identity, or throws 401 with OpenWhisk's messages. */
   async authenticate(header: string | undefined): Promise<Identity> {
-    if (!header) throw unauthorized(Messages.authenticationRequired);
+    if (!header) throw unauthorized('authentication-missing', Messages.authenticationRequired);
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (!match?.[1]) throw unauthorized(Messages.authenticationInvalid);
+    if (!match?.[1]) throw unauthorized('authentication-invalid', Messages.authenticationInvalid);
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const { uuid, key } = splitAuth(decoded);
-    if (!uuid || !key || uuid.length > 128 || key.length > 128) throw unauthorized(Messages.authenticationInvalid);
+    if (!uuid || !key || uuid.length > 128 || key.length > 128) throw unauthorized('authentication-invalid', Messages.authenticationInvalid);
     const { doc } = await (this.keys ? this.keys.forceFetch(uuid) : this.loadKey(uuid));
-    if (!doc || doc.revoked || !keyMatches(doc, key)) throw unauthorized(Messages.authenticationInvalid);
+    if (!doc || doc.revoked || !keyMatches(doc, key)) throw unauthorized('authentication-invalid', Messages.authenticationInvalid);
     return { subject: doc.subject, namespace: doc.namespace, uuid: doc.uuid, authKey: `${uuid}:${key}` };
   }
 
@@ -86,6 +86,6 @@ export class IdentityService {
   }
 }
 
-function unauthorized(message: string): PlatformError {
-  return new PlatformError('UNAUTHORIZED', message, { headers: WWW_AUTHENTICATE });
+function unauthorized(code: 'authentication-missing' | 'authentication-invalid', message: string): PlatformError {
+  return new PlatformError(code, message, { headers: WWW_AUTHENTICATE });
 }

@@ -44,7 +44,7 @@ export class NamespaceLimitsService {
     if (typeof exec !== 'object' || exec === null) return;
     const kind = (exec as Record<string, unknown>).kind;
     if (typeof kind !== 'string') return;
-    if (!isKindAllowed(await this.effective(namespace), kind)) throw new PlatformError('FORBIDDEN', Messages.kindNotAuthorized(kind));
+    if (!isKindAllowed(await this.effective(namespace), kind)) throw new PlatformError('kind-not-authorized', Messages.kindNotAuthorized(kind));
   }
 
   invalidate(change: IdentityChange | 'all'): void {

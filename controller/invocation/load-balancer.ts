@@ -111,5 +111,5 @@ export class LoadBalancer {
 }
 
 function noInvokers(): PlatformError {
-  return new PlatformError('SERVICE_UNAVAILABLE', Messages.noInvokers);
+  return new PlatformError('no-healthy-invoker', Messages.noInvokers);
 }

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import { BINDING_ANNOTATION, boundPackage, type PackageBinding, type PackageDoc } from '../../common/entities/package';
 import type { KeyValue } from '../../common/entities/parameters';
@@ -40,7 +40,7 @@ export function parsePackageInput(body: Record<string, unknown>, ownNamespace: s
 
 export function buildPackage(input: PackageInput, context: PackageInputContext, existing?: PackageDoc): PackageDoc {
   const existingBinding = existing && boundPackage(existing);
-  if (existing && input.binding && !existingBinding) throw conflict(Messages.packageCannotBecomeBinding);
+  if (existing && input.binding && !existingBinding) throw new PlatformError('package-cannot-become-binding', Messages.packageCannotBecomeBinding);
   const binding = input.binding ?? existingBinding;
   return {
     entityType: 'package',
@@ -56,16 +56,16 @@ export function buildPackage(input: PackageInput, context: PackageInputContext, 
 }
 
 function parseBinding(raw: unknown, ownNamespace: string): PackageBinding | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed(Messages.fieldType('binding', raw, 'an object {namespace, name}'));
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('binding', raw, 'an object {namespace, name}'));
   const { namespace, name } = raw as Record<string, unknown>;
   // `{}` is how OpenWhisk writes "not a binding".
   if (!given(namespace) && !given(name)) return undefined;
-  if (!given(namespace)) throw malformed(Messages.fieldRequired('binding.namespace'));
-  if (!given(name)) throw malformed(Messages.fieldRequired('binding.name'));
+  if (!given(namespace)) throw malformed('field-invalid', Messages.fieldRequired('binding.namespace'));
+  if (!given(name)) throw malformed('field-invalid', Messages.fieldRequired('binding.name'));
   if (typeof namespace !== 'string' || (namespace !== '_' && !isValidName(namespace))) {
-    throw malformed(Messages.fieldType('binding.namespace', namespace, "a namespace name or '_'"));
+    throw malformed('field-invalid', Messages.fieldType('binding.namespace', namespace, "a namespace name or '_'"));
   }
-  if (typeof name !== 'string' || !isValidName(name)) throw malformed(Messages.fieldType('binding.name', name, 'a package name'));
+  if (typeof name !== 'string' || !isValidName(name)) throw malformed('field-invalid', Messages.fieldType('binding.name', name, 'a package name'));
   return { namespace: namespace === '_' ? ownNamespace : namespace, name };
 }
 

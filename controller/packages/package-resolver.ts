@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest, conflict, isPlatformError, notFound } from '../../common/errors/platform-error';
+import { PlatformError, isPlatformError } from '../../common/errors/platform-error';
 import type { ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
@@ -39,7 +39,7 @@ export function ownsNamespace(identity: Identity, namespace: string): boolean {
 }
 
 export function forbidden(path: string): PlatformError {
-  return new PlatformError('FORBIDDEN', Messages.notAuthorized(path));
+  return new PlatformError('entity-not-authorized', Messages.notAuthorized(path));
 }
 
 export class PackageResolver {
@@ -50,8 +50,8 @@ export class PackageResolver {
     const owner = ownsNamespace(identity, namespace);
     const path = `${namespace}/${name}`;
     const stored = await this.store.get<PackageDoc>(namespace, name);
-    if (!stored) throw owner ? notFound(Messages.resourceDoesNotExist) : forbidden(path);
-    if (stored.doc.entityType !== 'package') throw owner ? conflict(Messages.wrongCollection) : forbidden(path);
+    if (!stored) throw owner ? new PlatformError('package-not-found', Messages.resourceDoesNotExist) : forbidden(path);
+    if (stored.doc.entityType !== 'package') throw owner ? new PlatformError('entity-in-other-collection', Messages.wrongCollection) : forbidden(path);
     const doc = stored.doc;
     const target = boundPackage(doc);
     if (!target) {
@@ -63,8 +63,8 @@ export class PackageResolver {
     const provider = await this.store.get<PackageDoc>(target.namespace, target.name);
     // Bindings to bindings are refused when written; one met here (its target was replaced since)
     // is followed no further, as if the package were gone.
-    if (!provider || (provider.doc.entityType === 'package' && boundPackage(provider.doc))) throw targetOwner ? notFound(Messages.resourceDoesNotExist) : forbidden(path);
-    if (provider.doc.entityType !== 'package') throw targetOwner ? conflict(Messages.wrongCollection) : forbidden(path);
+    if (!provider || (provider.doc.entityType === 'package' && boundPackage(provider.doc))) throw targetOwner ? new PlatformError('package-not-found', Messages.resourceDoesNotExist) : forbidden(path);
+    if (provider.doc.entityType !== 'package') throw targetOwner ? new PlatformError('entity-in-other-collection', Messages.wrongCollection) : forbidden(path);
     if (!provider.doc.publish && !targetOwner) throw forbidden(path);
     return { stored, provider: provider.doc, parameters: overlayParameters(provider.doc.parameters, doc.parameters), bindingPath: path };
   }
@@ -74,8 +74,8 @@ export class PackageResolver {
     const resolved = await this.readable(identity, namespace, pkg);
     const provider = resolved.provider;
     const stored = await this.store.get<ActionDoc>(provider.namespace, entityKey({ pkg: provider.name, name }));
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'action') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('action-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'action') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     const parameters = overlayParameters(resolved.parameters, stored.doc.parameters);
     return {
       action: { revision: stored.revision, doc: { ...stored.doc, parameters } },
@@ -89,9 +89,9 @@ export class PackageResolver {
   async assertWritable(identity: Identity, namespace: string, pkg: string, name: string): Promise<void> {
     if (!ownsNamespace(identity, namespace)) throw forbidden(`${namespace}/${pkg}/${name}`);
     const stored = await this.store.get<PackageDoc>(namespace, pkg);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'package') throw conflict(Messages.wrongCollection);
-    if (boundPackage(stored.doc)) throw badRequest(Messages.notAllowedOnBinding);
+    if (!stored) throw new PlatformError('package-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'package') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+    if (boundPackage(stored.doc)) throw new PlatformError('binding-operation-not-allowed', Messages.notAllowedOnBinding);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { badRequest, conflict, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import type { ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
@@ -27,12 +27,12 @@ export class PackageService {
   /** Create (or, with `overwrite`, update) `namespace/name`; the caller owns `namespace`. */
   async put(identity: Identity, namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<PackageDoc> {
     if (!ownsNamespace(identity, namespace)) throw forbidden(`${namespace}/${name}`);
-    if (RESERVED_PACKAGE_NAMES.includes(name)) throw badRequest(Messages.packageNameReserved(name));
+    if (RESERVED_PACKAGE_NAMES.includes(name)) throw new PlatformError('package-name-reserved', Messages.packageNameReserved(name));
     const input = parsePackageInput(body, namespace);
     if (input.binding) await this.checkBindingTarget(identity, input.binding);
     const existing = await this.store.get<PackageDoc>(namespace, name);
-    if (existing && existing.doc.entityType !== 'package') throw conflict(Messages.wrongCollection);
-    if (existing && !overwrite) throw conflict(Messages.resourceExists);
+    if (existing && existing.doc.entityType !== 'package') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+    if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
     const doc = buildPackage(input, { namespace, name, now: this.now() }, existing?.doc);
     const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
     if (!outcome.ok) throw conflictFor(outcome);
@@ -43,10 +43,10 @@ export class PackageService {
   async delete(identity: Identity, namespace: string, name: string, force: boolean): Promise<PackageDoc> {
     if (!ownsNamespace(identity, namespace)) throw forbidden(`${namespace}/${name}`);
     const stored = await this.store.get<PackageDoc>(namespace, name);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'package') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('package-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'package') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     if (!boundPackage(stored.doc)) await this.empty(namespace, name, force);
-    if (!(await this.store.delete(namespace, name, stored.revision))) throw conflict(Messages.concurrentModification);
+    if (!(await this.store.delete(namespace, name, stored.revision))) throw new PlatformError('revision-conflict', Messages.concurrentModification);
     return stored.doc;
   }
 
@@ -76,9 +76,9 @@ export class PackageService {
     const owner = ownsNamespace(identity, binding.namespace);
     const denied = forbidden(`${binding.namespace}/${binding.name}`);
     const target = await this.store.get<PackageDoc>(binding.namespace, binding.name);
-    if (!target) throw owner ? badRequest(Messages.bindingDoesNotExist) : denied;
-    if (target.doc.entityType !== 'package') throw owner ? conflict(Messages.bindingNotAPackage) : denied;
-    if (boundPackage(target.doc)) throw owner ? badRequest(Messages.bindingCannotReferenceBinding) : denied;
+    if (!target) throw owner ? new PlatformError('binding-target-not-found', Messages.bindingDoesNotExist) : denied;
+    if (target.doc.entityType !== 'package') throw owner ? new PlatformError('binding-target-not-a-package', Messages.bindingNotAPackage) : denied;
+    if (boundPackage(target.doc)) throw owner ? new PlatformError('binding-of-binding', Messages.bindingCannotReferenceBinding) : denied;
     if (!target.doc.publish && !owner) throw denied;
   }
 
@@ -86,7 +86,7 @@ export class PackageService {
     for (let round = 0; ; round++) {
       const contents = await actionsInPackage(this.store, namespace, name);
       if (contents.length === 0) return;
-      if (!force || round >= FORCE_DELETE_ROUNDS) throw conflict(Messages.packageNotEmpty(contents.length));
+      if (!force || round >= FORCE_DELETE_ROUNDS) throw new PlatformError('package-not-empty', Messages.packageNotEmpty(contents.length));
       for (const { doc } of contents) await this.store.delete(namespace, entityKey({ pkg: name, name: doc.name }));
     }
   }

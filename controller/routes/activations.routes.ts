@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { Messages } from '../../common/errors/messages';
-import { badRequest, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { toActivationView, type ActivationRecord } from '../../common/entities/activation';
 import { isActivationId } from '../../common/ids';
 import type { ActivationStore } from '../../common/spi/activation-store';
@@ -22,12 +22,12 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
     const list = listParams(ctx.query, 'activations');
     const docs = queryBool(ctx.query, 'docs', false);
     const name = queryString(ctx.query, 'name');
-    if (name !== undefined && !NAME_FILTER.test(name)) throw badRequest(`Parameter may be a 'simple' name or 'package-name/simple' name: ${name}`);
+    if (name !== undefined && !NAME_FILTER.test(name)) throw new PlatformError('query-parameter-invalid', `Parameter may be a 'simple' name or 'package-name/simple' name: ${name}`);
     const since = epochParam(ctx.query.since);
     const upto = epochParam(ctx.query.upto);
     const filter = { ...(name ? { name } : {}), ...(since !== undefined ? { since } : {}), ...(upto !== undefined ? { upto } : {}) };
     if (list.count) {
-      if (docs) throw badRequest("The parameter 'docs' is not permitted with 'count'.");
+      if (docs) throw new PlatformError('query-parameters-exclusive', "The parameter 'docs' is not permitted with 'count'.");
       ctx.body = { activations: await store.count(namespace, filter) };
       return;
     }
@@ -38,10 +38,10 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
   const load = async (ctx: Router.RouterContext<RequestState>): Promise<ActivationRecord> => {
     const namespace = resolveNamespace(ctx.params.namespace ?? '', ctx.state.identity!, 'activations');
     const id = ctx.params.id ?? '';
-    if (id.length !== 32) throw badRequest(Messages.activationIdLength(id.length));
-    if (!isActivationId(id)) throw badRequest(Messages.activationIdInvalid);
+    if (id.length !== 32) throw new PlatformError('activation-id-invalid', Messages.activationIdLength(id.length));
+    if (!isActivationId(id)) throw new PlatformError('activation-id-invalid', Messages.activationIdInvalid);
     const record = await store.get(namespace, id);
-    if (!record) throw notFound(Messages.resourceDoesNotExist);
+    if (!record) throw new PlatformError('activation-not-found', Messages.resourceDoesNotExist);
     return record;
   };
 
@@ -61,7 +61,7 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
 function epochParam(raw: string | string[] | undefined): number | undefined {
   const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,16}$/.test(value)) throw badRequest(`Parameter is not a valid value for epoch seconds: ${value}`);
+  if (!/^\d{1,16}$/.test(value)) throw new PlatformError('query-parameter-invalid', `Parameter is not a valid value for epoch seconds: ${value}`);
   return Number(value);
 }
 

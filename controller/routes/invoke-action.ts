@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest, isPlatformError } from '../../common/errors/platform-error';
+import { PlatformError, isPlatformError } from '../../common/errors/platform-error';
 import type { Identity } from '../../common/entities/identity';
 import { annotation } from '../../common/entities/parameters';
 import { newActivationId } from '../../common/ids';
@@ -26,7 +26,7 @@ export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Ide
   const blocking = queryBool(ctx.query, 'blocking', false);
   const resultOnly = queryBool(ctx.query, 'result', false);
   const timeout = queryInt(ctx.query, 'timeout');
-  if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw badRequest(Messages.timeoutInvalid);
+  if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw new PlatformError('timeout-invalid', Messages.timeoutInvalid);
   const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
   // The caller's namespace is throttled and gets the activation, whoever owns the action (reference §3.3).
   // The rate check, the lookup and the concurrency slot overlap (two store round trips become
@@ -67,7 +67,7 @@ export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Ide
     deps.throttles?.release(activationId);
     if (isPlatformError(err)) throw err;
     ctx.state.log.error({ err }, 'activation could not be queued');
-    throw new PlatformError('SERVICE_UNAVAILABLE', Messages.serviceUnavailable, { cause: err });
+    throw new PlatformError('activation-not-queued', Messages.serviceUnavailable, { cause: err });
   }
   if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
   else {
@@ -82,5 +82,5 @@ function assertNoFinalOverrides(resolved: ResolvedAction, payload: Record<string
   const isFinal = annotation(doc.annotations, 'final');
   if (isFinal !== true && isFinal !== 'true') return;
   const fixed = new Set(doc.parameters.filter((p) => p.value !== null && p.value !== undefined).map((p) => p.key));
-  if (Object.keys(payload).some((key) => fixed.has(key))) throw badRequest(Messages.parametersNotAllowed);
+  if (Object.keys(payload).some((key) => fixed.has(key))) throw new PlatformError('parameters-not-allowed', Messages.parametersNotAllowed);
 }

@@ -62,7 +62,7 @@ export function packageRoutes(deps: PackageRoutesDeps): Router<RequestState> {
   });
 
   router.post('/namespaces/:namespace/packages/:name', () => {
-    throw new PlatformError('METHOD_NOT_ALLOWED', Messages.methodNotAllowed('GET, PUT, DELETE'));
+    throw new PlatformError('method-not-allowed', Messages.methodNotAllowed('GET, PUT, DELETE'));
   });
 
   return router;

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import { RULE_STATUSES, type EntityRef, type RuleDoc, type RuleStatus } from '../../common/entities/rule';
 import { given, malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
@@ -19,7 +19,7 @@ const REF_RULE = "a fully qualified name '/namespace/[package/]name' or an objec
 export function buildRule(body: Record<string, unknown>, context: RuleInputContext, existing?: RuleDoc): RuleDoc {
   const trigger = given(body.trigger) ? parseEntityRef(body.trigger, 'trigger', context.namespace) : existing?.trigger;
   const action = given(body.action) ? parseEntityRef(body.action, 'action', context.namespace) : existing?.action;
-  if (!trigger || !action) throw badRequest(Messages.ruleNeedsTriggerAndAction);
+  if (!trigger || !action) throw new PlatformError('rule-incomplete', Messages.ruleNeedsTriggerAndAction);
   const annotations = given(body.annotations) ? parseKeyValues(body.annotations, 'annotations') : undefined;
   const version = given(body.version) ? parseVersion(body.version) : undefined;
   const publish = given(body.publish) ? parsePublish(body.publish) : undefined;
@@ -38,7 +38,7 @@ export function buildRule(body: Record<string, unknown>, context: RuleInputConte
 
 export function parseEntityRef(raw: unknown, field: 'trigger' | 'action', ruleNamespace: string): EntityRef {
   const ref = typeof raw === 'string' ? fromString(raw, ruleNamespace) : typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? fromObject(raw as Record<string, unknown>, ruleNamespace) : undefined;
-  if (!ref) throw malformed(Messages.fieldType(field, raw, REF_RULE));
+  if (!ref) throw malformed('field-invalid', Messages.fieldType(field, raw, REF_RULE));
   return ref;
 }
 
@@ -69,5 +69,5 @@ export function parseRuleState(body: Record<string, unknown>): RuleStatus {
   const status = body.status;
   if (typeof status === 'string' && (RULE_STATUSES as readonly string[]).includes(status)) return status as RuleStatus;
   const shown = typeof status === 'string' ? status : status === undefined ? '' : JSON.stringify(status);
-  throw badRequest(Messages.ruleStateUnknown(shown.length > 64 ? `${shown.slice(0, 64)}...` : shown));
+  throw new PlatformError('rule-state-unknown', Messages.ruleStateUnknown(shown.length > 64 ? `${shown.slice(0, 64)}...` : shown));
 }

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, badRequest, conflict, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { refAddress, refPath, ruleKey, sameRef, type EntityRef, type RuleDoc, type RuleStatus } from '../../common/entities/rule';
 import { ruleStatusIn, type TriggerDoc } from '../../common/entities/trigger';
 import type { Logger } from '../../common/logging/logger';
@@ -40,13 +40,13 @@ export class RuleService {
   async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<RuleWithStatus> {
     const { store } = this.deps;
     const existing = await store.get<RuleDoc>(namespace, name);
-    if (existing && existing.doc.entityType !== 'rule') throw conflict(Messages.wrongCollection);
-    if (existing && !overwrite) throw conflict(Messages.resourceExists);
+    if (existing && existing.doc.entityType !== 'rule') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+    if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
     const doc = buildRule(body, { namespace, name, now: (this.deps.now ?? Date.now)() }, existing?.doc);
     await this.checkAccess(doc.trigger, namespace);
     await this.checkAccess(doc.action, namespace);
-    if (!(await this.trigger(doc.trigger))) throw badRequest(Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
-    if (!(await this.deps.lookupAction(doc.action))) throw badRequest(Messages.actionDoesNotExist(`/${refPath(doc.action)}`));
+    if (!(await this.trigger(doc.trigger))) throw new PlatformError('rule-trigger-unknown', Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
+    if (!(await this.deps.lookupAction(doc.action))) throw new PlatformError('rule-action-unknown', Messages.actionDoesNotExist(`/${refPath(doc.action)}`));
 
     const key = ruleKey(namespace, name);
     // An update keeps the rule's state; a new rule starts active.
@@ -58,7 +58,7 @@ export class RuleService {
     await this.steps(undo, async () => {
       const target = refAddress(doc.trigger);
       const linked = await setRuleLink(store, target.namespace, target.key, key, { action: doc.action, status });
-      if (!linked.ok) throw badRequest(Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
+      if (!linked.ok) throw new PlatformError('rule-trigger-unknown', Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
       undo.push(() => setRuleLink(store, target.namespace, target.key, key, linked.previous));
       if (existing && !sameRef(existing.doc.trigger, doc.trigger)) {
         const old = refAddress(existing.doc.trigger);
@@ -67,7 +67,7 @@ export class RuleService {
       }
       // A delete or another update of this rule that ran in between would leave our link
       // pointing at a rule that is not this document.
-      if ((await store.get<RuleDoc>(namespace, name))?.revision !== written.revision) throw conflict(Messages.concurrentModification);
+      if ((await store.get<RuleDoc>(namespace, name))?.revision !== written.revision) throw new PlatformError('revision-conflict', Messages.concurrentModification);
     });
     return { doc, status };
   }
@@ -78,11 +78,11 @@ export class RuleService {
     const target = refAddress(stored.doc.trigger);
     const key = ruleKey(namespace, name);
     const linked = await setRuleLink(this.deps.store, target.namespace, target.key, key, { action: stored.doc.action, status });
-    if (!linked.ok) throw notFound(Messages.ruleTriggerMissing);
+    if (!linked.ok) throw new PlatformError('rule-trigger-missing', Messages.ruleTriggerMissing);
     await this.steps([() => setRuleLink(this.deps.store, target.namespace, target.key, key, linked.previous)], async () => {
       const now = await this.deps.store.get<RuleDoc>(namespace, name);
-      if (!now || now.doc.entityType !== 'rule') throw notFound(Messages.resourceDoesNotExist);
-      if (now.revision !== stored.revision) throw conflict(Messages.concurrentModification);
+      if (!now || now.doc.entityType !== 'rule') throw new PlatformError('rule-not-found', Messages.resourceDoesNotExist);
+      if (now.revision !== stored.revision) throw new PlatformError('revision-conflict', Messages.concurrentModification);
     });
     return { doc: stored.doc, status };
   }
@@ -95,7 +95,7 @@ export class RuleService {
     const unlinked = await setRuleLink(this.deps.store, target.namespace, target.key, key, undefined);
     const undo: Undo[] = unlinked.ok ? [() => setRuleLink(this.deps.store, target.namespace, target.key, key, unlinked.previous)] : [];
     await this.steps(undo, async () => {
-      if (!(await this.deps.store.delete(namespace, name, stored.revision))) throw conflict(Messages.concurrentModification);
+      if (!(await this.deps.store.delete(namespace, name, stored.revision))) throw new PlatformError('revision-conflict', Messages.concurrentModification);
     });
     return { doc: stored.doc, status: 'inactive' };
   }
@@ -110,8 +110,8 @@ export class RuleService {
 
   private async load(namespace: string, name: string): Promise<Stored<RuleDoc>> {
     const stored = await this.deps.store.get<RuleDoc>(namespace, name);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'rule') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('rule-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'rule') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     return stored;
   }
 
@@ -133,7 +133,7 @@ export class RuleService {
       const stored = await this.deps.store.get<{ entityType: 'package'; publish?: unknown }>(namespace, pkg);
       if (stored?.doc.entityType === 'package' && stored.doc.publish === true) return;
     }
-    throw new PlatformError('FORBIDDEN', Messages.notAuthorized(refPath(ref)));
+    throw new PlatformError('entity-not-authorized', Messages.notAuthorized(refPath(ref)));
   }
 
   /** Runs `work`; when it throws, runs `undo` newest first (each failure logged), then rethrows. */

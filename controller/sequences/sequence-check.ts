@@ -1,7 +1,7 @@
 import { MAX_SEQUENCE_LENGTH, isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import type { QualifiedName } from '../../common/entities/entity-name';
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { formatQualifiedName, parseQualifiedName } from './sequence-components';
 import type { ComponentResolver } from './sequence-resolver';
 
@@ -30,14 +30,14 @@ export async function checkSequence(self: QualifiedName, components: readonly st
     // Fetched together, as OpenWhisk resolves a sequence's components concurrently.
     const docs = await Promise.all(names.map((name) => (cyclic(name) ? undefined : fetch(name))));
     for (const [index, name] of names.entries()) {
-      if (cyclic(name)) throw badRequest(Messages.sequenceIsCyclic);
+      if (cyclic(name)) throw new PlatformError('sequence-cyclic', Messages.sequenceIsCyclic);
       const doc = docs[index];
-      if (!doc) throw badRequest(Messages.sequenceComponentMissing);
+      if (!doc) throw new PlatformError('sequence-component-not-found', Messages.sequenceComponentMissing);
       if (isSequenceExec(doc.exec)) {
         await visit(doc.exec.components, [...ancestors, name]);
       } else {
         atomic += 1;
-        if (atomic > MAX_SEQUENCE_LENGTH) throw badRequest(Messages.sequenceTooLong);
+        if (atomic > MAX_SEQUENCE_LENGTH) throw new PlatformError('sequence-too-long', Messages.sequenceTooLong);
       }
     }
   };

@@ -1,7 +1,7 @@
 import { MAX_SEQUENCE_LENGTH } from '../../common/entities/action';
 import { isValidName, type QualifiedName } from '../../common/entities/entity-name';
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 
 // A sequence's components as OpenWhisk reads them (ENTITY/Exec.scala SequenceExec,
 // FullyQualifiedEntityName): `/ns/action` or `/ns/pkg/action` (the leading slash optional),
@@ -10,13 +10,13 @@ import { badRequest } from '../../common/errors/platform-error';
 
 /** Parses and normalises `exec.components`; `callerNamespace` replaces `_`. */
 export function parseComponents(raw: unknown, callerNamespace: string): string[] {
-  if (raw === undefined || raw === null) throw badRequest(Messages.sequenceNoComponents);
-  if (!Array.isArray(raw)) throw badRequest(Messages.malformedContent(Messages.fieldType('exec.components', raw, 'an array of fully qualified action names')));
-  if (raw.length === 0) throw badRequest(Messages.sequenceNoComponents);
-  if (raw.length > MAX_SEQUENCE_LENGTH) throw badRequest(Messages.sequenceTooLong);
+  if (raw === undefined || raw === null) throw new PlatformError('sequence-components-missing', Messages.sequenceNoComponents);
+  if (!Array.isArray(raw)) throw new PlatformError('field-invalid', Messages.malformedContent(Messages.fieldType('exec.components', raw, 'an array of fully qualified action names')));
+  if (raw.length === 0) throw new PlatformError('sequence-components-missing', Messages.sequenceNoComponents);
+  if (raw.length > MAX_SEQUENCE_LENGTH) throw new PlatformError('sequence-too-long', Messages.sequenceTooLong);
   return raw.map((entry, index) => {
     const parsed = typeof entry === 'string' ? parseQualifiedName(entry, callerNamespace) : undefined;
-    if (!parsed) throw badRequest(Messages.malformedContent(Messages.componentNameInvalid(index, entry)));
+    if (!parsed) throw new PlatformError('sequence-component-name-invalid', Messages.malformedContent(Messages.componentNameInvalid(index, entry)));
     return formatQualifiedName(parsed);
   });
 }

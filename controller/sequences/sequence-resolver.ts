@@ -51,5 +51,5 @@ export function packageComponentResolver(store: EntityStore, packages: PackageRe
 }
 
 function forbidden(name: QualifiedName): PlatformError {
-  return new PlatformError('FORBIDDEN', Messages.notAuthorized(qualifiedPath(name)));
+  return new PlatformError('entity-not-authorized', Messages.notAuthorized(qualifiedPath(name)));
 }

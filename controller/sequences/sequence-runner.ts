@@ -179,7 +179,7 @@ export class SequenceRunner {
           outcome = await this.deps.invoker.invoke(request, true, component.action.doc.limits.timeout + (this.deps.componentGraceMs ?? DEFAULT_COMPONENT_GRACE_MS));
         } catch (error) {
           // No invoker, or the bus refused the message: the platform could not run the component.
-          this.deps.logger.error({ err: error, activationId, transid: state.transid, component: component.actionName }, 'sequence component could not be invoked');
+          this.deps.logger.error({ err: error, activationId, transid: state.transid, sequenceComponent: component.actionName }, 'sequence component could not be invoked');
           return ended(errorResponse(3, Messages.sequenceFailed));
         }
         if (outcome.kind === 'accepted') {

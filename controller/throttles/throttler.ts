@@ -44,14 +44,14 @@ export class Throttler {
   async checkInvokeRate(namespace: string): Promise<void> {
     const { invocationsPerMinute } = await this.options.limits.effective(namespace);
     const outcome = await this.options.store.hit(`${namespace}/invokes`, MINUTE_MS, invocationsPerMinute);
-    if (!outcome.allowed) throw throttled(Messages.throttledRate(outcome.count, invocationsPerMinute));
+    if (!outcome.allowed) throw throttled('namespace-throttled', Messages.throttledRate(outcome.count, invocationsPerMinute));
   }
 
   /** Counts one trigger fire against the namespace's fires per minute; 429 past the limit. */
   async checkFire(namespace: string): Promise<void> {
     const { firesPerMinute } = await this.options.limits.effective(namespace);
     const outcome = await this.options.store.hit(`${namespace}/fires`, MINUTE_MS, firesPerMinute);
-    if (!outcome.allowed) throw throttled(Messages.throttledRate(outcome.count, firesPerMinute));
+    if (!outcome.allowed) throw throttled('namespace-fires-throttled', Messages.throttledRate(outcome.count, firesPerMinute));
   }
 
   /** Takes a concurrency slot for an activation about to be dispatched; 429 when the namespace has none free. */
@@ -59,7 +59,7 @@ export class Throttler {
     const { concurrentInvocations } = await this.options.limits.effective(namespace);
     const deadline = this.now() + actionTimeoutMs + this.graceMs;
     const outcome = await this.options.store.acquire(namespace, activationId, deadline, concurrentInvocations);
-    if (!outcome.allowed) throw throttled(Messages.throttledConcurrent(outcome.count, concurrentInvocations));
+    if (!outcome.allowed) throw throttled('namespace-concurrency-throttled', Messages.throttledConcurrent(outcome.count, concurrentInvocations));
     this.held.set(activationId, { namespace, deadline });
   }
 
@@ -86,6 +86,6 @@ export class Throttler {
   }
 }
 
-function throttled(message: string): PlatformError {
-  return new PlatformError('THROTTLED', message);
+function throttled(code: 'namespace-throttled' | 'namespace-fires-throttled' | 'namespace-concurrency-throttled', message: string): PlatformError {
+  return new PlatformError(code, message);
 }

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict, isPlatformError, notFound } from '../../common/errors/platform-error';
+import { PlatformError, isPlatformError } from '../../common/errors/platform-error';
 import type { Identity } from '../../common/entities/identity';
 import { refPath } from '../../common/entities/rule';
 import type { RuleLink, TriggerDoc } from '../../common/entities/trigger';
@@ -35,8 +35,8 @@ export class TriggerFireService {
 
   async fire(identity: Identity, namespace: string, name: string, payload: Record<string, unknown>, transid: string): Promise<FireOutcome> {
     const stored = await this.deps.store.get<TriggerDoc>(namespace, name);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('trigger-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     const trigger = stored.doc;
     const links = Object.entries(trigger.rules ?? {});
     if (!links.some(([, link]) => link.status === 'active')) return { kind: 'no-active-rules' };

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { badRequest } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { isValidName } from '../../common/entities/entity-name';
 import type { KeyValue } from '../../common/entities/parameters';
 import type { TriggerDoc } from '../../common/entities/trigger';
@@ -20,7 +20,7 @@ export function buildTrigger(body: Record<string, unknown>, context: TriggerInpu
   const annotations = given(body.annotations) ? parseKeyValues(body.annotations, 'annotations') : undefined;
   const version = given(body.version) ? parseVersion(body.version) : undefined;
   const publish = given(body.publish) ? parsePublish(body.publish) : undefined;
-  if (given(body.limits) && (typeof body.limits !== 'object' || Array.isArray(body.limits))) throw malformed(Messages.fieldType('limits', body.limits, 'an object'));
+  if (given(body.limits) && (typeof body.limits !== 'object' || Array.isArray(body.limits))) throw malformed('field-invalid', Messages.fieldType('limits', body.limits, 'an object'));
   if (annotations) checkFeed(annotations);
   return {
     entityType: 'trigger',
@@ -39,7 +39,7 @@ export function buildTrigger(body: Record<string, unknown>, context: TriggerInpu
 /** The `feed` annotation, when present, must name an entity path (`/ns/pkg/feed`, `ns/feed`, ...). */
 function checkFeed(annotations: readonly KeyValue[]): void {
   for (const { key, value } of annotations) {
-    if (key === 'feed' && (typeof value !== 'string' || !isEntityPath(value))) throw badRequest(Messages.feedNameInvalid);
+    if (key === 'feed' && (typeof value !== 'string' || !isEntityPath(value))) throw new PlatformError('feed-name-invalid', Messages.feedNameInvalid);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import { ruleLinkOf, sameLink, withRuleLink, type RuleLink, type TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore } from '../../common/spi/entity-store';
 import { retry, TRY_AGAIN } from '../../common/retry/retry';
@@ -29,6 +29,6 @@ export function setRuleLink(store: EntityStore, namespace: string, trigger: stri
       if (outcome.reason !== 'revision-conflict') return { ok: false, reason: 'trigger-missing' };
       return TRY_AGAIN;
     },
-    { attempts: MAX_ATTEMPTS, minDelayMs: 1, maxDelayMs: 50, jitter: true, exhausted: () => conflict(Messages.concurrentModification) },
+    { attempts: MAX_ATTEMPTS, minDelayMs: 1, maxDelayMs: 50, jitter: true, exhausted: () => new PlatformError('revision-conflict', Messages.concurrentModification) },
   );
 }

@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { conflict, notFound } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import type { EntityStore, ListOptions, Stored } from '../../common/spi/entity-store';
 import { retry, TRY_AGAIN, type RetryOptions } from '../../common/retry/retry';
@@ -11,7 +11,7 @@ import { buildTrigger } from './trigger-input';
 // tries again instead of answering 409 for a change the caller never saw.
 
 /** A lost revision race is read again at once, a few times, then answered 409. */
-const RACED: RetryOptions = { attempts: 8, exhausted: () => conflict(Messages.concurrentModification) };
+const RACED: RetryOptions = { attempts: 8, exhausted: () => new PlatformError('revision-conflict', Messages.concurrentModification) };
 
 export class TriggerService {
   constructor(
@@ -21,16 +21,16 @@ export class TriggerService {
 
   async get(namespace: string, name: string): Promise<Stored<TriggerDoc>> {
     const stored = await this.store.get<TriggerDoc>(namespace, name);
-    if (!stored) throw notFound(Messages.resourceDoesNotExist);
-    if (stored.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
+    if (!stored) throw new PlatformError('trigger-not-found', Messages.resourceDoesNotExist);
+    if (stored.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     return stored;
   }
 
   async put(namespace: string, name: string, body: Record<string, unknown>, overwrite: boolean): Promise<TriggerDoc> {
     return retry(async () => {
       const existing = await this.store.get<TriggerDoc>(namespace, name);
-      if (existing && existing.doc.entityType !== 'trigger') throw conflict(Messages.wrongCollection);
-      if (existing && !overwrite) throw conflict(Messages.resourceExists);
+      if (existing && existing.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
+      if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
       const doc = buildTrigger(body, { namespace, name, now: this.now() }, existing?.doc);
       const outcome = await this.store.put(namespace, name, doc, existing ? existing.revision : null);
       if (outcome.ok) return doc;

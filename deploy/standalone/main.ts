@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { ConfigError } from '../../common/config/env-reader';
+import { isConfigError } from '../../common/config/env-reader';
 import { openEmbeddedMessageBus } from '../../common/adapters/embedded/embedded-message-bus';
 import { openEmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'wisp-standalone', level: controllerConfig.shared.logLevel });
   const naming = createNaming(controllerConfig.shared.prefix);
 
-  const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger: logger.child({ component: 'embedded-store' }) });
+  const stores = await openEmbeddedStores({ dataDir: standalone.dataDir, logger });
   const bus = openEmbeddedMessageBus({ dataDir: join(standalone.dataDir, 'bus'), logger });
   const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
 
@@ -85,6 +85,6 @@ function makeFactory(kind: 'docker' | 'process', config: InvokerConfig, logger: 
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `wisp standalone failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(isConfigError(err) ? `${err.message}\n` : `wisp standalone failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

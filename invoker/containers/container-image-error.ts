@@ -1,3 +1,5 @@
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
+
 // A container that cannot start because of the image the action names, not because the
 // platform failed: the activation becomes an action developer error, as OpenWhisk turns a
 // failed blackbox pull into one (ContainerProxy, BlackboxStartupError), and a blackbox whose
@@ -6,9 +8,7 @@
 /** missing: not in the engine; unsupported: this factory runs no images; never-ready: its process never accepted connections; exited: it ended during start. */
 export type ContainerImageProblem = 'missing' | 'unsupported' | 'never-ready' | 'exited';
 
-export class ContainerImageError extends Error {
-  override readonly name = 'ContainerImageError';
-
+export class ContainerImageError extends brandedError('ContainerImageError') {
   constructor(
     readonly image: string,
     readonly problem: ContainerImageProblem,
@@ -18,6 +18,4 @@ export class ContainerImageError extends Error {
   }
 }
 
-export function isContainerImageError(error: unknown): error is ContainerImageError {
-  return error instanceof ContainerImageError;
-}
+export const isContainerImageError = brandGuard(ContainerImageError);

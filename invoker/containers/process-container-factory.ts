@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
+import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 import { retry } from '../../common/retry/retry';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import type { RuntimeProxyFiles } from '../../actions/runtime-proxy-files';
@@ -86,7 +87,7 @@ export class ProcessContainerFactory implements ContainerFactory {
     return retry(() => this.start(spec, command), {
       attempts: START_ATTEMPTS,
       // The free port may be taken between choosing and binding it; any other failure is final.
-      retryIf: (error) => error instanceof PortTakenError,
+      retryIf: isPortTakenError,
     });
   }
 
@@ -173,6 +174,6 @@ interface RuntimeCommand {
 // Whatever the host's locale, the action's output and arguments are UTF-8.
 const PYTHON_ENV: Readonly<Record<string, string>> = { PYTHONUTF8: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
-class PortTakenError extends Error {
-  override readonly name = 'PortTakenError';
-}
+class PortTakenError extends brandedError('PortTakenError') {}
+
+const isPortTakenError = brandGuard(PortTakenError);

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { deleteKeysWithPrefix } from '../harness/redis-test-keys';
 import { createNaming } from '../../common/naming';
 import { freePort } from '../harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { deleteKeysWithPrefix } from './redis-test-keys';
 import { freePort } from './free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from './platform-process';
 

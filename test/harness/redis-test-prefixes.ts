@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from '../../common/adapters/redis/redis-test-keys';
+import { deleteKeysWithPrefix, keysWithPrefix, uniqueTestPrefix } from './redis-test-keys';
 
 // A file of Redis integration tests shares one connection to the stack's Redis, and every test
 // writes under a prefix of its own; afterAll deletes the keys under each prefix, checks that none

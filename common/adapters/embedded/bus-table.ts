@@ -1,5 +1,5 @@
 import { MemoryConsumerGroup } from '../memory/memory-consumer-group';
-import { MemoryTopic, type MemoryPartitionLog, type PlacedMessage } from '../memory/memory-message-bus';
+import { MemoryTopic, type MemoryPartitionLog, type PlacedMessage } from '../memory/memory-topic-log';
 import {
   estimateMessageBytes,
   journaledMessage,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../logging/logger';
+import { brandedError, brandGuard } from '../../protocol/branded-error';
 
 // Keeps a second process off a data dir: two processes appending to one journal would corrupt
 // it. The lock file holds the owner's pid and is created atomically with its content (written to
@@ -9,8 +10,7 @@ import type { Logger } from '../../logging/logger';
 // without a window in which another process could read an empty lock). A lock whose pid is dead
 // is stale (the owner crashed) and is taken over.
 
-export class DataDirInUseError extends Error {
-  override readonly name = 'DataDirInUseError';
+export class DataDirInUseError extends brandedError('DataDirInUseError') {
   constructor(
     readonly dataDir: string,
     readonly lockFile: string,
@@ -22,6 +22,8 @@ export class DataDirInUseError extends Error {
     );
   }
 }
+
+export const isDataDirInUseError = brandGuard(DataDirInUseError);
 
 export interface DataDirLock {
   readonly file: string;

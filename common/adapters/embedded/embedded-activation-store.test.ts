@@ -102,7 +102,7 @@ describe('embedded activation store on disk', () => {
     const dataDir = newDataDir();
     const acked: string[] = [];
     await killMidStream(
-      join(__dirname, 'crash-writer.fixture.ts'),
+      join(__dirname, '../../../test/fixtures/embedded/activation-crash-writer.fixture.ts'),
       [dataDir],
       (line) => {
         if (line.startsWith('acked ')) acked.push(line.slice(6));

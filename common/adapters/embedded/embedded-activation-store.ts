@@ -3,7 +3,8 @@ import type { Logger } from '../../logging/logger';
 import type { ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
 import { checkRecord } from './activation-record-check';
 import { ActivationTable, parseActivationEntry, type ActivationJournalEntry, type RangeQuery } from './activation-table';
-import type { CompactionPolicy, FileJournal } from './file-journal';
+import type { FileJournal } from './file-journal';
+import type { CompactionPolicy } from './journal-compaction';
 import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's ActivationStore: records and claims in memory, every write journaled

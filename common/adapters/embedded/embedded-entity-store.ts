@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logging/logger';
 import type { EntityDocument, EntityStore, EntityType, ListOptions, PutOutcome, Stored } from '../../spi/entity-store';
 import { EntityTable, isEntityType, parseEntityEntry, type EntityJournalEntry, type EntityRow } from './entity-table';
-import type { CompactionPolicy, FileJournal } from './file-journal';
+import type { FileJournal } from './file-journal';
+import type { CompactionPolicy } from './journal-compaction';
 import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's EntityStore: the state lives in memory, every write is journaled under

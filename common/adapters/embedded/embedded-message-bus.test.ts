@@ -196,7 +196,7 @@ describe('embedded message bus', () => {
     const acked: string[] = [];
     let committed = false;
     await killMidStream(
-      join(__dirname, 'bus-crash-writer.fixture.ts'),
+      join(__dirname, '../../../test/fixtures/embedded/bus-crash-writer.fixture.ts'),
       [dataDir, naming.prefix],
       (line) => {
         if (line === 'committed') committed = true;

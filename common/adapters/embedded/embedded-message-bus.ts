@@ -2,7 +2,8 @@ import type { Logger } from '../../logging/logger';
 import type { MessageBus, MessageBusCapabilities, OutgoingMessage, SubscribeOptions, Subscription, TopicOptions } from '../../spi/message-bus';
 import { createMemoryMessageBus, type MemoryBusPersistence } from '../memory/memory-message-bus';
 import { BusTable, type GroupCommitListener } from './bus-table';
-import type { CompactionPolicy, FileJournal } from './file-journal';
+import type { FileJournal } from './file-journal';
+import type { CompactionPolicy } from './journal-compaction';
 import { openLockedJournal, type LockedJournal } from './locked-journal';
 
 // The standalone profile's MessageBus: the memory bus's topics, consumer groups and delivery,

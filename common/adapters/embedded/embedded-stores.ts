@@ -3,7 +3,7 @@ import type { ActivationStore } from '../../spi/activation-store';
 import type { EntityStore } from '../../spi/entity-store';
 import { openEmbeddedActivationStore, type EmbeddedActivationStoreOptions } from './embedded-activation-store';
 import { openEmbeddedEntityStore } from './embedded-entity-store';
-import type { CompactionPolicy } from './file-journal';
+import type { CompactionPolicy } from './journal-compaction';
 
 // Both embedded stores under one data dir. Each store holds its own lock file
 // (`entities.lock`, `activations.lock`), so either can also be opened alone; a second process

@@ -3,7 +3,6 @@ import {
   existsSync,
   fdatasync,
   fdatasyncSync,
-  fsyncSync,
   ftruncateSync,
   openSync,
   readFileSync,
@@ -14,6 +13,7 @@ import {
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../logging/logger';
+import { compactionDue, DEFAULT_COMPACTION_POLICY, syncDirectory, writeSnapshot, type CompactionPolicy } from './journal-compaction';
 import { decodeJournal, encodeEntry, JournalCorruptError } from './journal-framing';
 
 // An append-only, checksummed journal of one store's writes. A write is appended at once (so the
@@ -27,16 +27,6 @@ import { decodeJournal, encodeEntry, JournalCorruptError } from './journal-frami
 // journal has grown past `ratio` times the live data and past `minBytes`).
 
 const fdatasyncAsync = promisify(fdatasync);
-const COMPACTION_CHUNK_BYTES = 1024 * 1024;
-
-export interface CompactionPolicy {
-  /** A journal smaller than this is never compacted. */
-  readonly minBytes: number;
-  /** Compact when the journal is more than `ratio` times the live data. */
-  readonly ratio: number;
-}
-
-export const DEFAULT_COMPACTION_POLICY: CompactionPolicy = { minBytes: 1024 * 1024, ratio: 2 };
 
 /** What the journal needs from the store that owns it. */
 export interface JournalState {
@@ -196,8 +186,7 @@ export class FileJournal {
   }
 
   private shouldCompact(): boolean {
-    const floor = Math.max(this.policy.minBytes, this.compactionFloor);
-    return this.size > floor && this.size > this.policy.ratio * this.state.liveBytes();
+    return compactionDue(this.policy, this.size, this.state.liveBytes(), this.compactionFloor);
   }
 
   private compact(): void {
@@ -265,43 +254,5 @@ export class FileJournal {
 
   private failedError(): Error {
     return new Error(`journal ${this.path} failed: ${this.failure?.message ?? 'unknown error'}`, { cause: this.failure });
-  }
-}
-
-function writeSnapshot(path: string, entries: Iterable<unknown>): number {
-  const fd = openSync(path, 'w');
-  try {
-    let size = 0;
-    let chunk: Buffer[] = [];
-    let chunkBytes = 0;
-    const flush = () => {
-      const buffer = Buffer.concat(chunk, chunkBytes);
-      let done = 0;
-      while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done);
-      size += buffer.length;
-      chunk = [];
-      chunkBytes = 0;
-    };
-    for (const entry of entries) {
-      const line = encodeEntry(entry);
-      chunk.push(line);
-      chunkBytes += line.length;
-      if (chunkBytes >= COMPACTION_CHUNK_BYTES) flush();
-    }
-    if (chunkBytes > 0) flush();
-    fdatasyncSync(fd);
-    return size;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Makes a created or renamed file's directory entry durable. */
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { brandedError, brandGuard } from '../../protocol/branded-error';
 
 // One journal entry is one line: `<crc32 of the JSON, 8 hex> <JSON>\n`. JSON never holds a raw
 // newline byte (it escapes them, and UTF-8 continuation bytes are >= 0x80), so a line is exactly
@@ -34,8 +35,7 @@ export interface DecodedJournal {
 }
 
 /** A damaged entry that is not the last: the journal cannot be trusted past it. */
-export class JournalCorruptError extends Error {
-  override readonly name = 'JournalCorruptError';
+export class JournalCorruptError extends brandedError('JournalCorruptError') {
   constructor(
     readonly file: string,
     readonly offset: number,
@@ -44,6 +44,8 @@ export class JournalCorruptError extends Error {
     super(`journal ${file} is corrupt at byte offset ${offset}: ${reason}`);
   }
 }
+
+export const isJournalCorruptError = brandGuard(JournalCorruptError);
 
 /** Pure: splits a journal's bytes into entries; throws JournalCorruptError for damage before the last entry. */
 export function decodeJournal(data: Buffer, file: string): DecodedJournal {

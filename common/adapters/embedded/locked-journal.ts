@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from '../../logging/logger';
 import { acquireDataDirLock } from './data-dir-lock';
-import { FileJournal, type CompactionPolicy, type JournalState } from './file-journal';
+import { FileJournal, type JournalState } from './file-journal';
+import type { CompactionPolicy } from './journal-compaction';
 
 // Every embedded adapter owns one journal under the data dir, and only while it holds that
 // journal's lock: the lock is taken before the journal is read, given back when opening fails,

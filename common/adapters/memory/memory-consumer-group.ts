@@ -112,6 +112,7 @@ export class MemoryGroupMember implements Subscription {
   constructor(
     private readonly group: MemoryConsumerGroup,
     private readonly onMessage: (message: ReceivedMessage) => void | Promise<void>,
+    /** Already bound to the topic and group. */
     private readonly logger: Logger,
   ) {}
 
@@ -238,7 +239,7 @@ export class MemoryGroupMember implements Subscription {
       await this.onMessage(message);
     } catch (err) {
       // The message stays unfinished until done(); a throwing handler must not stop the partition.
-      this.logger.error({ err, topic: message.topic, partition, offset }, 'message handler threw');
+      this.logger.error({ err, partition, offset }, 'message handler threw');
     }
     this.lastProgressAt = Date.now();
   }

@@ -3,7 +3,7 @@ import { silentLogger } from '../../logging/logger';
 import { createNaming } from '../../naming';
 import type { ReceivedMessage } from '../../spi/message-bus';
 import { describeMessageBusContract } from '../../../test/contracts/message-bus.contract';
-import { createMemoryMessageBus, memoryMessageBusCapabilities, partitionForKey } from './memory-message-bus';
+import { createMemoryMessageBus, memoryMessageBusCapabilities } from './memory-message-bus';
 
 describeMessageBusContract(
   'memory',
@@ -16,15 +16,6 @@ describe('memory message bus', () => {
   const topic = naming.invokerTopic('invoker0');
   const groupId = naming.invokerGroup('invoker0');
   const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-  it('maps a key to the same partition every time, within range', () => {
-    for (const key of ['a', 'b', 'activation-1', 'ü']) {
-      const partition = partitionForKey(key, 7);
-      expect(partition).toBeGreaterThanOrEqual(0);
-      expect(partition).toBeLessThan(7);
-      expect(partitionForKey(key, 7)).toBe(partition);
-    }
-  });
 
   it('never calls the handler inside send', async () => {
     const bus = createMemoryMessageBus({ logger: silentLogger });

@@ -6,7 +6,7 @@ import { describeActivationStoreContract } from '../../../test/contracts/activat
 import { eventually } from '../../../test/harness/eventually';
 import { useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisActivationStore } from './redis-activation-store';
-import { keysWithPrefix } from './redis-test-keys';
+import { keysWithPrefix } from '../../../test/harness/redis-test-keys';
 
 const { redis, newPrefix } = useRedisTestPrefixes();
 

@@ -5,7 +5,7 @@ import { describeEntityStoreContract } from '../../../test/contracts/entity-stor
 import { REDIS_TEST_URL, useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisEntityStore } from './redis-entity-store';
 import { defineScript, runScript } from './redis-scripts';
-import { keysWithPrefix } from './redis-test-keys';
+import { keysWithPrefix } from '../../../test/harness/redis-test-keys';
 
 const { redis, newPrefix } = useRedisTestPrefixes();
 

@@ -2,7 +2,7 @@ import { createNaming } from '../../naming';
 import { describeThrottleStoreContract } from '../../../test/contracts/throttle-store.contract';
 import { REDIS_TEST_URL, useRedisTestPrefixes } from '../../../test/harness/redis-test-prefixes';
 import { createRedisThrottleStore } from './redis-throttle-store';
-import { keysWithPrefix } from './redis-test-keys';
+import { keysWithPrefix } from '../../../test/harness/redis-test-keys';
 
 const { redis, newPrefix } = useRedisTestPrefixes();
 

@@ -1,0 +1,85 @@
+// Every condition the platform refuses a request for, named for what went wrong rather than for
+// its HTTP status. A PlatformError carries one of these codes; the status comes from here and the
+// user-facing sentence from messages.ts. docs/errors.md lists the same codes (a unit test checks).
+
+export interface ErrorEntry {
+  readonly status: number;
+  readonly description: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // 400: the request names or carries something invalid
+  'entity-name-invalid': { status: 400, description: 'An entity name has illegal characters or is longer than 256 characters.' },
+  'namespace-name-invalid': { status: 400, description: 'A namespace name has illegal characters or is longer than 256 characters.' },
+  'body-not-json': { status: 400, description: 'The request body could not be parsed as JSON.' },
+  'body-unreadable': { status: 400, description: 'The request body stream failed before it ended.' },
+  'body-not-object': { status: 400, description: 'The request body is JSON but not an object.' },
+  'field-invalid': { status: 400, description: 'A field of the entity is missing or has the wrong type or shape.' },
+  'exec-missing': { status: 400, description: 'A new action was given no `exec`.' },
+  'kind-unsupported': { status: 400, description: "The action's runtime kind is not one this platform runs." },
+  'action-code-missing': { status: 400, description: "The action's `exec.code` is missing or empty." },
+  'image-invalid': { status: 400, description: "A blackbox action's `exec.image` is missing or not a Docker image reference." },
+  'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency) is outside the allowed range." },
+  'concurrency-unsupported': { status: 400, description: "The action's kind cannot run activations concurrently." },
+  'sequence-components-missing': { status: 400, description: 'A sequence was given no components.' },
+  'sequence-component-name-invalid': { status: 400, description: 'A sequence component is not a fully qualified action name.' },
+  'sequence-too-long': { status: 400, description: 'A sequence has more actions than allowed, counting nested sequences.' },
+  'sequence-cyclic': { status: 400, description: 'A sequence refers to itself, directly or through another sequence.' },
+  'sequence-component-not-found': { status: 400, description: 'A sequence component names an action that does not exist.' },
+  'feed-name-invalid': { status: 400, description: "A trigger's `feed` annotation is not an entity path." },
+  'rule-incomplete': { status: 400, description: 'A rule does not name both a trigger and an action.' },
+  'rule-state-unknown': { status: 400, description: "A rule's requested state is neither 'active' nor 'inactive'." },
+  'rule-trigger-unknown': { status: 400, description: 'A rule names a trigger that does not exist.' },
+  'rule-action-unknown': { status: 400, description: 'A rule names an action that does not exist.' },
+  'package-name-reserved': { status: 400, description: 'A package name is reserved for the system.' },
+  'binding-target-not-found': { status: 400, description: 'A package binding refers to a package that does not exist.' },
+  'binding-of-binding': { status: 400, description: 'A package binding refers to another binding.' },
+  'binding-operation-not-allowed': { status: 400, description: 'The operation is not allowed on a package binding (e.g. putting an action in it).' },
+  'list-parameter-invalid': { status: 400, description: "A list's `limit` or `skip` is not an integer or is out of range." },
+  'query-parameter-invalid': { status: 400, description: 'A query parameter has a value of the wrong form.' },
+  'query-parameters-exclusive': { status: 400, description: 'Two query parameters were given that cannot be used together.' },
+  'activation-id-invalid': { status: 400, description: 'An activation id is not 32 lowercase hex characters.' },
+  'timeout-invalid': { status: 400, description: 'A blocking invoke asked for a wait outside 1 to 60000 ms.' },
+  'parameters-not-allowed': { status: 400, description: "An invoke's parameters override ones the action or package fixed." },
+
+  // 401, 403: who is asking, and whether they may
+  'authentication-missing': { status: 401, description: 'The request carries no Basic authentication.' },
+  'authentication-invalid': { status: 401, description: 'The Basic authentication is malformed, unknown, revoked or wrong.' },
+  'namespace-not-authorized': { status: 403, description: "The path names a namespace other than the caller's." },
+  'entity-not-authorized': { status: 403, description: 'The entity belongs to another namespace and is not shared with the caller.' },
+  'kind-not-authorized': { status: 403, description: "The namespace's limits do not allow actions of this kind." },
+
+  // 404, 405: what the request names is not there
+  'action-not-found': { status: 404, description: 'No action of that name exists.' },
+  'package-not-found': { status: 404, description: 'No package of that name exists (or a binding refers to one that is gone).' },
+  'trigger-not-found': { status: 404, description: 'No trigger of that name exists.' },
+  'rule-not-found': { status: 404, description: 'No rule of that name exists.' },
+  'rule-trigger-missing': { status: 404, description: 'A rule cannot be activated because its trigger no longer exists.' },
+  'activation-not-found': { status: 404, description: 'No activation record of that id exists in the namespace.' },
+  'method-not-allowed': { status: 405, description: 'The HTTP method is not one this collection answers.' },
+
+  // 409: the request conflicts with what is stored
+  'entity-exists': { status: 409, description: 'An entity of that name exists and `overwrite` was not set.' },
+  'entity-in-other-collection': { status: 409, description: 'An entity of that name exists in another collection (e.g. an action where a trigger was asked for).' },
+  'revision-conflict': { status: 409, description: 'The entity changed between reading and writing it; the write was not made.' },
+  'package-not-empty': { status: 409, description: 'A package still holds actions and `force` was not set.' },
+  'binding-target-not-a-package': { status: 409, description: 'A package binding refers to an entity that is not a package.' },
+  'package-cannot-become-binding': { status: 409, description: 'An existing package cannot be turned into a binding.' },
+
+  // 413, 415: the body's size and type
+  'body-too-large': { status: 413, description: 'The request body is larger than the route allows.' },
+  'field-too-large': { status: 413, description: 'Parameters or annotations are larger than allowed.' },
+  'content-type-unsupported': { status: 415, description: 'The request body is not `application/json`.' },
+
+  // 429: throttles
+  'namespace-throttled': { status: 429, description: 'The namespace invoked more actions in the last minute than its limit.' },
+  'namespace-fires-throttled': { status: 429, description: 'The namespace fired more triggers in the last minute than its limit.' },
+  'namespace-concurrency-throttled': { status: 429, description: 'The namespace has as many activations in flight as its limit.' },
+
+  // 500, 503: the platform's own failures
+  'internal-error': { status: 500, description: 'Something failed that the caller cannot fix; the details are only in the log.' },
+  'no-healthy-invoker': { status: 503, description: 'No healthy invoker has room for the action.' },
+  'activation-not-queued': { status: 503, description: 'The activation could not be handed to the message bus.' },
+} as const satisfies Readonly<Record<string, ErrorEntry>>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
