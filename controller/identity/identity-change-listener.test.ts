@@ -1,21 +1,20 @@
-import pino from 'pino';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
 import { SYSTEM_TRANSIDS, silentLogger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import type { SignalBus } from '../../common/spi/signal-bus';
 import { listenForIdentityChanges } from './identity-change-listener';
+import { capturedLogs } from '../../test/harness/captured-logs';
 
 // Identity changes are heard in the background, nobody's request: what the listener logs carries
 // the cache invalidation system transaction id.
 
 const naming = createNaming('wisp-identity-change-test');
 let signals: SignalBus;
-let lines: Record<string, unknown>[];
-const logger = () => pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+let logs: ReturnType<typeof capturedLogs>;
 
 beforeEach(() => {
   signals = createMemorySignalBus({ logger: silentLogger });
-  lines = [];
+  logs = capturedLogs();
 });
 
 afterEach(async () => {
@@ -24,10 +23,10 @@ afterEach(async () => {
 
 describe('identity change listener', () => {
   it('logs under the cache invalidation system transaction id', async () => {
-    const subscription = await listenForIdentityChanges(signals, naming, [], logger());
+    const subscription = await listenForIdentityChanges(signals, naming, [], logs.logger);
     signals.publish(naming.identityChangeSubject(), Buffer.from('not a change'));
     await signals.flush();
     await subscription.close();
-    expect(lines).toEqual([expect.objectContaining({ msg: 'undecodable identity change ignored', transid: SYSTEM_TRANSIDS.cacheInvalidation })]);
+    expect(logs.lines).toEqual([expect.objectContaining({ msg: 'undecodable identity change ignored', transid: SYSTEM_TRANSIDS.cacheInvalidation })]);
   });
 });
