@@ -14,6 +14,7 @@ import { loadInvokerConfig, type InvokerConfig } from './config';
 import { DockerContainerFactory } from './containers/docker-container-factory';
 import { createInvoker } from './create-invoker';
 import type { InvokerService } from './invoker-service';
+import { acceptsConnections } from '../test/harness/accepts-connections';
 import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 
 // The invoker's core path on the distributed stack: Kafka, NATS, Redis and Docker containers
@@ -71,11 +72,23 @@ describe('invoker service (Kafka, NATS, Redis, Docker)', () => {
   it('takes the prewarmed stem cell for a cold start, pauses the idle container and resumes it for the next call', async () => {
     const ours = async (state?: string) =>
       docker.listContainers({ all: true, filters: { label: [`${naming.containerLabelKey}=${prefix}`], ...(state ? { status: [state] } : {}) } });
-    // The invoker keeps one nodejs stem cell; wait for it (the first test may have taken the one made at start).
-    const stemNames = async () => (await ours('running')).flatMap((c) => c.Names).filter((n) => n.includes('_prewarm_nodejs_'));
+    // The invoker keeps one nodejs stem cell; wait until one is ready, its runtime accepting
+    // connections (the first test may have taken the one made at start, and a container Docker
+    // reports running may not listen yet, when the pool does not count it as a stem cell).
+    const readyStemName = async (): Promise<string | undefined> => {
+      for (const c of await ours('running')) {
+        const name = c.Names.find((n) => n.includes('_prewarm_nodejs_'));
+        const address = c.NetworkSettings?.Networks?.[naming.networkName()]?.IPAddress;
+        if (name && address && (await acceptsConnections(address, 8080))) return name;
+      }
+      return undefined;
+    };
     const deadline = Date.now() + 30000;
-    while ((await stemNames()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const [stem] = await stemNames();
+    let stem = await readyStemName();
+    while (stem === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      stem = await readyStemName();
+    }
     expect(stem).toBeDefined();
 
     const action = await harness.deploy('pausable', 'let n = 0; function main() { n += 1; return { n }; }');

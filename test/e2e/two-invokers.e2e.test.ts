@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import Dockerode from 'dockerode';
 import openwhisk from 'openwhisk';
 import { buildFrom } from '../../actions/local-images';
@@ -11,6 +10,7 @@ import { ActivationMessages } from '../../invoker/activation-messages';
 import { MAX_RESULT_BYTES } from '../../invoker/call-outcome';
 import { eventually } from '../harness/eventually';
 import { startDistributedPlatform, type DistributedPlatform } from '../harness/platforms';
+import { acceptsConnections } from '../harness/accepts-connections';
 
 // Issue 4's invoker promises on the distributed profile: one controller and two invoker
 // processes over the real Kafka, Redis, NATS and Docker engine, driven through the `openwhisk`
@@ -468,25 +468,12 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
     return eventually(async () => {
       for (const id of await stemCells(invokerId)) {
         const address = (await docker.getContainer(id).inspect()).NetworkSettings.Networks[naming.networkName()]?.IPAddress;
-        if (address && (await accepts(address, 8080))) return id;
+        if (address && (await acceptsConnections(address, 8080))) return id;
       }
       return undefined;
     }, SETTLE_MS, 100);
   }
 });
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** `text` as a regular expression that matches it literally. */
 function pattern(text: string): string {
