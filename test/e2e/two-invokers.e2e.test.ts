@@ -229,10 +229,15 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
         // Initialised for this activation, in the container the invoker made before it was asked.
         expect(annotation(record, 'initTime')).toEqual(expect.any(Number));
         expect(stem.startsWith(hostReturned(record))).toBe(true);
+        // Made again in the background: a fresh stem cell may already serve (and idle, paused)
+        // another cold start by the time it is looked for, so any other prewarm container counts.
         const refilled = await eventually(async () => {
-          const next = await stemCells(invokerId);
+          const next = await stemCells(invokerId, ['running', 'paused']);
           return next.find((id) => id !== stem);
-        }, SETTLE_MS, 100);
+        }, 3 * SETTLE_MS, 100).catch((error: unknown) => {
+          const logs = (platform?.processes ?? []).filter((p) => p.name === invokerId).map((p) => p.output().slice(-4000));
+          throw new Error(`${(error as Error).message}: no new stem cell on ${invokerId}\n${logs.join('\n')}`);
+        });
         expect(refilled).not.toBe(stem);
       }),
     );
@@ -453,9 +458,10 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
   });
 
   /** Ids of this invoker's running stem cells. */
-  async function stemCells(invokerId: InvokerId): Promise<string[]> {
+  async function stemCells(invokerId: InvokerId, status: readonly string[] = ['running']): Promise<string[]> {
     const running = await docker.listContainers({
-      filters: { label: [`${naming.containerLabelKey}=${prefix}`, `${naming.invokerLabelKey}=${invokerId}`], status: ['running'] },
+      all: true,
+      filters: { label: [`${naming.containerLabelKey}=${prefix}`, `${naming.invokerLabelKey}=${invokerId}`], status: [...status] },
     });
     return running.filter((c) => c.Names.some((n) => n.includes(`_${invokerId}_prewarm_nodejs_`))).map((c) => c.Id);
   }
