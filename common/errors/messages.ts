@@ -80,6 +80,8 @@ export const Messages = {
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // Before any String(): a hostile body's object may carry its own toString (or a null one).
+  if (typeof value === 'object') return 'an object';
   const shown = typeof value === 'string' ? `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'` : String(value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${shown}`;
+  return `${typeof value} ${shown}`;
 }
