@@ -126,6 +126,7 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
     const action = await world.harness.deploy(
       'context',
       'function main() { return { ns: process.env.__OW_NAMESPACE, name: process.env.__OW_ACTION_NAME, id: process.env.__OW_ACTIVATION_ID, deadline: process.env.__OW_DEADLINE, key: process.env.__OW_API_KEY, host: process.env.__OW_API_HOST }; }',
+      { annotations: [{ key: 'provide-api-key', value: true }] },
     );
     const message = world.harness.message(action);
     await world.harness.send(config.invokerId, message);
@@ -138,6 +139,14 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
       key: message.user.authKey,
       host: 'http://127.0.0.1:3233',
     });
+  });
+
+  it('keeps the caller key from an action that did not ask for it with provide-api-key', async () => {
+    const action = await world.harness.deploy('nokey', 'function main() { return { key: process.env.__OW_API_KEY ?? null }; }');
+    const message = world.harness.message(action);
+    await world.harness.send(config.invokerId, message);
+    const record = await world.harness.recordAfterAck(message.activationId);
+    expect(record.response.result).toEqual({ key: null });
   });
 
   it('reuses the warm container for the second activation (no initTime)', async () => {

@@ -36,9 +36,13 @@ function activationContext(message: ActivationMessage, action: RunnableAction, s
     transaction_id: message.transid,
     deadline: String(startedAt + message.limits.timeout),
   };
-  // OpenWhisk hands the caller's key over unless the action opted out (a missing annotation means yes).
-  const provide = annotation(action.annotations, 'provide-api-key');
-  return provide === undefined || isTruthy(provide) ? { ...context, api_key: message.user.authKey } : context;
+  // Every action is hostile code: the caller's key goes only to an action that asked for it
+  // with `provide-api-key: true`, system actions included (a missing annotation means no).
+  return providesApiKey(action) ? { ...context, api_key: message.user.authKey } : context;
+}
+
+export function providesApiKey(action: Pick<RunnableAction, 'annotations'>): boolean {
+  return annotation(action.annotations, 'provide-api-key') === true;
 }
 
 function stringifyEnv(value: unknown): string {
@@ -46,8 +50,4 @@ function stringifyEnv(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
-}
-
-function isTruthy(value: unknown): boolean {
-  return !(value === false || value === null || value === 0 || value === '' || value === 'false');
 }

@@ -31,7 +31,7 @@ export interface ActivationContext {
   readonly transaction_id: string;
   /** Epoch milliseconds, as a string. */
   readonly deadline: string;
-  /** The caller's key, unless the action opted out with `provide-api-key: false`. */
+  /** The caller's key, only for an action annotated `provide-api-key: true`. */
   readonly api_key?: string;
 }
 
