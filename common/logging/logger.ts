@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { redactLogObject, redactLogValue } from './redact';
 
 // One root logger per process; components take children. Units of work add the fixed keys
 // below so that every line about an activation can be found by its id.
@@ -12,25 +13,6 @@ export interface ActivationLogKeys {
   action?: string;
 }
 
-/**
- * Fields whose values never reach a log line: keys and passwords at the top level or one object
- * down (pino's `*` is one level), authorization headers, and action parameters (`params`).
- */
-export const REDACTED_PATHS: readonly string[] = [
-  'authKey',
-  '*.authKey',
-  'apiKey',
-  '*.apiKey',
-  'api_key',
-  '*.api_key',
-  'password',
-  '*.password',
-  'authorization',
-  'req.headers.authorization',
-  '*.headers.authorization',
-  'params',
-];
-
 export interface LoggerOptions {
   readonly service: string;
   readonly level: string;
@@ -43,10 +25,21 @@ export function createLogger(options: LoggerOptions): Logger {
   const settings: pino.LoggerOptions = {
     level: options.level,
     base: { service: options.service, ...(options.instance ? { instance: options.instance } : {}) },
-    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
-    serializers: { err: pino.stdSerializers.err },
+    // Secrets are censored at any depth, in what a line logs and in what a child binds.
+    formatters: { log: redactLogObject, bindings: redactLogObject },
+    // `logger.error(err)` puts the error under `err` after formatters.log has already run: the
+    // same walk serializes it (and is a no-op on an error it already turned into a plain object).
+    serializers: { err: redactLogValue },
   };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  const root = options.destination ? pino(settings, options.destination) : pino(settings);
+  // pino runs formatters.bindings for the root only and serializes a child's bindings once, as
+  // it is made: every child (children inherit this method) gets its bindings censored first.
+  type MakeChild = (this: unknown, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => unknown;
+  const makeChild = root.child as unknown as MakeChild;
+  root.child = function child(this: unknown, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) {
+    return makeChild.call(this, redactLogObject(bindings), childOptions);
+  } as unknown as typeof root.child;
+  return root;
 }
 
 export function activationLogger(parent: Logger, keys: ActivationLogKeys): Logger {
