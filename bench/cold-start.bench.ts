@@ -81,7 +81,7 @@ async function prewarmSupported(): Promise<boolean> {
   const { loadInvokerConfig } = await import('../invoker/config');
   let config: Record<string, unknown>;
   try {
-    config = loadInvokerConfig({ WISP_INVOKER_PREWARM_NODEJS: '1' }) as unknown as Record<string, unknown>;
+    config = loadInvokerConfig({ WISP_INVOKER_PREWARM_NODEJS: '1', WISP_MESSAGE_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' }) as unknown as Record<string, unknown>;
   } catch {
     return false;
   }

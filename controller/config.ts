@@ -1,5 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
+import { readMessageKey } from '../common/config/message-key-config';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
+import type { MessageKey } from '../common/protocol/message-seal';
 import { GUEST_AUTH, SYSTEM_AUTH } from '../common/entities/credentials';
 import { defaultBounds } from '../common/entities/limits';
 import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
@@ -7,6 +9,8 @@ import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
 export interface ControllerConfig {
   readonly shared: SharedConfig;
   readonly controllerId: string;
+  /** Seals the caller's key and the parameters of every activation message it sends (WISP_MESSAGE_KEY, ADR 0014). */
+  readonly messageKey: MessageKey;
   readonly host: string;
   readonly port: number;
   readonly maxActionMemoryMb: number;
@@ -43,6 +47,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
   const config: ControllerConfig = {
     shared,
     controllerId,
+    messageKey: readMessageKey(reader),
     host: reader.string('WISP_CONTROLLER_HOST', '127.0.0.1'),
     port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
     maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),

@@ -78,10 +78,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   // Acks reach the dispatching controller only; a slot another controller holds lapses at its deadline.
   waiter.onCompletion((activationId) => throttles.release(activationId));
   const balancer = new LoadBalancer(() => registry.invokers());
-  const dispatcher = new Dispatcher({ controllerId: config.controllerId, bus: deps.bus, naming, balancer, waiter, logger: log });
+  const dispatcher = new Dispatcher({ controllerId: config.controllerId, messageKey: config.messageKey, bus: deps.bus, naming, balancer, waiter, logger: log });
   const leaderLock = deps.leaderLock ?? createMemoryLeaderLock();
   const reaper = new InvokerReaper({
     controllerId: config.controllerId,
+    messageKey: config.messageKey,
     bus: deps.bus,
     signals: deps.signals,
     activations: deps.activations,

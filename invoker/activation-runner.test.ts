@@ -5,7 +5,7 @@ import { errorResponse } from '../common/entities/activation';
 import { newActivationId } from '../common/ids';
 import { silentLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
-import type { ActivationMessage } from '../common/protocol/activation-message';
+import { ACTIVATION_MESSAGE_VERSION, type ActivationMessage } from '../common/protocol/activation-message';
 import { LOG_SENTINEL } from '../common/protocol/runtime-protocol';
 import type { CollectOptions, Container, ContainerFactory, ContainerStatus } from '../common/spi/container-factory';
 import type { RunnableAction } from './action-cache';
@@ -98,7 +98,7 @@ async function scene(onRun: RunHandler, statuses: readonly ContainerStatus[] = [
     container,
     run: async (limits = {}) => {
       const message: ActivationMessage = {
-        v: 1,
+        v: ACTIVATION_MESSAGE_VERSION,
         activationId: newActivationId(),
         transid: 'transid',
         controllerId: 'controller0',

@@ -15,6 +15,7 @@ import { createInvoker } from './create-invoker';
 import type { InvokerService } from './invoker-service';
 import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 import { testRuntimeProxies } from '../test/harness/runtime-proxies';
+import { TEST_MESSAGE_KEY_ENV } from '../test/harness/message-key';
 
 // A restarted invoker (same id, a new life) finds the claims its crashed predecessor left on
 // what it was running: it takes them over at once instead of waiting out their expiry, while a
@@ -41,7 +42,7 @@ describe('claims of a previous life of the same invoker id', () => {
     stores = await openEmbeddedStores({ dataDir, logger: silentLogger });
     harness = new InvokerHarness({ naming, bus, signals, entities: stores.entities, activations: stores.activations });
     await harness.open();
-    const config = loadInvokerConfig({ WISP_PREFIX: naming.prefix, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_PREWARM_NODEJS: '0' });
+    const config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: naming.prefix, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_PREWARM_NODEJS: '0' });
     const factory = new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger: silentLogger, proxies: testRuntimeProxies() });
     invoker = createInvoker({ config, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
     await invoker.start();

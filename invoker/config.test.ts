@@ -2,8 +2,10 @@ import { ConfigError } from '../common/config/env-reader';
 import { loadInvokerConfig } from './config';
 
 describe('loadInvokerConfig', () => {
-  it('has defaults for everything', () => {
-    const config = loadInvokerConfig({});
+  const KEY_HEX = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+
+  it('has defaults for everything but the message key', () => {
+    const config = loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX });
     expect(config).toEqual({
       shared: expect.objectContaining({ prefix: 'wisp' }),
       invokerId: 'invoker0',
@@ -18,7 +20,20 @@ describe('loadInvokerConfig', () => {
       claimGraceMs: 60000,
       drainMs: 30000,
       idLease: { fromPool: true, poolSize: 16, ttlMs: 5000 },
+      messageKey: Buffer.from(KEY_HEX, 'hex'),
     });
+  });
+
+  it('reads the message key as base64 as well as hex, and refuses one of the wrong size without echoing it', () => {
+    expect(loadInvokerConfig({ WISP_MESSAGE_KEY: Buffer.from(KEY_HEX, 'hex').toString('base64') }).messageKey).toEqual(Buffer.from(KEY_HEX, 'hex'));
+    let caught: unknown;
+    try {
+      loadInvokerConfig({ WISP_MESSAGE_KEY: 'short-secret-value' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems).toEqual([expect.stringMatching(/^WISP_MESSAGE_KEY must be 32 bytes/)]);
+    expect((caught as ConfigError).message).not.toContain('short-secret-value');
   });
 
   it('reads every variable', () => {
@@ -39,6 +54,7 @@ describe('loadInvokerConfig', () => {
       WISP_INVOKER_DRAIN_MS: '0',
       WISP_INVOKER_POOL_SIZE: '4',
       WISP_INVOKER_LEASE_TTL_MS: '3000',
+      WISP_MESSAGE_KEY: KEY_HEX,
     });
     expect(config).toMatchObject({
       shared: { prefix: 'wisp-test-1' },
@@ -73,8 +89,8 @@ describe('loadInvokerConfig', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const problems = (caught as ConfigError).problems;
-    expect(problems).toHaveLength(6);
-    for (const name of ['WISP_PREFIX', 'WISP_INVOKER_ID', 'WISP_INVOKER_USER_MEMORY_MB', 'WISP_CONTAINER_FACTORY', 'WISP_INVOKER_QUEUE_CAPACITY', 'WISP_API_HOST_FOR_ACTIONS']) {
+    expect(problems).toHaveLength(7);
+    for (const name of ['WISP_MESSAGE_KEY', 'WISP_PREFIX', 'WISP_INVOKER_ID', 'WISP_INVOKER_USER_MEMORY_MB', 'WISP_CONTAINER_FACTORY', 'WISP_INVOKER_QUEUE_CAPACITY', 'WISP_API_HOST_FOR_ACTIONS']) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
   });

@@ -1,5 +1,7 @@
 import { EnvReader, type Env } from '../common/config/env-reader';
+import { readMessageKey } from '../common/config/message-key-config';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
+import type { MessageKey } from '../common/protocol/message-seal';
 import type { RuntimeFamily } from '../common/entities/action';
 import { runtimeImage } from '../actions/runtime-image-names';
 
@@ -35,6 +37,8 @@ export interface InvokerConfig {
    * free id of the pool (`invokerId` is then only a placeholder); with it, it waits for that id.
    */
   readonly idLease: { readonly fromPool: boolean; readonly poolSize: number; readonly ttlMs: number };
+  /** Opens the sealed fields of activation messages (WISP_MESSAGE_KEY, ADR 0014). */
+  readonly messageKey: MessageKey;
 }
 
 // The tags actions/build-images.ts builds.
@@ -56,6 +60,7 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
   const config: InvokerConfig = {
     shared,
     invokerId,
+    messageKey: readMessageKey(reader),
     userMemoryMb: reader.int('WISP_INVOKER_USER_MEMORY_MB', 4096, { min: 128 }),
     containerFactory: reader.oneOf<ContainerFactoryKind>('WISP_CONTAINER_FACTORY', ['docker', 'process'], 'docker'),
     runtimeImages: {

@@ -16,6 +16,7 @@ import { createInvoker } from './create-invoker';
 import type { InvokerService } from './invoker-service';
 import { acceptsConnections } from '../test/harness/accepts-connections';
 import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
+import { TEST_MESSAGE_KEY_ENV } from '../test/harness/message-key';
 
 // The invoker's core path on the distributed stack: Kafka, NATS, Redis and Docker containers
 // from the runtime image (`npx tsx actions/build-images.ts`), all started by deploy/stack.sh.
@@ -35,7 +36,7 @@ describe('invoker service (Kafka, NATS, Redis, Docker)', () => {
   let invoker: InvokerService;
 
   beforeAll(async () => {
-    config = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'docker', WISP_INVOKER_DRAIN_MS: '10000' });
+    config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'docker', WISP_INVOKER_DRAIN_MS: '10000' });
     bus = createKafkaMessageBus({ brokers: config.shared.kafkaBrokers, clientId: prefix, logger: silentLogger });
     signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: prefix, logger: silentLogger });
     entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger: silentLogger });

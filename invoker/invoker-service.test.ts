@@ -19,6 +19,9 @@ import { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
 import type { InvokerService } from './invoker-service';
 import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
 import { testRuntimeProxies } from '../test/harness/runtime-proxies';
+import { TEST_MESSAGE_KEY, TEST_MESSAGE_KEY_ENV } from '../test/harness/message-key';
+import { ACTIVATION_MESSAGE_VERSION, encodeActivationMessage } from '../common/protocol/activation-message';
+import { generateMessageKeyText, parseMessageKey } from '../common/protocol/message-seal';
 
 // Real activations through the invoker: memory MessageBus and SignalBus, embedded stores, and
 // the process ContainerFactory running the real nodejs runtime proxy as child processes.
@@ -60,7 +63,7 @@ function startInvoker(
   env: Record<string, string> = {},
   wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
 ): { invoker: InvokerService; config: InvokerConfig } {
-  const config = loadInvokerConfig({ WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
+  const config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
   const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
   const invoker = createInvoker({
     config,
@@ -217,7 +220,7 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
 
   it('records a whisk internal error for a message it cannot decode but whose id it can read', async () => {
     const activationId = newActivationId();
-    const broken = { v: 1, activationId, transid: 't1', controllerId: world.harness.controllerId, user: { namespace: 'guest', subject: 'guest' }, action: { name: 'x' } };
+    const broken = { v: ACTIVATION_MESSAGE_VERSION, activationId, transid: 't1', controllerId: world.harness.controllerId, user: { namespace: 'guest', subject: 'guest' }, action: { name: 'x' } };
     await world.harness.send(config.invokerId, Buffer.from(JSON.stringify(broken)));
     const record = await world.harness.recordAfterAck(activationId);
     expect(record).toMatchObject({ namespace: 'guest', subject: 'guest', name: 'x', activationId });
@@ -227,8 +230,26 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
     });
 
     const anonymous = newActivationId();
-    await world.harness.send(config.invokerId, Buffer.from(JSON.stringify({ v: 2, activationId: anonymous, controllerId: world.harness.controllerId })));
+    await world.harness.send(config.invokerId, Buffer.from(JSON.stringify({ v: 99, activationId: anonymous, controllerId: world.harness.controllerId })));
     expect((await world.harness.recordAfterAck(anonymous)).namespace).toBe(UNDECODABLE_NAMESPACE);
+  });
+
+  it('records a whisk internal error for a message sealed under another key or altered, and keeps serving', async () => {
+    const action = await world.harness.deploy('sealed', 'function main(args) { return { got: args.secret }; }');
+    const foreign = world.harness.message(action, { secret: 'p' });
+    await world.harness.send(config.invokerId, encodeActivationMessage(foreign, parseMessageKey(generateMessageKeyText())!));
+    const tampered = world.harness.message(action, { secret: 'p' });
+    const wire = JSON.parse(encodeActivationMessage(tampered, TEST_MESSAGE_KEY).toString()) as { sealed: string };
+    const bytes = Buffer.from(wire.sealed, 'base64');
+    bytes[bytes.length - 1]! ^= 1;
+    await world.harness.send(config.invokerId, Buffer.from(JSON.stringify({ ...wire, sealed: bytes.toString('base64') })));
+    const reason = 'The activation message could not be decoded (its sealed fields do not open: sealed under another WISP_MESSAGE_KEY, or altered); the action was not run.';
+    for (const message of [foreign, tampered]) {
+      const record = await world.harness.recordAfterAck(message.activationId);
+      expect(record).toMatchObject({ namespace: 'guest', subject: 'guest', activationId: message.activationId });
+      expect(record.response).toEqual({ statusCode: 3, result: { error: reason } });
+    }
+    expect((await world.harness.invoke(config.invokerId, action, { secret: 'fine' })).response.result).toEqual({ got: 'fine' });
   });
 
   it('dead-letters a message without a readable id and keeps consuming', async () => {

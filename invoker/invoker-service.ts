@@ -29,7 +29,7 @@ import { Abandoned, isAbandoned, storeRetry, type StoreRetry } from './store-ret
 export type InvokerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface InvokerServiceDeps {
-  readonly config: Pick<InvokerConfig, 'invokerId' | 'userMemoryMb' | 'queueCapacity' | 'claimGraceMs' | 'drainMs'>;
+  readonly config: Pick<InvokerConfig, 'invokerId' | 'userMemoryMb' | 'queueCapacity' | 'claimGraceMs' | 'drainMs' | 'messageKey'>;
   readonly naming: Naming;
   readonly bus: MessageBus;
   readonly signals: SignalBus;
@@ -171,7 +171,7 @@ export class InvokerService {
   private accept(received: ReceivedMessage): void {
     if (this.lifecycle !== 'running' && this.lifecycle !== 'starting') return; // not done: redelivered
     this.stats.received += 1;
-    if (this.intake.push({ received, decoded: decodeActivationMessage(received.value) }) === 'pause') {
+    if (this.intake.push({ received, decoded: decodeActivationMessage(received.value, this.deps.config.messageKey) }) === 'pause') {
       this.stats.pauses += 1;
       this.subscription?.pause();
       this.intakeLogger.info({ queued: this.intake.length }, 'intake queue full: fetching paused');

@@ -1,10 +1,14 @@
 import type { ActionLimits } from '../entities/limits';
 import { isActivationId } from '../ids';
+import { seal, unseal, type MessageKey } from './message-seal';
 
 // Controller → invoker. Versioned envelope; carries the action's name and revision, never its
-// code (the invoker fetches code by revision and caches it).
+// code (the invoker fetches code by revision and caches it). On the bus the caller's key and the
+// parameters travel sealed (AES-256-GCM under WISP_MESSAGE_KEY, ADR 0014): `sealed` holds
+// `{authKey, content}`, bound to the envelope's ids; everything else stays readable so a reaper
+// or an operator can route and account for a message without opening it.
 
-export const ACTIVATION_MESSAGE_VERSION = 1;
+export const ACTIVATION_MESSAGE_VERSION = 2;
 
 export interface ActivationMessage {
   readonly v: typeof ACTIVATION_MESSAGE_VERSION;
@@ -33,12 +37,26 @@ export type DecodeResult =
   | { readonly ok: true; readonly message: ActivationMessage }
   | { readonly ok: false; readonly reason: string; readonly activationId?: string; readonly controllerId?: string; readonly transid?: string };
 
-export function encodeActivationMessage(message: ActivationMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
+/** The secret part of a message, as it is sealed. */
+interface SealedFields {
+  readonly authKey: string;
+  readonly content: ActivationMessage['content'];
+}
+
+/** What the sealed blob is bound to: moved into a message for another activation, caller or action, it does not open. */
+function associatedData(m: { activationId: string; controllerId: string; user: { subject: string; namespace: string }; action: { namespace: string; name: string; revision: string } }): Buffer {
+  return Buffer.from(['wisp-activation', ACTIVATION_MESSAGE_VERSION, m.activationId, m.controllerId, m.user.subject, m.user.namespace, m.action.namespace, m.action.name, m.action.revision].join('\n'));
+}
+
+export function encodeActivationMessage(message: ActivationMessage, key: MessageKey): Buffer {
+  const { user, content, ...envelope } = message;
+  const secret: SealedFields = { authKey: user.authKey, content };
+  const sealed = seal(key, Buffer.from(JSON.stringify(secret)), associatedData(message));
+  return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace }, sealed }));
 }
 
 /** Never throws: a message that cannot be decoded is reported with whatever id could be read. */
-export function decodeActivationMessage(raw: Buffer): DecodeResult {
+export function decodeActivationMessage(raw: Buffer, key: MessageKey): DecodeResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -65,7 +83,7 @@ export function decodeActivationMessage(raw: Buffer): DecodeResult {
     return fail('missing or invalid action');
   }
   const user = m.user as Record<string, unknown> | undefined;
-  if (!user || typeof user.subject !== 'string' || typeof user.namespace !== 'string' || typeof user.authKey !== 'string') {
+  if (!user || typeof user.subject !== 'string' || typeof user.namespace !== 'string') {
     return fail('missing or invalid user');
   }
   const limits = m.limits as Record<string, unknown> | undefined;
@@ -73,6 +91,19 @@ export function decodeActivationMessage(raw: Buffer): DecodeResult {
     return fail('missing or invalid limits');
   }
   if (typeof m.kind !== 'string' || typeof m.blocking !== 'boolean' || typeof m.acceptedAt !== 'number') return fail('missing kind, blocking or acceptedAt');
-  if (typeof m.content !== 'object' || m.content === null) return fail('content is not an object or array');
-  return { ok: true, message: parsed as ActivationMessage };
+  if (typeof m.sealed !== 'string') return fail('missing sealed fields');
+  const bound = { activationId, controllerId, user: { subject: user.subject, namespace: user.namespace }, action: action as { namespace: string; name: string; revision: string } };
+  const opened = unseal(key, m.sealed, associatedData(bound));
+  if (!opened) return fail('its sealed fields do not open: sealed under another WISP_MESSAGE_KEY, or altered');
+  let secret: Partial<SealedFields>;
+  try {
+    secret = JSON.parse(opened.toString('utf8')) as Partial<SealedFields>;
+  } catch {
+    return fail('sealed fields are not JSON');
+  }
+  if (typeof secret.authKey !== 'string') return fail('missing or invalid user');
+  if (typeof secret.content !== 'object' || secret.content === null) return fail('content is not an object or array');
+  const { sealed: _sealed, ...envelope } = m;
+  const message = { ...envelope, user: { subject: user.subject, namespace: user.namespace, authKey: secret.authKey }, content: secret.content };
+  return { ok: true, message: message as unknown as ActivationMessage };
 }

@@ -6,6 +6,7 @@ import { newActivationId } from '../../common/ids';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { ACTIVATION_MESSAGE_VERSION, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import type { MessageKey } from '../../common/protocol/message-seal';
 import type { MessageBus } from '../../common/spi/message-bus';
 import type { Stored } from '../../common/spi/entity-store';
 import type { CompletionWaiter } from './completion-waiter';
@@ -53,6 +54,8 @@ export class Dispatcher {
   constructor(
     private readonly deps: {
       readonly controllerId: string;
+      /** Seals the caller's key and the parameters on the bus (ADR 0014). */
+      readonly messageKey: MessageKey;
       readonly bus: MessageBus;
       readonly naming: Naming;
       readonly balancer: LoadBalancer;
@@ -108,7 +111,7 @@ export class Dispatcher {
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;
     this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout);
     try {
-      await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message) }]);
+      await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message, this.deps.messageKey) }]);
     } catch (err) {
       waiter?.cancel();
       this.deps.balancer.release(activationId);

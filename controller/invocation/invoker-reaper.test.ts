@@ -25,6 +25,7 @@ import { InvokerRegistry } from './invoker-registry';
 import { InvokerReaper } from './invoker-reaper';
 import { LoadBalancer, RESERVATION_GRACE_MS } from './load-balancer';
 import { REAPED_MESSAGE, reapedRecord } from './reap-decision';
+import { TEST_MESSAGE_KEY } from '../../test/harness/message-key';
 
 // The reaper on the standalone adapters, with heartbeats on a fast clock: invoker0 falls silent,
 // invoker1 keeps beating. Two controllers contend for the lease; only the leader reaps.
@@ -90,7 +91,7 @@ describe('invoker reaper', () => {
   const idsSentTo = async (invokerId: string): Promise<string[]> => {
     const ids: string[] = [];
     await read(naming.invokerTopic(invokerId), naming.invokerGroup(invokerId), (received) => {
-      const decoded = decodeActivationMessage(received.value);
+      const decoded = decodeActivationMessage(received.value, TEST_MESSAGE_KEY);
       if (decoded.ok) ids.push(decoded.message.activationId);
     });
     return ids;
@@ -107,9 +108,10 @@ describe('invoker reaper', () => {
     const waiter = new CompletionWaiter({ controllerId, signals, activations, naming, logger: silentLogger });
     await waiter.start();
     const balancer = new LoadBalancer(() => registry.invokers(), () => Date.now() + balancerSkewMs);
-    const dispatcher = new Dispatcher({ controllerId, bus, naming, balancer, waiter, logger: silentLogger });
+    const dispatcher = new Dispatcher({ controllerId, messageKey: TEST_MESSAGE_KEY, bus, naming, balancer, waiter, logger: silentLogger });
     const reaper = new InvokerReaper({
       controllerId,
+      messageKey: TEST_MESSAGE_KEY,
       bus,
       signals,
       activations,
@@ -157,7 +159,7 @@ describe('invoker reaper', () => {
     const fresh = message(Date.now());
     const stale = message(Date.now() - 120_000);
     await activations.create(reapedRecord(finished, Date.now()));
-    await bus.send(naming.invokerTopic('invoker0'), [finished, fresh, stale].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
+    await bus.send(naming.invokerTopic('invoker0'), [finished, fresh, stale].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m, TEST_MESSAGE_KEY) })));
 
     const acks = await acksTo('controller0');
     const moved = await idsSentTo('invoker1');
@@ -189,13 +191,13 @@ describe('invoker reaper', () => {
     closers.push(() => clearInterval(back));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const later = message(Date.now());
-    await bus.send(naming.invokerTopic('invoker0'), [{ key: later.activationId, value: encodeActivationMessage(later) }]);
+    await bus.send(naming.invokerTopic('invoker0'), [{ key: later.activationId, value: encodeActivationMessage(later, TEST_MESSAGE_KEY) }]);
     const resumed: string[] = [];
     const own: Subscription = await bus.subscribe({
       topic: naming.invokerTopic('invoker0'),
       groupId: naming.invokerGroup('invoker0'),
       onMessage: (received) => {
-        const decoded = decodeActivationMessage(received.value);
+        const decoded = decodeActivationMessage(received.value, TEST_MESSAGE_KEY);
         if (decoded.ok) resumed.push(decoded.message.activationId);
         own.done(received);
       },
@@ -213,13 +215,13 @@ describe('invoker reaper', () => {
     // Readable id, controller and user; the limits are missing.
     const { limits: _limits, ...noLimits } = message(Date.now());
     // Readable id only: no controller to ack, no user to own the record.
-    const anonymous = { v: 2, activationId: newActivationId() };
+    const anonymous = { v: 99, activationId: newActivationId() };
     const after = message(Date.now());
     await bus.send(naming.invokerTopic('invoker0'), [
       { key: noLimits.activationId, value: Buffer.from(JSON.stringify(noLimits)) },
       { value: Buffer.from('not json at all') },
       { key: anonymous.activationId, value: Buffer.from(JSON.stringify(anonymous)) },
-      { key: after.activationId, value: encodeActivationMessage(after) },
+      { key: after.activationId, value: encodeActivationMessage(after, TEST_MESSAGE_KEY) },
     ]);
 
     const acks = await acksTo('controller0');
@@ -243,7 +245,7 @@ describe('invoker reaper', () => {
     expect(recorded!.response.result).toEqual({ error: Messages.undecodableMessage('missing or invalid limits') });
     const unowned = await activations.getById(anonymous.activationId);
     expect(unowned).toMatchObject({ namespace: UNDECODABLE_NAMESPACE, activationId: anonymous.activationId });
-    expect(unowned!.response).toEqual({ statusCode: 3, result: { error: Messages.undecodableMessage('unsupported envelope version 2') } });
+    expect(unowned!.response).toEqual({ statusCode: 3, result: { error: Messages.undecodableMessage('unsupported envelope version 99') } });
 
     await eventually(async () => (acks.length === 1 ? true : undefined), 2000);
     expect(acks[0]).toMatchObject({ activationId: noLimits.activationId, invokerId: 'invoker0', record: { activationId: noLimits.activationId, response: { statusCode: 3 } } });
@@ -262,7 +264,7 @@ describe('invoker reaper', () => {
     // One activation this controller waits for, one another controller does: only the first ack comes here.
     const mine = message(Date.now());
     const theirs = { ...message(Date.now()), controllerId: 'controller9' };
-    await bus.send(naming.invokerTopic('invoker0'), [mine, theirs].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m) })));
+    await bus.send(naming.invokerTopic('invoker0'), [mine, theirs].map((m) => ({ key: m.activationId, value: encodeActivationMessage(m, TEST_MESSAGE_KEY) })));
     const memory = DEFAULT_LIMITS.memory;
 
     // The balancer's clock an hour ahead: what it reserves is newer than any heartbeat, so only

@@ -2,6 +2,7 @@ import type { ActivationRecord } from '../../common/entities/activation';
 import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { decodeActivationMessage } from '../../common/protocol/activation-message';
+import type { MessageKey } from '../../common/protocol/message-seal';
 import { encodeCompletion } from '../../common/protocol/completion-message';
 import { deadLetterEntry, undecodableRecord } from '../../common/protocol/undecodable-record';
 import type { ActivationStore } from '../../common/spi/activation-store';
@@ -23,6 +24,8 @@ import { reapedRecord, reapStep, shouldReap } from './reap-decision';
 
 export interface InvokerReaperOptions {
   readonly controllerId: string;
+  /** Opens the sealed fields of the messages it reaps (ADR 0014). */
+  readonly messageKey: MessageKey;
   readonly bus: MessageBus;
   readonly signals: SignalBus;
   readonly activations: ActivationStore;
@@ -154,7 +157,7 @@ export class InvokerReaper {
     // Anything left uncommitted goes to the next reaper, or back to the invoker.
     while (!reaping.stopped) {
       try {
-        const decoded = decodeActivationMessage(message.value);
+        const decoded = decodeActivationMessage(message.value, this.options.messageKey);
         if (!decoded.ok && decoded.activationId !== undefined) {
           // Someone may be waiting on that id: fail it on record, as the invoker would have (ADR 0006).
           const record = undecodableRecord(decoded.activationId, decoded.reason, message.value, this.now());

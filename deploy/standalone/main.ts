@@ -11,11 +11,12 @@ import { createNaming } from '../../common/naming';
 import type { ContainerFactory } from '../../common/spi/container-factory';
 import { loadControllerConfig } from '../../controller/config';
 import { startController } from '../../controller/controller';
-import { loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
+import { DEFAULT_RUNTIME_IMAGES, loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
 import { createInvoker } from '../../invoker/create-invoker';
 import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
+import { dataDirMessageKey } from './message-key-file';
 import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
 // The standalone platform: controller and invoker in one process over the embedded message bus
@@ -23,8 +24,9 @@ import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 // store — the same code path as the distributed profile with other adapters.
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const standalone = loadStandaloneConfig(env);
+  const standalone = loadStandaloneConfig(process.env);
+  // WISP_MESSAGE_KEY seals activation messages on the bus (ADR 0014); unless one is given, the data dir keeps its own.
+  const env = { ...process.env, WISP_MESSAGE_KEY: process.env.WISP_MESSAGE_KEY || dataDirMessageKey(standalone.dataDir) };
   const controllerConfig = loadControllerConfig(env);
   const logger = createLogger({ service: 'wisp-standalone', level: controllerConfig.shared.logLevel });
   const naming = createNaming(controllerConfig.shared.prefix);
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
 /** Docker when an engine answers and the runtime image exists; local processes otherwise. */
 async function chooseFactory(choice: FactoryChoice, logger: Logger): Promise<'docker' | 'process'> {
   if (choice !== 'auto') return choice;
-  const images = loadInvokerConfig({}).runtimeImages;
+  const images = DEFAULT_RUNTIME_IMAGES;
   try {
     const docker = new Dockerode();
     await docker.ping();

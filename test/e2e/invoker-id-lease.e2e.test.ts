@@ -4,6 +4,7 @@ import { deleteKeysWithPrefix } from '../harness/redis-test-keys';
 import { createNaming } from '../../common/naming';
 import { freePort } from '../harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
+import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
 
 // Invoker ids leased from a fixed pool on the real Redis (DESIGN.md §7): invokers started without
 // WISP_INVOKER_ID take invoker0, invoker1, …; one more than the pool refuses to start; an invoker
@@ -31,6 +32,7 @@ describe('invoker id leases (distributed: Kafka, NATS, Redis)', () => {
     const port = await freePort();
     apihost = `http://127.0.0.1:${port}`;
     env = {
+      ...TEST_MESSAGE_KEY_ENV,
       WISP_PREFIX: prefix,
       WISP_LOG_LEVEL: 'warn',
       WISP_CONTROLLER_PORT: String(port),

@@ -21,6 +21,7 @@ import { DockerContainerFactory } from '../../invoker/containers/docker-containe
 import { statusCodeOf } from '../../invoker/containers/docker-container';
 import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
+import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
 
 // Python and blackbox actions in real Docker containers, through the real invoker path (the
 // controller's API and Dispatcher, memory buses, embedded stores, DockerContainerFactory). The
@@ -50,11 +51,11 @@ beforeAll(async () => {
   bus = createMemoryMessageBus({ logger: silentLogger });
   signals = createMemorySignalBus({ logger: silentLogger });
   const naming = createNaming(prefix);
-  const config = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'docker', WISP_INVOKER_DRAIN_MS: '2000' });
+  const config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'docker', WISP_INVOKER_DRAIN_MS: '2000' });
   const factory = new DockerContainerFactory({ invokerId: config.invokerId, naming, logger: silentLogger, docker, images: config.runtimeImages, apiHostForContainers: 'http://api.example:3233' });
   invoker = createInvoker({ config, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
   await invoker.start();
-  controller = await startController({ config: loadControllerConfig({ WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix }), logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  controller = await startController({ config: loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix }), logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
   await controller.registry.waitForHealthy(20_000);
 }, 300_000);
 

@@ -16,6 +16,7 @@ import { ProcessContainerFactory } from '../../invoker/containers/process-contai
 import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
 import { testRuntimeProxies } from './runtime-proxies';
+import { TEST_MESSAGE_KEY_ENV } from './message-key';
 
 // One controller on the standalone adapters (embedded stores in a temp dir, memory buses),
 // listening on a free port, for HTTP contract tests; with `processInvoker`, a real invoker running
@@ -63,12 +64,12 @@ export async function startControllerUnderTest(prefix: string, options: Controll
   };
   try {
     if (options.processInvoker) {
-      const invokerConfig = loadInvokerConfig({ WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000' });
+      const invokerConfig = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000' });
       const factory = new ProcessContainerFactory({ invokerId: invokerConfig.invokerId, naming, logger: silentLogger, proxies: testRuntimeProxies() });
       invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
       await invoker.start();
     }
-    const config = loadControllerConfig({ ...options.controllerEnv, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix });
+    const config = loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, ...options.controllerEnv, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix });
     controller = await startController({ config, logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
     if (invoker) await controller.registry.waitForHealthy(20_000);
   } catch (err) {

@@ -5,12 +5,14 @@ import { DEFAULT_LIMITS, type ActionLimits } from '../../common/entities/limits'
 import type { KeyValue } from '../../common/entities/parameters';
 import { newActivationId, newTransactionId } from '../../common/ids';
 import type { Naming } from '../../common/naming';
-import { encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import { ACTIVATION_MESSAGE_VERSION, encodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import type { MessageKey } from '../../common/protocol/message-seal';
 import { decodeCompletion, type CompletionMessage } from '../../common/protocol/completion-message';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { EntityStore } from '../../common/spi/entity-store';
 import type { MessageBus } from '../../common/spi/message-bus';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
+import { TEST_MESSAGE_KEY } from './message-key';
 
 // Plays the controller's part for invoker tests, over whichever real ports a test wires: stores
 // an action, sends activation messages to an invoker's topic, and collects the acks on its
@@ -23,6 +25,8 @@ export interface HarnessPorts {
   readonly signals: SignalBus;
   readonly entities: EntityStore;
   readonly activations: ActivationStore;
+  /** The key messages are sealed with; the file's test key unless given. */
+  readonly messageKey?: MessageKey;
 }
 
 export interface DeployedAction {
@@ -73,7 +77,7 @@ export class InvokerHarness {
 
   message(action: DeployedAction, content: Record<string, unknown> = {}): ActivationMessage {
     return {
-      v: 1,
+      v: ACTIVATION_MESSAGE_VERSION,
       activationId: newActivationId(),
       transid: newTransactionId(),
       controllerId: this.controllerId,
@@ -90,7 +94,7 @@ export class InvokerHarness {
   async send(invokerId: string, ...messages: (ActivationMessage | Buffer)[]): Promise<void> {
     await this.ports.bus.send(
       this.ports.naming.invokerTopic(invokerId),
-      messages.map((m) => (Buffer.isBuffer(m) ? { value: m } : { key: m.activationId, value: encodeActivationMessage(m) })),
+      messages.map((m) => (Buffer.isBuffer(m) ? { value: m } : { key: m.activationId, value: encodeActivationMessage(m, this.ports.messageKey ?? TEST_MESSAGE_KEY) })),
     );
   }
 

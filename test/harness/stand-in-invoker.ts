@@ -1,8 +1,10 @@
 import { decodeActivationMessage, type ActivationMessage } from '../../common/protocol/activation-message';
+import type { MessageKey } from '../../common/protocol/message-seal';
 import { encodeHeartbeat } from '../../common/protocol/heartbeat';
 import type { MessageBus, Subscription } from '../../common/spi/message-bus';
 import type { SignalBus } from '../../common/spi/signal-bus';
 import type { Naming } from '../../common/naming';
+import { TEST_MESSAGE_KEY } from './message-key';
 
 // The invoker's side of the buses without running anything: heartbeats on the signal bus and a
 // consumer of the invoker's topic, so a controller test reads exactly the activation messages
@@ -21,6 +23,8 @@ export interface StandInInvokerOptions {
   readonly invokerId?: string;
   /** Beat at once and then every so often, for tests that want the invoker up throughout. */
   readonly beatEveryMs?: number;
+  /** The key the controller seals with; the file's test key unless given. */
+  readonly messageKey?: MessageKey;
 }
 
 export async function startStandInInvoker(
@@ -40,7 +44,7 @@ export async function startStandInInvoker(
     topic,
     groupId: on.naming.invokerGroup(invokerId),
     onMessage: (message) => {
-      const decoded = decodeActivationMessage(message.value);
+      const decoded = decodeActivationMessage(message.value, options.messageKey ?? TEST_MESSAGE_KEY);
       if (decoded.ok) sent.push(decoded.message);
       consumer.done(message);
     },
