@@ -29,10 +29,10 @@ module.exports = {
     },
     {
       name: 'runtime-proxy-is-self-contained',
-      comment: 'a runtime proxy runs inside the action container: it may use only the wire protocol, node builtins and what its bundle carries',
+      comment: 'a runtime proxy runs inside the action container: it may use only the wire protocol, the zip checks it shares with the controller, node builtins and what its bundle carries',
       severity: 'error',
       from: { path: '^actions/runtime-nodejs/', pathNot: TEST },
-      to: { pathNot: '^(actions/runtime-nodejs/|common/protocol/|node_modules/fflate/)', dependencyTypesNot: ['core'] },
+      to: { pathNot: '^(actions/runtime-nodejs/|common/protocol/|common/archive/|node_modules/fflate/)', dependencyTypesNot: ['core'] },
     },
     {
       name: 'no-build-tools-at-run-time',

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
 import { brandedError, brandGuard } from '../../common/protocol/branded-error';
 import { RuntimeMessages } from './runtime-messages';
-import { isArchiveError } from './archive-error';
+import { isArchiveError } from '../../common/archive/archive-error';
 import { extractZip, isZip } from './unzip';
 
 // Turns /init's code into the function /run calls. Inline source may export its entry point

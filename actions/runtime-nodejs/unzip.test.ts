@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createZip } from '../../test/harness/create-zip';
-import { ArchiveError } from './archive-error';
+import { ArchiveError } from '../../common/archive/archive-error';
 import { extractZip, isZip, ZIP_LIMITS } from './unzip';
 
 // Made by Info-ZIP `zip -r` (a directory entry, extra fields, Unix attributes).

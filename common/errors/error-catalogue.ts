@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   'exec-missing': { status: 400, description: 'A new action was given no `exec`.' },
   'kind-unsupported': { status: 400, description: "The action's runtime kind is not one this platform runs." },
   'action-code-missing': { status: 400, description: "The action's `exec.code` is missing or empty." },
+  'action-archive-invalid': { status: 400, description: "A zip action's archive is corrupt, has too many entries, inflates past the cap, or has an entry outside the action's folder." },
   'image-invalid': { status: 400, description: "A blackbox action's `exec.image` is missing or not a Docker image reference." },
   'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency) is outside the allowed range." },
   'concurrency-unsupported': { status: 400, description: "The action's kind cannot run activations concurrently." },

@@ -65,6 +65,7 @@ export const Messages = {
   queryBoolean: (param: string, value: string) => `The query parameter '${param}' must be 'true' or 'false', but was '${value}'.`,
   serviceUnavailable: 'The service is temporarily unavailable.',
   execUndefined: 'exec undefined',
+  archiveInvalid: (reason: string) => `The action's zip archive was refused: ${reason}.`,
   codeUndefined: (kind: string) => `'code' must be a non-empty string for kind '${kind}'.`,
   imageInvalid: (image: string) => `'exec.image' must be a Docker image reference like 'name', 'name:tag' or 'registry:5000/team/name:tag', but was '${image.length > 64 ? `${image.slice(0, 64)}...` : image}'.`,
   componentNameInvalid: (index: number, value: unknown) =>

@@ -12,6 +12,8 @@ import {
   type ActionDoc,
   type ActionExec,
 } from '../../common/entities/action';
+import { isArchiveError } from '../../common/archive/archive-error';
+import { checkZip, isZip } from '../../common/archive/zip-check';
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
 import type { KeyValue } from '../../common/entities/parameters';
@@ -85,7 +87,22 @@ function parseExec(raw: unknown, callerNamespace: string): ActionExec {
 
 function parseCode(raw: unknown, kind: string): string {
   if (typeof raw !== 'string' || raw.trim().length === 0) throw malformed('action-code-missing', Messages.codeUndefined(kind));
+  if (isBinaryCode(raw)) checkArchive(Buffer.from(raw, 'base64'));
   return raw;
+}
+
+/**
+ * A zip is refused here, before it is stored, by what the runtime proxy would refuse at /init:
+ * the check reads the central directory only, so a bomb costs microseconds, not an inflation.
+ */
+function checkArchive(data: Buffer): void {
+  if (!isZip(data)) return;
+  try {
+    checkZip(data);
+  } catch (error) {
+    if (isArchiveError(error)) throw malformed('action-archive-invalid', Messages.archiveInvalid(error.message));
+    throw error;
+  }
 }
 
 function parseMain(raw: unknown): { main?: string } {

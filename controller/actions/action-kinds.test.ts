@@ -2,6 +2,7 @@ import { defaultBounds } from '../../common/entities/limits';
 import type { ActionDoc } from '../../common/entities/action';
 import { isImageReference } from '../../common/entities/image-reference';
 import { actionDoc } from '../../test/harness/action-doc';
+import { createZip } from '../../test/harness/create-zip';
 import { asyncRejection, rejection } from '../../test/harness/rejection';
 import { buildAction } from './action-input';
 import { checkSequence } from '../sequences/sequence-check';
@@ -20,7 +21,7 @@ describe('exec kinds at PUT', () => {
     expect(python.exec).toEqual({ kind: 'python:3.11', code: 'def main(a):\n  return a\n', binary: false });
     expect(python.annotations).toContainEqual({ key: 'exec', value: 'python:3.11' });
     expect(buildAction({ exec: { kind: 'nodejs:default', code: 'function main(){}' } }, context).exec.kind).toBe('nodejs:20');
-    const zipped = buildAction({ exec: { kind: 'python:3.11', code: Buffer.from('PK\u0003\u0004 zip').toString('base64'), main: 'handler' } }, context);
+    const zipped = buildAction({ exec: { kind: 'python:3.11', code: createZip({ '__main__.py': 'def handler(a):\n  return a\n' }).toString('base64'), main: 'handler' } }, context);
     expect(zipped.exec).toMatchObject({ kind: 'python:3.11', binary: true, main: 'handler' });
   });
 
