@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
 import { GUEST_AUTH } from '../common/entities/credentials';
+import { DEV_KEYS_ENV } from '../test/harness/dev-keys';
+import { TEST_MESSAGE_KEY_ENV } from '../test/harness/message-key';
 
 // What every benchmark sends: one request as the guest namespace over a keep-alive agent, the
 // answer read whole. Plain node:http, so the client adds as little as possible to the figures.
@@ -11,6 +13,9 @@ const AUTH = `Basic ${Buffer.from(GUEST_AUTH).toString('base64')}`;
  * an idle stem cell (never /init-ed) would answer /run with an error, and a container paused
  * after the idle grace would hang the direct calls.
  */
+/** What every distributed process a benchmark starts needs: one message key, and the guest key allowed. */
+export const BENCH_PLATFORM_ENV = { ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV };
+
 export const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
 
 export function apiCall(agent: Agent, url: string, method: string, body?: string): Promise<{ status: number; body: string }> {

@@ -7,7 +7,7 @@ import { eventually } from '../test/harness/eventually';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
 import { measureDockerColdStart } from './floors/container-run';
 import { printComparison, summarize, type Summary } from './stats';
-import { apiCall } from './api-call';
+import { BENCH_PLATFORM_ENV, apiCall } from './api-call';
 
 // Cold start through the distributed processes (controller + one docker invoker): each sample
 // is a blocking invoke of an action never run before (a fresh name, so no warm container can
@@ -61,7 +61,7 @@ interface Platform {
 async function startPlatform(label: string, invokerEnv: Record<string, string>): Promise<Platform> {
   const prefix = `bench-cold-${label}-${process.pid}`;
   const port = await freePort();
-  const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
+  const env = { ...BENCH_PLATFORM_ENV, WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
   const processes = [
     startProcess('invoker0', 'invoker/main.ts', { ...env, ...invokerEnv, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker' }),
     startProcess('controller0', 'controller/main.ts', env),

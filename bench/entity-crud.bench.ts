@@ -5,7 +5,7 @@ import { eventually } from '../test/harness/eventually';
 import { measureHttpRoundTrip } from './floors/http-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
 import { printComparison, summarize, summarizeSums } from './stats';
-import { apiCall } from './api-call';
+import { BENCH_PLATFORM_ENV, apiCall } from './api-call';
 
 // Entity GET and PUT through the REST API of distributed controllers (Redis entity store), next to
 // the floors measured in the same run: a bare Node HTTP round trip and raw Redis GETs. Two
@@ -33,7 +33,7 @@ async function timed(iterations: number, op: () => Promise<number>): Promise<num
 
 async function startController(id: string, prefix: string, env: Record<string, string>): Promise<{ apihost: string; process: PlatformProcess }> {
   const port = await freePort();
-  const child = startProcess(id, 'controller/main.ts', { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_ID: id, WISP_CONTROLLER_PORT: String(port), ...env });
+  const child = startProcess(id, 'controller/main.ts', { ...BENCH_PLATFORM_ENV, WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_ID: id, WISP_CONTROLLER_PORT: String(port), ...env });
   return { apihost: `http://127.0.0.1:${port}`, process: child };
 }
 

@@ -6,7 +6,7 @@ import { freePort } from '../test/harness/free-port';
 import { eventually } from '../test/harness/eventually';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
 import { measureBareRun } from './floors/container-run';
-import { NO_STEM_CELLS, apiCall } from './api-call';
+import { BENCH_PLATFORM_ENV, NO_STEM_CELLS, apiCall } from './api-call';
 
 // Non-blocking throughput of a no-op action through the distributed processes (HTTP → controller
 // → Kafka → one docker invoker → container /run → Redis record → NATS ack), counted as completed
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   const controllerId = 'controller0';
   // The default 6000 invokes a minute would end a 30 s run early; the bench measures the path, not the throttle.
   const env = {
+    ...BENCH_PLATFORM_ENV,
     WISP_PREFIX: prefix,
     WISP_LOG_LEVEL: 'warn',
     WISP_CONTROLLER_PORT: String(port),

@@ -8,7 +8,7 @@ import { measureKafkaRoundTrip } from './floors/kafka-round-trip';
 import { measureNatsRoundTrip } from './floors/nats-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
 import { printComparison, summarize, summarizeSums } from './stats';
-import { NO_STEM_CELLS, apiCall } from './api-call';
+import { BENCH_PLATFORM_ENV, NO_STEM_CELLS, apiCall } from './api-call';
 
 // Warm blocking invoke through the whole distributed path (HTTP → controller → Kafka → invoker
 // → container /run → Redis record → NATS ack → HTTP answer), next to the floors measured in the
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const prefix = `bench-${process.pid}`;
   const port = await freePort();
   const apihost = `http://127.0.0.1:${port}`;
-  const env = { WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
+  const env = { ...BENCH_PLATFORM_ENV, WISP_PREFIX: prefix, WISP_LOG_LEVEL: 'warn', WISP_CONTROLLER_PORT: String(port) };
   const processes: PlatformProcess[] = [
     startProcess('invoker0', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker0', WISP_CONTAINER_FACTORY: 'docker', ...NO_STEM_CELLS }),
     startProcess('controller0', 'controller/main.ts', env),

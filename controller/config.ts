@@ -2,7 +2,7 @@ import { EnvReader, type Env } from '../common/config/env-reader';
 import { readMessageKey } from '../common/config/message-key-config';
 import { readSharedConfig, type SharedConfig } from '../common/config/shared-config';
 import type { MessageKey } from '../common/protocol/message-seal';
-import { GUEST_AUTH, SYSTEM_AUTH } from '../common/entities/credentials';
+import { GUEST_AUTH, isPublicDevKey, SYSTEM_AUTH } from '../common/entities/credentials';
 import { defaultBounds } from '../common/entities/limits';
 import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
 
@@ -28,8 +28,18 @@ export interface ControllerConfig {
   readonly reapAfterMs: number;
   /** A reaped activation accepted longer ago than this is recorded as failed rather than sent to another invoker. */
   readonly redispatchWindowMs: number;
-  /** Namespaces created at start with these `uuid:key` credentials (idempotent). */
+  /** Namespaces created at start with these `uuid:key` credentials (idempotent; a revoked key stays revoked). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
+  /**
+   * Whether OpenWhisk's public development keys may work here. Off, a controller neither
+   * bootstraps them nor starts while the store holds one that works (standalone turns it on).
+   */
+  readonly allowDevKeys: boolean;
+}
+
+/** The one line a controller that refuses a public key says why with. */
+export function publicKeyRefused(where: string): string {
+  return `${where} is one of OpenWhisk's public development keys, which anyone can read: create namespaces and keys with wisp-admin (and revoke this one), or set WISP_ALLOW_DEV_KEYS=true on a development deployment`;
 }
 
 const AUTH_PATTERN = /^[\w-]{1,128}:[\w-]{1,128}$/;
@@ -39,10 +49,15 @@ export function loadControllerConfig(env: Env): ControllerConfig {
   const shared = readSharedConfig(reader);
   const controllerId = reader.string('WISP_CONTROLLER_ID', 'controller0');
   if (!/^[\w-]{1,64}$/.test(controllerId)) reader.problem(`WISP_CONTROLLER_ID must be letters, digits, '_' or '-', but was '${controllerId}'`);
-  const guestAuth = reader.string('WISP_GUEST_AUTH', GUEST_AUTH);
-  const systemAuth = reader.string('WISP_SYSTEM_AUTH', SYSTEM_AUTH);
+  const allowDevKeys = reader.bool('WISP_ALLOW_DEV_KEYS', false);
+  // The public keys are printed in OpenWhisk's sources and docs: anyone could use them, so they are
+  // the default only where dev keys are allowed, and refused where they are not.
+  const guestAuth = reader.optionalString('WISP_GUEST_AUTH') ?? (allowDevKeys ? GUEST_AUTH : undefined);
+  const systemAuth = reader.optionalString('WISP_SYSTEM_AUTH') ?? (allowDevKeys ? SYSTEM_AUTH : undefined);
   for (const [name, value] of [['WISP_GUEST_AUTH', guestAuth], ['WISP_SYSTEM_AUTH', systemAuth]] as const) {
+    if (value === undefined) continue;
     if (!AUTH_PATTERN.test(value)) reader.problem(`${name} must look like uuid:key`);
+    else if (!allowDevKeys && isPublicDevKey(value)) reader.problem(publicKeyRefused(name));
   }
   const config: ControllerConfig = {
     shared,
@@ -62,9 +77,10 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     throttleSlotGraceMs: reader.int('WISP_THROTTLE_SLOT_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
     redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
+    allowDevKeys,
     bootstrap: [
-      { subject: 'guest', namespace: 'guest', auth: guestAuth },
-      { subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth },
+      ...(guestAuth !== undefined ? [{ subject: 'guest', namespace: 'guest', auth: guestAuth }] : []),
+      ...(systemAuth !== undefined ? [{ subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth }] : []),
     ],
   };
   reader.done();

@@ -12,7 +12,6 @@ import { createMemoryThrottleStore } from '../common/adapters/memory/memory-thro
 import { createMemoryLeaderLock } from '../common/adapters/memory/memory-leader-lock';
 import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
-import type { ControllerConfig } from './config';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
@@ -28,6 +27,9 @@ import { packageComponentResolver } from './sequences/sequence-resolver';
 import { ensureSystemPackages } from './packages/system-packages';
 import { IdentityService } from './identity/identity-service';
 import { listenForIdentityChanges } from './identity/identity-change-listener';
+import { PUBLIC_DEV_KEYS, splitAuth } from '../common/entities/credentials';
+import { ConfigError } from '../common/config/env-reader';
+import { publicKeyRefused, type ControllerConfig } from './config';
 import { NamespaceLimitsService } from './identity/namespace-limits-service';
 import { Throttler } from './throttles/throttler';
 import { RuleService } from './rules/rule-service';
@@ -58,6 +60,14 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
+/** A store left by a development run can still hold a working public key: that controller does not start. */
+async function refuseLiveDevKeys(identities: IdentityService): Promise<void> {
+  for (const auth of PUBLIC_DEV_KEYS) {
+    const doc = await identities.records.key(splitAuth(auth).uuid);
+    if (doc && !doc.revoked) throw new ConfigError([publicKeyRefused(`the key ${splitAuth(auth).uuid} of namespace '${doc.namespace}'`)]);
+  }
+}
+
 export async function startController(deps: ControllerDeps): Promise<RunningController> {
   const { config, logger, naming } = deps;
   // Components name themselves under `scope`, not under `log`, so each line has one `component`.
@@ -65,7 +75,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const log = scope.child({ component: 'controller' });
   const bootstrapLog = systemLogger(scope, 'bootstrap');
   const identities = new IdentityService({ store: deps.entities, cacheTtlMs: config.identityCacheTtlMs });
-  for (const { subject, namespace, auth } of config.bootstrap) await identities.ensure(subject, namespace, auth);
+  for (const { subject, namespace, auth } of config.bootstrap) {
+    if ((await identities.ensure(subject, namespace, auth)) === 'revoked') bootstrapLog.warn({ namespace, uuid: splitAuth(auth).uuid }, 'a bootstrap key was revoked, so it is not made valid again');
+  }
+  if (!config.allowDevKeys) await refuseLiveDevKeys(identities);
   const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
   const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], scope.child({ component: 'identity-changes' }));
   const throttleStore = deps.throttles ?? createMemoryThrottleStore();

@@ -6,6 +6,14 @@ import type { IdentityDoc } from './identity';
 export const GUEST_AUTH = '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP';
 export const SYSTEM_AUTH = '789c46b1-71f6-4ed5-8c54-816aa4f8c502:abczO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP';
 
+/** True for OpenWhisk's public guest or whisk.system key, by uuid alone: the uuid is as public as the key. */
+export function isPublicDevKey(auth: string): boolean {
+  const uuid = auth.split(':', 1)[0];
+  return PUBLIC_DEV_KEYS.some((known) => known.startsWith(`${uuid}:`));
+}
+
+export const PUBLIC_DEV_KEYS: readonly string[] = [GUEST_AUTH, SYSTEM_AUTH];
+
 export function hashKey(salt: string, key: string): string {
   return createHash('sha256').update(salt).update(':').update(key).digest('hex');
 }

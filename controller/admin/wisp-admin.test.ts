@@ -47,7 +47,7 @@ describe('wisp-admin on the embedded store', () => {
 
     const store = openEmbeddedEntityStore({ dataDir, logger: silentLogger });
     const records = new IdentityRecords({ store });
-    expect(await records.key(splitAuth(first).uuid)).toBeUndefined();
+    expect(await records.key(splitAuth(first).uuid)).toMatchObject({ revoked: true });
     const kept = await records.key(splitAuth(second).uuid);
     expect(kept && keyMatches(kept, splitAuth(second).key)).toBe(true);
     await store.close();

@@ -15,6 +15,7 @@ import { loadControllerConfig } from '../config';
 import { startController, type RunningController } from '../controller';
 import { startEntityCache, type EntityCache } from './entity-cache';
 import { TEST_MESSAGE_KEY_ENV } from '../../test/harness/message-key';
+import { DEV_KEYS_ENV } from '../../test/harness/dev-keys';
 
 // The entity cache over the embedded store and the memory signal bus: it serves from memory
 // within its TTL, its own writes are seen at once, and a write through another cache (another
@@ -131,7 +132,7 @@ describe('two controllers on one store', () => {
     bus = createMemoryMessageBus({ logger: silentLogger });
     for (const id of ['controller0', 'controller1']) {
       // The default TTL (15 s): only the invalidation can make the change visible within this test's bounds.
-      const config = loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: naming.prefix, WISP_CONTROLLER_ID: id });
+      const config = loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: naming.prefix, WISP_CONTROLLER_ID: id });
       controllers.push(await startController({ config, logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations }));
     }
   });

@@ -84,15 +84,29 @@ describe('identity records', () => {
     expect(await problemOf(records.createUser('alice', '!identities'))).toBe('invalid-argument');
   });
 
-  it('revokes a key: gone from the store and the list, others untouched, and the change announced', async () => {
+  it('revokes a key: a tombstone in the store, gone from the list, others untouched, and the change announced', async () => {
     const keep = splitAuth(await records.createUser('alice', 'team-a')).uuid;
     const revoke = splitAuth(await records.issueKey('team-a')).uuid;
     changes.length = 0;
     expect(await records.revokeKey(revoke)).toEqual({ namespace: 'team-a', subject: 'alice' });
-    expect(await records.key(revoke)).toBeUndefined();
+    expect(await records.key(revoke)).toMatchObject({ uuid: revoke, revoked: true });
     expect(await records.key(keep)).toBeDefined();
     expect(await records.listKeys('team-a')).toEqual([keep]);
     expect(changes).toEqual([{ uuids: [revoke] }]);
+  });
+
+  it('never makes a revoked key valid again: not by ensure (a restart bootstrapping it), not by issuing its uuid anew, not by revoking twice', async () => {
+    const auth = await records.createUser('alice', 'team-a');
+    const { uuid } = splitAuth(auth);
+    await records.revokeKey(uuid);
+    changes.length = 0;
+    expect(await records.ensure('alice', 'team-a', auth)).toBe('revoked');
+    expect(await records.key(uuid)).toMatchObject({ revoked: true });
+    expect(await records.listKeys('team-a')).toEqual([]);
+    expect(changes).toEqual([]);
+    expect(await problemOf(records.issueKey('team-a', auth))).toBe('uuid-taken');
+    expect(await problemOf(records.revokeKey(uuid))).toBe('key-not-found');
+    expect(await records.ensure('alice', 'team-a', await records.issueKey('team-a'))).toBe('ensured');
   });
 
   it('sets, merges, clears and validates a namespace limits doc', async () => {

@@ -114,23 +114,24 @@ export class IdentityRecords {
 
   /**
    * Makes `auth` a working key of `namespace`, owned by `subject`, creating what is missing
-   * (idempotent; the controller bootstraps guest and whisk.system with it).
+   * (idempotent; the controller bootstraps guest and whisk.system with it). Answers 'revoked',
+   * changing nothing, when that key was revoked: a restart never makes it valid again.
    */
-  async ensure(subject: string, namespace: string, auth: string): Promise<void> {
+  async ensure(subject: string, namespace: string, auth: string): Promise<'ensured' | 'revoked'> {
     // Controllers starting together on a fresh store race to create the same records: a loser
     // finds the winner's work on its next pass.
-    await retry(() => this.ensureOnce(subject, namespace, auth), {
+    return retry(() => this.ensureOnce(subject, namespace, auth), {
       attempts: MAX_ATTEMPTS,
       retryIf: (err) => isIdentityRecordError(err) && (err.problem === 'namespace-exists' || err.problem === 'concurrent-modification'),
     });
   }
 
-  private async ensureOnce(subject: string, namespace: string, auth: string): Promise<void> {
+  private async ensureOnce(subject: string, namespace: string, auth: string): Promise<'ensured' | 'revoked'> {
     const owner = await this.namespaces.namespace(namespace);
     if (owner && owner.subject !== subject) throw new IdentityRecordError('namespace-taken', `namespace '${namespace}' belongs to subject '${owner.subject}', not '${subject}'`);
     if (!owner) await this.namespaces.claim(subject, namespace);
     const owned = await this.namespaces.subject(subject);
     if (!owned?.namespaces.includes(namespace)) await this.namespaces.listUnderSubject(subject, namespace, true);
-    await this.keys.ensure(subject, namespace, auth, owner?.keys ?? []);
+    return this.keys.ensure(subject, namespace, auth, owner?.keys ?? []);
   }
 }

@@ -60,10 +60,11 @@ export class IdentityService {
   }
 
   /** Makes sure `auth` (uuid:key) is a valid key for `namespace` of `subject`, creating what is missing. */
-  async ensure(subject: string, namespace: string, auth: string): Promise<void> {
-    await this.records.ensure(subject, namespace, auth);
+  async ensure(subject: string, namespace: string, auth: string): Promise<'ensured' | 'revoked'> {
+    const outcome = await this.records.ensure(subject, namespace, auth);
     this.keys?.delete(splitAuth(auth).uuid);
     this.subjects?.delete(subject);
+    return outcome;
   }
 
   /** Drops cached entries a change touched; 'all' after signals may have been lost. */

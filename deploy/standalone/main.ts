@@ -5,7 +5,6 @@ import { openEmbeddedMessageBus } from '../../common/adapters/embedded/embedded-
 import { openEmbeddedStores } from '../../common/adapters/embedded/embedded-stores';
 import { createMemorySignalBus } from '../../common/adapters/memory/memory-signal-bus';
 import { stopOnSignals } from '../../common/lifecycle/stop-signals';
-import { GUEST_AUTH } from '../../common/entities/credentials';
 import { createLogger, type Logger } from '../../common/logging/logger';
 import { createNaming } from '../../common/naming';
 import type { ContainerFactory } from '../../common/spi/container-factory';
@@ -26,7 +25,8 @@ import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 async function main(): Promise<void> {
   const standalone = loadStandaloneConfig(process.env);
   // WISP_MESSAGE_KEY seals activation messages on the bus (ADR 0014); unless one is given, the data dir keeps its own.
-  const env = { ...process.env, WISP_MESSAGE_KEY: process.env.WISP_MESSAGE_KEY || dataDirMessageKey(standalone.dataDir) };
+  // Standalone is a laptop's platform: OpenWhisk's public guest key works unless WISP_ALLOW_DEV_KEYS=false says no.
+  const env = { WISP_ALLOW_DEV_KEYS: 'true', ...process.env, WISP_MESSAGE_KEY: process.env.WISP_MESSAGE_KEY || dataDirMessageKey(standalone.dataDir) };
   const controllerConfig = loadControllerConfig(env);
   const logger = createLogger({ service: 'wisp-standalone', level: controllerConfig.shared.logLevel });
   const naming = createNaming(controllerConfig.shared.prefix);
@@ -46,13 +46,14 @@ async function main(): Promise<void> {
   await invoker.start();
   await controller.registry.waitForHealthy(30_000);
 
-  const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth ?? GUEST_AUTH;
+  const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth;
   process.stdout.write(
     `\nWisp standalone is ready at ${controller.url}\n` +
       `  data dir:   ${standalone.dataDir}\n` +
       `  containers: ${factoryKind}\n` +
-      `  guest key:  ${guest}\n` +
-      `  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`,
+      (guest !== undefined
+        ? `  guest key:  ${guest}\n  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`
+        : `  guest key:  none (WISP_ALLOW_DEV_KEYS=false); create a namespace with: npm run admin -- user create <subject>\n\n`),
   );
 
   stopOnSignals(logger, async () => {

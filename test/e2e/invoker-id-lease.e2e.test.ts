@@ -5,6 +5,7 @@ import { createNaming } from '../../common/naming';
 import { freePort } from '../harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
 import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
+import { DEV_KEYS_ENV } from '../harness/dev-keys';
 
 // Invoker ids leased from a fixed pool on the real Redis (DESIGN.md §7): invokers started without
 // WISP_INVOKER_ID take invoker0, invoker1, …; one more than the pool refuses to start; an invoker
@@ -33,6 +34,7 @@ describe('invoker id leases (distributed: Kafka, NATS, Redis)', () => {
     apihost = `http://127.0.0.1:${port}`;
     env = {
       ...TEST_MESSAGE_KEY_ENV,
+      ...DEV_KEYS_ENV,
       WISP_PREFIX: prefix,
       WISP_LOG_LEVEL: 'warn',
       WISP_CONTROLLER_PORT: String(port),

@@ -22,6 +22,7 @@ import { statusCodeOf } from '../../invoker/containers/docker-container';
 import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
 import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
+import { DEV_KEYS_ENV } from '../harness/dev-keys';
 
 // Python and blackbox actions in real Docker containers, through the real invoker path (the
 // controller's API and Dispatcher, memory buses, embedded stores, DockerContainerFactory). The
@@ -55,7 +56,7 @@ beforeAll(async () => {
   const factory = new DockerContainerFactory({ invokerId: config.invokerId, naming, logger: silentLogger, docker, images: config.runtimeImages, apiHostForContainers: 'http://api.example:3233' });
   invoker = createInvoker({ config, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
   await invoker.start();
-  controller = await startController({ config: loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix }), logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  controller = await startController({ config: loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix }), logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
   await controller.registry.waitForHealthy(20_000);
 }, 300_000);
 

@@ -17,6 +17,7 @@ import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
 import { testRuntimeProxies } from './runtime-proxies';
 import { TEST_MESSAGE_KEY_ENV } from './message-key';
+import { DEV_KEYS_ENV } from './dev-keys';
 
 // One controller on the standalone adapters (embedded stores in a temp dir, memory buses),
 // listening on a free port, for HTTP contract tests; with `processInvoker`, a real invoker running
@@ -69,7 +70,7 @@ export async function startControllerUnderTest(prefix: string, options: Controll
       invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger: silentLogger });
       await invoker.start();
     }
-    const config = loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, ...options.controllerEnv, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix });
+    const config = loadControllerConfig({ ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, ...options.controllerEnv, WISP_CONTROLLER_PORT: '0', WISP_PREFIX: prefix });
     controller = await startController({ config, logger: silentLogger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
     if (invoker) await controller.registry.waitForHealthy(20_000);
   } catch (err) {

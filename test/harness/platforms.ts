@@ -6,6 +6,7 @@ import { deleteKeysWithPrefix } from './redis-test-keys';
 import { freePort } from './free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from './platform-process';
 import { TEST_MESSAGE_KEY_ENV } from './message-key';
+import { DEV_KEYS_ENV } from './dev-keys';
 
 // The two profiles as an operator starts them, for end-to-end tests: the standalone entry point
 // as one process, or controller and invoker processes over the real Kafka, NATS, Redis and
@@ -105,7 +106,7 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
   const ports: number[] = [];
   for (let i = 0; i < (options.controllers ?? 1); i++) ports.push(await freePort());
   const apihosts = ports.map((port) => `http://127.0.0.1:${port}`);
-  const env: Record<string, string> = { ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: options.prefix, WISP_LOG_LEVEL: 'warn', WISP_API_HOST_FOR_ACTIONS: apihosts[0]!, ...options.env };
+  const env: Record<string, string> = { ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, WISP_PREFIX: options.prefix, WISP_LOG_LEVEL: 'warn', WISP_API_HOST_FOR_ACTIONS: apihosts[0]!, ...options.env };
   const processes: PlatformProcess[] = [];
   const startInvoker = (id: string) => {
     const invoker = startProcess(id, 'invoker/main.ts', { ...env, WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });

@@ -20,6 +20,7 @@ import { createInvoker } from '../../invoker/create-invoker';
 import type { InvokerService } from '../../invoker/invoker-service';
 import { eventually } from '../harness/eventually';
 import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
+import { DEV_KEYS_ENV } from '../harness/dev-keys';
 import { deleteKeysWithPrefix, uniqueTestPrefix } from '../harness/redis-test-keys';
 import { testRuntimeProxies } from '../harness/runtime-proxies';
 
@@ -33,7 +34,7 @@ jest.setTimeout(120_000);
 describe('activation messages on Kafka are sealed', () => {
   const prefix = uniqueTestPrefix();
   const naming = createNaming(prefix);
-  const env = { ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: prefix, WISP_CONTROLLER_PORT: '0', WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000', WISP_INVOKER_PREWARM_NODEJS: '0' };
+  const env = { ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, WISP_PREFIX: prefix, WISP_CONTROLLER_PORT: '0', WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '2000', WISP_INVOKER_PREWARM_NODEJS: '0' };
   const controllerConfig = loadControllerConfig(env);
   const invokerConfig = loadInvokerConfig(env);
   const shared = controllerConfig.shared;
