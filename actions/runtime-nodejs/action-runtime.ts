@@ -12,6 +12,7 @@ export type RuntimeStatus = 'uninitialized' | 'starting' | 'ready' | 'failed';
 export interface RuntimeHooks {
   readonly load: (request: LoadRequest) => Promise<ActionMain>;
   readonly setEnv: (name: string, value: string) => void;
+  readonly unsetEnv: (name: string) => void;
   /** Ends the activation's logs on stdout and on stderr; tagged with its id when output is tagged. */
   readonly writeSentinels: (activationId?: string) => void;
   readonly logError: (...args: unknown[]) => void;
@@ -24,6 +25,8 @@ export class ActionRuntime {
   private state: RuntimeStatus = 'uninitialized';
   private main: ActionMain | undefined;
   private running = 0;
+  /** The __OW_* names the last /run exported: one the next run lacks is removed, not left over. */
+  private runEnv = new Set<string>();
 
   constructor(private readonly hooks: RuntimeHooks) {}
 
@@ -60,9 +63,14 @@ export class ActionRuntime {
     if (this.running >= this.hooks.maxConcurrent) return errorReply(403, RuntimeMessages.notReady('running'));
     const request: Unchecked<RunPayload> = isRecord(body) ? body : {};
     // Only strings are exported, as upstream does: a number here would be a platform bug.
+    const exported = new Map<string, string>();
     for (const [field, value] of Object.entries(request)) {
-      if (field !== 'value' && typeof value === 'string') this.hooks.setEnv(`__OW_${field.toUpperCase()}`, value);
+      if (field !== 'value' && typeof value === 'string') exported.set(`__OW_${field.toUpperCase()}`, value);
     }
+    // The previous caller's __OW_API_KEY (or any variable this run lacks) must not reach this one.
+    for (const name of this.runEnv) if (!exported.has(name)) this.hooks.unsetEnv(name);
+    for (const [name, value] of exported) this.hooks.setEnv(name, value);
+    this.runEnv = new Set(exported.keys());
     const main = this.main;
     const tag = this.hooks.withActivation && typeof request.activation_id === 'string' ? request.activation_id : undefined;
     this.running += 1;

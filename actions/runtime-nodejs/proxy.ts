@@ -25,6 +25,9 @@ const runtime = new ActionRuntime({
   setEnv: (name, value) => {
     process.env[name] = value;
   },
+  unsetEnv: (name) => {
+    delete process.env[name];
+  },
   writeSentinels: (activationId) => {
     const tag = activationId === undefined ? '' : `${activationId} `;
     console.log(`${tag}${LOG_SENTINEL}`);

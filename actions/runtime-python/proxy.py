@@ -185,6 +185,7 @@ class ActionRuntime:
         self.state_lock = threading.Lock()
         # One run at a time; a second is refused while the first runs, as the nodejs proxy does.
         self.run_lock = threading.Lock()
+        self.run_env = set()
 
     def init(self, body):
         with self.state_lock:
@@ -223,9 +224,12 @@ class ActionRuntime:
         try:
             request = body if isinstance(body, dict) else {}
             # Only strings are exported, as upstream does: a number here would be a platform bug.
-            for field, value in request.items():
-                if field != 'value' and isinstance(value, str):
-                    os.environ['__OW_' + field.upper()] = value
+            exported = {'__OW_' + field.upper(): value for field, value in request.items() if field != 'value' and isinstance(value, str)}
+            # A variable the previous run had and this one lacks (its caller's __OW_API_KEY) must not leak into it.
+            for name in self.run_env - exported.keys():
+                os.environ.pop(name, None)
+            os.environ.update(exported)
+            self.run_env = set(exported)
             params = request.get('value')
             if params is None:
                 params = {}

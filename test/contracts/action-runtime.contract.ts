@@ -82,9 +82,11 @@ export function describeActionRuntimeContract(name: string, startRuntime: Runtim
           ns: 'guest', id: 'a'.repeat(32), deadline: '1718000060000', key: 'u:k', name: '/guest/a', extra: 'yes',
         },
       });
-      // A non-string field is not exported: the previous value stays.
+      // A field this run lacks, or has as a non-string, is gone: the previous caller's key never reaches the next run.
       const second = await proxy.post('/run', { value: { n: 2 }, namespace: 'other', deadline: 42 });
-      expect(second.body).toMatchObject({ ns: 'other', deadline: '1718000060000' });
+      expect(second.body).toMatchObject({ ns: 'other', params: { n: 2 } });
+      const leftovers = second.body as Record<string, unknown>;
+      for (const name of ['key', 'deadline', 'id', 'extra'] as const) expect(leftovers[name] ?? null).toBeNull();
       await waitForSentinels(proxy, 2);
       expect(proxy.stdout()).toEqual(['out 1', LOG_SENTINEL, 'out 2', LOG_SENTINEL]);
       expect(proxy.stderr()).toEqual(['err 1', LOG_SENTINEL, 'err 2', LOG_SENTINEL]);
