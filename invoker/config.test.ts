@@ -20,8 +20,23 @@ describe('loadInvokerConfig', () => {
       claimGraceMs: 60000,
       drainMs: 30000,
       idLease: { fromPool: true, poolSize: 16, ttlMs: 5000 },
+      hardening: { pidsLimit: 256, tmpfsMb: 64, milliCpus: 1000, user: '65534:65534' },
       messageKey: Buffer.from(KEY_HEX, 'hex'),
     });
+  });
+
+  it('refuses a root or named container user, and reports it with the other problems', () => {
+    const problems = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX, ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ WISP_CONTAINER_USER: '0:0' })).toEqual(['WISP_CONTAINER_USER must not be root (uid 0): every action is hostile code']);
+    expect(problems({ WISP_CONTAINER_USER: 'nobody', WISP_CONTAINER_PIDS_LIMIT: '2' })).toHaveLength(2);
+    expect(loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX, WISP_CONTAINER_USER: '1000', WISP_CONTAINER_CPU_MILLICORES: '500' }).hardening).toMatchObject({ user: '1000', milliCpus: 500 });
   });
 
   it('reads the message key as base64 as well as hex, and refuses one of the wrong size without echoing it', () => {

@@ -4,6 +4,7 @@ import { readSharedConfig, type SharedConfig } from '../common/config/shared-con
 import type { MessageKey } from '../common/protocol/message-seal';
 import type { RuntimeFamily } from '../common/entities/action';
 import { runtimeImage } from '../actions/runtime-image-names';
+import { DEFAULT_HARDENING, type ContainerHardening } from './containers/docker-create-options';
 
 // The invoker's settings, read from an environment passed in. Every problem is collected and
 // reported at once (ConfigError), so an operator fixes a bad deployment in one round.
@@ -37,6 +38,8 @@ export interface InvokerConfig {
    * free id of the pool (`invokerId` is then only a placeholder); with it, it waits for that id.
    */
   readonly idLease: { readonly fromPool: boolean; readonly poolSize: number; readonly ttlMs: number };
+  /** Limits on every Docker action container (docker-create-options.ts). */
+  readonly hardening: ContainerHardening;
   /** Opens the sealed fields of activation messages (WISP_MESSAGE_KEY, ADR 0014). */
   readonly messageKey: MessageKey;
 }
@@ -77,6 +80,12 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
     apiHostForActions,
     claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),
     drainMs: reader.int('WISP_INVOKER_DRAIN_MS', 30000, { min: 0 }),
+    hardening: {
+      pidsLimit: reader.int('WISP_CONTAINER_PIDS_LIMIT', DEFAULT_HARDENING.pidsLimit, { min: 16, max: 65536 }),
+      tmpfsMb: reader.int('WISP_CONTAINER_TMPFS_MB', DEFAULT_HARDENING.tmpfsMb, { min: 1, max: 65536 }),
+      milliCpus: reader.int('WISP_CONTAINER_CPU_MILLICORES', DEFAULT_HARDENING.milliCpus, { min: 10, max: 256_000 }),
+      user: reader.string('WISP_CONTAINER_USER', DEFAULT_HARDENING.user),
+    },
     idLease: {
       fromPool: env.WISP_INVOKER_ID === undefined,
       poolSize: reader.int('WISP_INVOKER_POOL_SIZE', 16, { min: 1, max: 1024 }),
@@ -84,6 +93,8 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       ttlMs: reader.int('WISP_INVOKER_LEASE_TTL_MS', 5000, { min: 1000 }),
     },
   };
+  if (!/^\d{1,10}(:\d{1,10})?$/.test(config.hardening.user)) reader.problem(`WISP_CONTAINER_USER must be uid or uid:gid in digits (a name needs the image's /etc/passwd), but was '${config.hardening.user}'`);
+  else if (/^0(:|$)/.test(config.hardening.user)) reader.problem('WISP_CONTAINER_USER must not be root (uid 0): every action is hostile code');
   reader.done();
   return config;
 }

@@ -36,6 +36,7 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
         images: config.runtimeImages,
         apiHostForContainers: config.apiHostForActions,
         userMemoryMb: config.userMemoryMb,
+        hardening: config.hardening,
       });
     case 'process':
       return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });

@@ -55,7 +55,7 @@ describe('wisp-admin on Redis', () => {
 
     heard.length = 0;
     expect((await runAdmin(['key', 'revoke', uuid], env)).code).toBe(0);
-    expect(await records.key(uuid)).toBeUndefined();
+    expect(await records.key(uuid)).toMatchObject({ revoked: true });
     await eventually(async () => (heard.some((c) => c.uuids?.includes(uuid)) ? true : undefined), 5000);
 
     expect((await runAdmin(['limits', 'set', 'redis-ns', '--concurrentInvocations', '3'], env)).code).toBe(0);

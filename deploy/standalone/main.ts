@@ -83,7 +83,7 @@ function makeFactory(kind: 'docker' | 'process', config: InvokerConfig, logger: 
   const naming = createNaming(config.shared.prefix);
   const common = { invokerId: config.invokerId, naming, logger };
   return kind === 'docker'
-    ? new DockerContainerFactory({ ...common, images: config.runtimeImages, apiHostForContainers: config.apiHostForActions, userMemoryMb: config.userMemoryMb })
+    ? new DockerContainerFactory({ ...common, images: config.runtimeImages, apiHostForContainers: config.apiHostForActions, userMemoryMb: config.userMemoryMb, hardening: config.hardening })
     : new ProcessContainerFactory({ ...common, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });
 }
 

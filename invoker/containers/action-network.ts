@@ -10,6 +10,9 @@ import { statusCodeOf } from './docker-container';
 // whichever comes first (all settle on the oldest when several create it at once), made again
 // when another invoker removed it, removed by the last one out. An API host on the host's
 // loopback is relayed from the network's gateway, so the relay moves when the network does.
+// Inter-container traffic is off on it: containers of different namespaces share the bridge,
+// and one must never reach another's /init, /run or any port. The host (the invoker calling
+// /run, the relay on the gateway) is still reachable.
 
 export interface ActionNetworkOptions {
   readonly docker: Dockerode;
@@ -21,6 +24,8 @@ export interface ActionNetworkOptions {
 }
 
 const NETWORK_SETTLE_MS = 150;
+/** The bridge driver's switch for traffic between two containers of the network. */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 export class ActionNetwork {
   /** The network's id: two invokers starting at once can both create the name, and Docker then refuses the name as ambiguous. */
@@ -101,8 +106,33 @@ export class ActionNetwork {
     }
   }
 
-  /** Creates the network, or finds the one another invoker of the prefix created. */
+  /**
+   * Creates the network, or finds the one another invoker of the prefix created. One made
+   * before inter-container traffic was turned off is made again while nothing uses it, and
+   * refused while something does: the invoker must not put tenants on it.
+   */
   async ensure(): Promise<void> {
+    await this.ensureOnce();
+    if (await this.isolated()) return;
+    const info = (await this.options.docker.getNetwork(this.ref).inspect()) as { Containers?: Record<string, unknown> };
+    if (Object.keys(info.Containers ?? {}).length > 0) {
+      throw new Error(`network ${this.name} lets containers reach each other (${ICC_OPTION} is not false) and containers still use it: stop the invokers of prefix '${this.options.naming.prefix}' and remove it`);
+    }
+    this.options.logger.warn({ network: this.name }, 'the action network lets containers reach each other: making it again with inter-container traffic off');
+    await this.options.docker.getNetwork(this.ref).remove().catch((error: unknown) => {
+      if (statusCodeOf(error) !== 404) throw error;
+    });
+    this.id = undefined;
+    await this.ensureOnce();
+    if (!(await this.isolated())) throw new Error(`network ${this.name} was made again but still lets containers reach each other`);
+  }
+
+  private async isolated(): Promise<boolean> {
+    const info = (await this.options.docker.getNetwork(this.ref).inspect()) as { Options?: Record<string, string> };
+    return info.Options?.[ICC_OPTION] === 'false';
+  }
+
+  private async ensureOnce(): Promise<void> {
     const { docker, naming, logger } = this.options;
     let created: string | undefined;
     if ((await this.networksNamed()).length === 0) {
@@ -111,6 +141,7 @@ export class ActionNetwork {
           Name: this.name,
           Driver: 'bridge',
           CheckDuplicate: true,
+          Options: { [ICC_OPTION]: 'false' },
           Labels: { [naming.containerLabelKey]: naming.prefix },
         });
         created = network.id;

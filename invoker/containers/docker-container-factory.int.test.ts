@@ -7,8 +7,10 @@ import { createNaming, type Naming } from '../../common/naming';
 import { loadBuildConfig } from '../../actions/build-config';
 import { buildRuntimeImage, runtimeImage } from '../../actions/runtime-image';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
-import { DockerContainerFactory, cpuShares } from './docker-container-factory';
+import { DockerContainerFactory } from './docker-container-factory';
+import { cpuShares } from './docker-create-options';
 import { statusCodeOf } from './docker-container';
+import { ICC_OPTION } from './action-network';
 
 // Against the real Docker engine and the real runtime image (built here if it is missing or
 // stale, exactly as `npx tsx actions/build-images.ts` builds it).
@@ -61,11 +63,76 @@ describe('DockerContainerFactory specifics', () => {
     await removeNetwork(naming);
   }, 60_000);
 
-  it('creates the project network, labelled with the prefix', async () => {
+  it('creates the project network, labelled with the prefix, with inter-container traffic off', async () => {
     const network = await docker.getNetwork(naming.networkName()).inspect();
     expect(network.Driver).toBe('bridge');
     expect(network.Labels).toEqual({ [naming.containerLabelKey]: naming.prefix });
+    expect(network.Options).toMatchObject({ [ICC_OPTION]: 'false' });
   });
+
+  it('makes an unused network that lets containers reach each other again, and refuses one in use', async () => {
+    const old = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+    await docker.createNetwork({ Name: old.networkName(), Driver: 'bridge', Labels: { [old.containerLabelKey]: old.prefix } });
+    const remade = new DockerContainerFactory({ invokerId: 'invoker0', naming: old, logger: silentLogger, docker, images: { nodejs: image } });
+    try {
+      await remade.init();
+      expect((await docker.getNetwork(old.networkName()).inspect()).Options).toMatchObject({ [ICC_OPTION]: 'false' });
+    } finally {
+      await remade.close();
+      await removeNetwork(old);
+    }
+    const busy = createNaming(`wisp-test-${randomBytes(4).toString('hex')}`);
+    await docker.createNetwork({ Name: busy.networkName(), Driver: 'bridge' });
+    const squatter = await docker.createContainer({ Image: image, name: `${busy.prefix}-squatter`, HostConfig: { NetworkMode: busy.networkName() } });
+    try {
+      await squatter.start();
+      const refused = new DockerContainerFactory({ invokerId: 'invoker0', naming: busy, logger: silentLogger, docker, images: { nodejs: image } });
+      await expect(refused.init()).rejects.toThrow(/lets containers reach each other .* and containers still use it/);
+    } finally {
+      await squatter.remove({ force: true });
+      await removeNetwork(busy);
+    }
+  }, 60_000);
+
+  it('confines the action: nobody, no capabilities, a read-only root, a bounded /tmp, and no other container reachable', async () => {
+    const victim = await factory.create({ name: naming.containerName('invoker0', 'victim'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
+    const prober = await factory.create({ name: naming.containerName('invoker0', 'prober'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
+    try {
+      const victimAddress = new URL(victim.baseUrl).hostname;
+      const code = `const fs = require('fs'); const net = require('net');
+        function reach(host, port) {
+          return new Promise((resolve) => {
+            const socket = net.connect({ host, port, timeout: 1500 });
+            socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+            socket.once('timeout', () => { socket.destroy(); resolve('timeout'); });
+            socket.once('error', (e) => resolve(e.code));
+          });
+        }
+        function tryWrite(path, bytes) {
+          try { fs.writeFileSync(path, Buffer.alloc(bytes)); return 'written'; } catch (e) { return e.code; } finally { try { fs.unlinkSync(path); } catch {} }
+        }
+        async function main(p) {
+          const status = fs.readFileSync('/proc/self/status', 'utf8');
+          return {
+            uid: process.getuid(), gid: process.getgid(),
+            capEff: /CapEff:\\s*(\\w+)/.exec(status)[1],
+            noNewPrivs: /NoNewPrivs:\\s*(\\d)/.exec(status)[1],
+            root: tryWrite('/runtime/evil', 1),
+            tmpSmall: tryWrite('/tmp/small', 1024),
+            tmpHuge: tryWrite('/tmp/huge', 80 * 1024 * 1024),
+            victim: await reach(p.victim, 8080),
+          };
+        }`;
+      const post = (path: string, body: unknown) => fetch(`${prober.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post('/init', { value: { name: 'prober', main: 'main', binary: false, code } })).status).toBe(200);
+      const result = await (await post('/run', { value: { victim: victimAddress } })).json();
+      expect(result).toEqual({ uid: 65534, gid: 65534, capEff: '0000000000000000', noNewPrivs: '1', root: 'EROFS', tmpSmall: 'written', tmpHuge: 'ENOSPC', victim: 'timeout' });
+      // The invoker, on the host, still reaches both.
+      expect(await fetch(`${victim.baseUrl}/`).then(() => true, () => false)).toBe(true);
+    } finally {
+      await Promise.all([victim.destroy(), prober.destroy()]);
+    }
+  }, 60_000);
 
   it("runs containers with OpenWhisk's limits and flags, the labels and the API host", async () => {
     const name = naming.containerName('invoker0', 'flags');
@@ -74,13 +141,18 @@ describe('DockerContainerFactory specifics', () => {
     expect(info.Name).toBe(`/${name}`);
     expect(info.Config.Labels).toMatchObject({ ...naming.containerLabels('invoker0'), 'org.example.action': 'hello' });
     expect(info.Config.Env).toEqual(expect.arrayContaining(['__OW_API_HOST=http://controller.example:3233', 'EXTRA=1']));
+    expect(info.Config.User).toBe('65534:65534');
     expect(info.HostConfig).toMatchObject({
       Memory: 256 * 1024 * 1024,
       MemorySwap: 256 * 1024 * 1024,
       CpuShares: 128,
-      PidsLimit: 1024,
+      NanoCpus: 1e9,
+      PidsLimit: 256,
       SecurityOpt: ['no-new-privileges'],
-      CapDrop: ['NET_RAW', 'NET_ADMIN'],
+      CapDrop: ['ALL'],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' },
       Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
       // By id: the name alone is ambiguous while two invokers' racing creates both exist.
       NetworkMode: (await docker.getNetwork(naming.networkName()).inspect()).Id,

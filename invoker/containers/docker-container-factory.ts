@@ -14,6 +14,7 @@ import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
 import { ActionNetwork, isNetworkGone } from './action-network';
 import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
+import { DEFAULT_HARDENING, dockerCreateOptions, type ContainerHardening } from './docker-create-options';
 import { LogBuffer } from './log-buffer';
 import { waitForPort } from './wait-for-port';
 
@@ -40,11 +41,12 @@ export interface DockerContainerFactoryOptions {
   readonly userMemoryMb?: number;
   readonly startTimeoutMs?: number;
   readonly maxLogBufferBytes?: number;
+  /** Limits every container gets (docker-create-options.ts); DEFAULT_HARDENING when absent. */
+  readonly hardening?: ContainerHardening;
 }
 
 const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
 const RUNTIME_PORT = 8080;
-const MIB = 1024 * 1024;
 
 export class DockerContainerFactory implements ContainerFactory {
   readonly capabilities = CAPABILITIES;
@@ -139,25 +141,13 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
-    const apiHost = this.network.apiHostEnv;
-    const env = { ...(apiHost ? { __OW_API_HOST: apiHost } : {}), ...spec.env };
-    return {
-      name: spec.name,
-      Image: spec.image,
-      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-      Labels: { ...spec.labels, ...this.labels() },
-      HostConfig: {
-        Memory: spec.memoryMb * MIB,
-        MemorySwap: spec.memoryMb * MIB,
-        CpuShares: cpuShares(spec.memoryMb, this.options.userMemoryMb ?? 4096),
-        PidsLimit: 1024,
-        SecurityOpt: ['no-new-privileges'],
-        CapDrop: ['NET_RAW', 'NET_ADMIN'],
-        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
-        NetworkMode: this.network.ref,
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
-      },
-    };
+    return dockerCreateOptions(spec, {
+      hardening: this.options.hardening ?? DEFAULT_HARDENING,
+      networkRef: this.network.ref,
+      apiHost: this.network.apiHostEnv,
+      labels: this.labels(),
+      userMemoryMb: this.options.userMemoryMb ?? 4096,
+    });
   }
 
   async close(): Promise<void> {
@@ -214,11 +204,6 @@ export class DockerContainerFactory implements ContainerFactory {
     );
     if (found.length > 0) this.logger.info({ containers: found.map((c) => c.Names[0]), count: found.length }, `removed ${what} containers of this invoker`);
   }
-}
-
-/** OpenWhisk's `max(1024 / (userMemory / memory), 2)`: CPU weight in proportion to memory. */
-export function cpuShares(memoryMb: number, userMemoryMb: number): number {
-  return Math.max(2, Math.floor((1024 * memoryMb) / userMemoryMb));
 }
 
 function logSink(logs: LogBuffer, stream: LogStream): Writable {
