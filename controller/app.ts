@@ -17,7 +17,7 @@ import { namespaceRoutes } from './routes/namespaces.routes';
 import { packageActionRoutes } from './routes/package-actions.routes';
 import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
-import { systemRoutes } from './routes/system.routes';
+import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
@@ -32,6 +32,7 @@ import type { TriggerService } from './triggers/trigger-service';
 export interface AppDeps {
   readonly logger: Logger;
   readonly build: string;
+  readonly sandbox?: SandboxInfo;
   readonly identities: IdentityService;
   readonly limits: NamespaceLimitsService;
   readonly throttles: Throttler;
@@ -52,7 +53,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.proxy = false;
   app.silent = true;
 
-  const system = systemRoutes({ build: deps.build, registry: deps.registry });
+  const system = systemRoutes({ build: deps.build, registry: deps.registry, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
   for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {

@@ -12,6 +12,7 @@ import { createMemoryThrottleStore } from '../common/adapters/memory/memory-thro
 import { createMemoryLeaderLock } from '../common/adapters/memory/memory-leader-lock';
 import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
+import type { SandboxInfo } from './routes/system.routes';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
@@ -52,6 +53,8 @@ export interface ControllerDeps {
   /** Elects the one controller that reaps dead invokers (Redis); this process alone when omitted (standalone). */
   readonly leaderLock?: LeaderLock;
   readonly build?: string;
+  /** Told by standalone, which chose its container factory; shown in GET /api/v1. */
+  readonly sandbox?: SandboxInfo;
 }
 
 export interface RunningController {
@@ -132,7 +135,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

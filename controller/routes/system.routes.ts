@@ -4,7 +4,14 @@ import type { InvokerRegistry } from '../invocation/invoker-registry';
 
 // Unauthenticated routes: API info as `wsk` reads it, liveness, and invoker health.
 
-export function systemRoutes(options: { build: string; registry: InvokerRegistry }): Router<RequestState> {
+/** How this deployment's actions are isolated, where the controller knows (standalone does; a fleet's invokers each choose). */
+export interface SandboxInfo {
+  readonly containers: 'docker' | 'process';
+  readonly isolated: boolean;
+  readonly warning?: string;
+}
+
+export function systemRoutes(options: { build: string; registry: InvokerRegistry; sandbox?: SandboxInfo }): Router<RequestState> {
   const router = new Router<RequestState>();
   router.get('/api/v1', (ctx) => {
     ctx.body = {
@@ -14,6 +21,8 @@ export function systemRoutes(options: { build: string; registry: InvokerRegistry
       build: options.build,
       buildno: options.build,
       swagger_paths: { ui: '/docs', 'api-docs': '/api-docs' },
+      // An extra field: OpenWhisk clients ignore it, a person checking a deployment reads it.
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     };
   });
   router.get('/ping', (ctx) => {

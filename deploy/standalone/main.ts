@@ -10,12 +10,13 @@ import { createNaming } from '../../common/naming';
 import type { ContainerFactory } from '../../common/spi/container-factory';
 import { loadControllerConfig } from '../../controller/config';
 import { startController } from '../../controller/controller';
-import { DEFAULT_RUNTIME_IMAGES, loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
+import { loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
 import { createInvoker } from '../../invoker/create-invoker';
 import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 import { dataDirMessageKey } from './message-key-file';
+import { sandboxOf } from './sandbox-info';
 import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
 // The standalone platform: controller and invoker in one process over the embedded message bus
@@ -35,11 +36,15 @@ async function main(): Promise<void> {
   const bus = openEmbeddedMessageBus({ dataDir: join(standalone.dataDir, 'bus'), logger });
   const signals = createMemorySignalBus({ logger: logger.child({ component: 'memory-signal-bus' }) });
 
-  const factoryKind = await chooseFactory(standalone.containerFactory, logger);
+  // The images the invoker will really run (WISP_RUNTIME_IMAGE_*), not the defaults, decide whether Docker can be used.
+  const { runtimeImages } = loadInvokerConfig({ ...env, WISP_CONTAINER_FACTORY: 'docker' });
+  const factoryKind = await chooseFactory(standalone.containerFactory, runtimeImages, logger);
+  const sandbox = sandboxOf(factoryKind);
+  if (sandbox.warning) logger.warn({ containers: factoryKind }, sandbox.warning);
   // The controller listens first, so actions are told where it really is (its port may be 0,
   // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. Work accepted before the
   // invoker is up waits on the durable bus.
-  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations });
+  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox });
   const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
   const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     `\nWisp standalone is ready at ${controller.url}\n` +
       `  data dir:   ${standalone.dataDir}\n` +
       `  containers: ${factoryKind}\n` +
+      (sandbox.warning ? `  WARNING:    ${sandbox.warning}\n` : '') +
       (guest !== undefined
         ? `  guest key:  ${guest}\n  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`
         : `  guest key:  none (WISP_ALLOW_DEV_KEYS=false); create a namespace with: npm run admin -- user create <subject>\n\n`),
@@ -65,9 +71,8 @@ async function main(): Promise<void> {
 }
 
 /** Docker when an engine answers and the runtime image exists; local processes otherwise. */
-async function chooseFactory(choice: FactoryChoice, logger: Logger): Promise<'docker' | 'process'> {
+async function chooseFactory(choice: FactoryChoice, images: InvokerConfig['runtimeImages'], logger: Logger): Promise<'docker' | 'process'> {
   if (choice !== 'auto') return choice;
-  const images = DEFAULT_RUNTIME_IMAGES;
   try {
     const docker = new Dockerode();
     await docker.ping();
