@@ -90,7 +90,7 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       fromPool: env.WISP_INVOKER_ID === undefined,
       poolSize: reader.int('WISP_INVOKER_POOL_SIZE', 16, { min: 1, max: 1024 }),
       // Renewed every heartbeat: a few missed renewals are tolerated, a dead invoker's id is free soon after it is seen down.
-      ttlMs: reader.int('WISP_INVOKER_LEASE_TTL_MS', 5000, { min: 1000 }),
+      ttlMs: reader.int('WISP_INVOKER_LEASE_TTL_MS', 5000, { min: 2000 }),
     },
   };
   if (!/^\d{1,10}(:\d{1,10})?$/.test(config.hardening.user)) reader.problem(`WISP_CONTAINER_USER must be uid or uid:gid in digits (a name needs the image's /etc/passwd), but was '${config.hardening.user}'`);

@@ -67,4 +67,33 @@ describe('invoker id leases', () => {
     now += 1;
     expect(await a.renew()).toBe(false);
   });
+
+  it('runs out on the clock while a renewal hangs, counted from when the last good renewal was asked', async () => {
+    let hanging = false;
+    let asked = 0;
+    const stalling = (id: string): LeaderLock => {
+      const lock = lockFor(id);
+      return {
+        ...lock,
+        acquire: (holder, ttl) => {
+          asked = now;
+          if (hanging) return new Promise(() => undefined);
+          // The answer arrives 40 ms after the store set the expiry.
+          return lock.acquire(holder, ttl).then((held) => ((now += 40), held));
+        },
+      };
+    };
+    const a = (await InvokerIdLease.take('invoker0', { ...options('a'), lockFor: stalling }))!;
+    expect(a.remainingMs()).toBe(5000 - 40);
+    now += 1000;
+    expect(await a.renew()).toBe(true);
+    const lastAsked = asked;
+    expect(a.remainingMs()).toBe(lastAsked + 5000 - now);
+    hanging = true;
+    void a.renew();
+    now = lastAsked + 4999;
+    expect(a.remainingMs()).toBe(1);
+    now += 1;
+    expect(a.remainingMs()).toBe(0);
+  });
 });

@@ -27,9 +27,10 @@ export class InvokerIdLease {
     readonly invokerId: string,
     private readonly lock: LeaderLock,
     private readonly options: InvokerIdLeaseOptions,
+    askedAt?: number,
   ) {
     this.now = options.now ?? Date.now;
-    this.renewedAt = this.now();
+    this.renewedAt = askedAt ?? this.now();
   }
 
   /** The first id of `ids` nobody holds, leased to this process; undefined when every one is held. */
@@ -44,8 +45,9 @@ export class InvokerIdLease {
   /** `invokerId` leased to this process, or undefined while another process holds it. */
   static async take(invokerId: string, options: InvokerIdLeaseOptions): Promise<InvokerIdLease | undefined> {
     const lock = options.lockFor(invokerId);
+    const asked = (options.now ?? Date.now)();
     try {
-      if (await lock.acquire(options.holder, options.ttlMs)) return new InvokerIdLease(invokerId, lock, options);
+      if (await lock.acquire(options.holder, options.ttlMs)) return new InvokerIdLease(invokerId, lock, options, asked);
     } catch (error) {
       await lock.close();
       throw error;
@@ -60,14 +62,26 @@ export class InvokerIdLease {
    * within the ttl is not a loss: the lease still stands.
    */
   async renew(): Promise<boolean> {
+    // The store set the new expiry at some moment after this one: counting from the call's start
+    // never believes the lease lasts longer than it does.
+    const asked = this.now();
     try {
       if (!(await this.lock.acquire(this.options.holder, this.options.ttlMs))) return false;
-      this.renewedAt = this.now();
+      this.renewedAt = Math.max(this.renewedAt, asked);
       return true;
     } catch (error) {
       if (this.now() - this.renewedAt >= this.options.ttlMs) return false;
       throw error;
     }
+  }
+
+  /**
+   * How long the lease surely still stands, from the start of the last renewal that succeeded. A
+   * watchdog reads it on its own timer: a renewal that hangs (a stalled store connection) never
+   * answers, so only the clock can say the lease is running out.
+   */
+  remainingMs(): number {
+    return this.renewedAt + this.options.ttlMs - this.now();
   }
 
   async release(): Promise<void> {

@@ -17,6 +17,7 @@ import { DockerContainerFactory } from './containers/docker-container-factory';
 import { ProcessContainerFactory } from './containers/process-container-factory';
 import { createInvoker } from './create-invoker';
 import { acquireInvokerId } from './invoker-id-lease';
+import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
 // The distributed invoker: Kafka for activation messages, NATS for acks and heartbeats, Redis for
@@ -45,6 +46,15 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
 
 /** Exit status of an invoker that lost its id's lease: another process now owns the id's work. */
 export const LEASE_LOST_EXIT_CODE = 3;
+
+const WATCHDOG_TICK_MS = 50;
+/** The exit comes this long before the lease could lapse: the process must be gone, not going. */
+const LEASE_EXIT_MARGIN_MS = 100;
+
+/** The watchdog acts with a quarter of the ttl left (at least 300 ms), which leaves the bounded stop room. */
+export function watchdogMarginMs(ttlMs: number): number {
+  return Math.max(300, Math.floor(ttlMs / 4));
+}
 
 export async function main(env: Env): Promise<void> {
   const loaded = loadInvokerConfig(env);
@@ -85,30 +95,40 @@ export async function main(env: Env): Promise<void> {
 
   // Renewed with the heartbeat. A lost lease means another process may consume this id's topic
   // already: stop fetching at once (stop() pauses first) and exit non-zero for the supervisor.
+  // A watchdog on its own timer ends this life before the lease can lapse, because a renewal
+  // that hangs (a stalled Redis connection) would otherwise let two lives run the same claims.
   const leaseLogger = systemLogger(logger, 'idLease');
   let renewing = false;
+  let losing = false;
+  const lose = async (why: string) => {
+    if (losing) return;
+    losing = true;
+    clearInterval(renewal);
+    clearInterval(watchdog);
+    leaseLogger.error({ invokerId: config.invokerId, remainingMs: lease.remainingMs() }, `invoker id lease ${why}: stopping`);
+    // No drain: the id's new holder takes this life's claims over at once. The stop is bounded,
+    // as it may itself wait on the stalled store; the exit is what guarantees no further run.
+    const stopBound = Math.max(0, lease.remainingMs() - LEASE_EXIT_MARGIN_MS);
+    await Promise.race([invoker.stop({ drain: false }).then(closePorts).then(() => leaseRedis.release()), sleep(stopBound)]).catch(() => undefined);
+    process.exit(LEASE_LOST_EXIT_CODE);
+  };
   const renewal = setInterval(() => {
-    if (renewing) return;
+    if (renewing || losing) return;
     renewing = true;
     lease
       .renew()
-      .then(async (held) => {
-        if (held) return;
-        clearInterval(renewal);
-        leaseLogger.error({ invokerId: config.invokerId }, 'invoker id lease lost: stopping');
-        // No drain: the id's new holder takes this life's claims over at once.
-        await invoker.stop({ drain: false });
-        await closePorts();
-        await leaseRedis.release();
-        process.exit(LEASE_LOST_EXIT_CODE);
-      })
+      .then((held) => (held ? undefined : lose('lost')))
       .catch((err: unknown) => leaseLogger.warn({ err }, 'invoker id lease not renewed; the lease still stands'))
       .finally(() => (renewing = false));
   }, HEARTBEAT_INTERVAL_MS);
+  const watchdog = setInterval(() => {
+    if (lease.remainingMs() <= watchdogMarginMs(config.idLease.ttlMs)) void lose('about to lapse unrenewed');
+  }, WATCHDOG_TICK_MS);
   logger.info({ invokerId: config.invokerId, fromPool: config.idLease.fromPool }, 'invoker id leased');
 
   stopOnSignals(logger, async () => {
     clearInterval(renewal);
+    clearInterval(watchdog);
     await invoker.stop();
     await closePorts();
     await releaseLease();

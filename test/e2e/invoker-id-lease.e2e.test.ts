@@ -6,6 +6,13 @@ import { freePort } from '../harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../harness/platform-process';
 import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
 import { DEV_KEYS_ENV } from '../harness/dev-keys';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import openwhisk from 'openwhisk';
+import { GUEST_AUTH } from '../../common/entities/credentials';
+import { eventually } from '../harness/eventually';
+import { startStallableProxy } from '../harness/stallable-proxy';
 
 // Invoker ids leased from a fixed pool on the real Redis (DESIGN.md §7): invokers started without
 // WISP_INVOKER_ID take invoker0, invoker1, …; one more than the pool refuses to start; an invoker
@@ -77,5 +84,54 @@ describe('invoker id leases (distributed: Kafka, NATS, Redis)', () => {
     expect(second.output()).toMatch(/invoker id lease lost/);
     // invoker0 is unaffected.
     expect(first.child.exitCode).toBeNull();
+  });
+
+  it('ends an invoker whose renewal hangs before its lease can lapse, and its next life runs each claim once', async () => {
+    // The first test's invokers go first: every activation must go to the id under test.
+    for (const p of processes.filter((p) => p.name.startsWith('pool-'))) await p.stop();
+    await eventually(async () => {
+      const states = (await (await fetch(`${apihost}/invokers`)).json()) as Record<string, string>;
+      return Object.values(states).every((state) => state !== 'up') ? true : undefined;
+    }, 30_000, 200);
+    const runs = join(tmpdir(), `${prefix}-runs`);
+    rmSync(runs, { force: true });
+    const wsk = openwhisk({ apihost, api_key: GUEST_AUTH });
+    const name = `${prefix}-once`;
+    // Process containers share the host's files: each run leaves its activation id in one file.
+    await wsk.actions.create({ name, action: { exec: { kind: 'nodejs:20', code: "const fs = require('fs'); function main(p) { fs.appendFileSync(p.file, process.env.__OW_ACTIVATION_ID + '\\n'); return { ran: true }; }" } } });
+
+    const proxy = await startStallableProxy({ host: '127.0.0.1', port: 6379 });
+    try {
+      const hung = startProcess('hung', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker7', WISP_REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      processes.push(hung);
+      await waitForHealthyInvokers(apihost, 1, [processes[0]!, hung]);
+      const before = await wsk.actions.invoke({ name, blocking: true, params: { file: runs } });
+      expect(before.response?.success).toBe(true);
+
+      // The lease stands until `expiry`, counted by Redis from the last renewal that reached it.
+      const leaseKey = naming.redisKey('invoker-lease', 'invoker7');
+      proxy.stall();
+      const expiry = Date.now() + (await redis.pttl(leaseKey));
+      const during = await Promise.all(Array.from({ length: 3 }, () => wsk.actions.invoke({ name, params: { file: runs } })));
+      expect(await exitOf(hung)).toBe(3);
+      // The process is gone before another life could take the id (a little slack for this test's own event loop).
+      expect(Date.now()).toBeLessThan(expiry + 100);
+      expect(hung.output()).toMatch(/invoker id lease about to lapse unrenewed: stopping/);
+
+      // The id's next life, on a working Redis, takes the lapsed lease and the claims.
+      const next = startProcess('next-life', 'invoker/main.ts', { ...env, WISP_INVOKER_ID: 'invoker7' });
+      processes.push(next);
+      const ids = [before.activationId, ...during.map((d) => d.activationId)];
+      for (const activationId of ids) {
+        const record = await eventually(() => wsk.activations.get({ name: activationId }).catch(() => undefined), 60_000, 200);
+        expect(record.response?.success).toBe(true);
+      }
+      expect(existsSync(runs)).toBe(true);
+      const ran = readFileSync(runs, 'utf8').trim().split('\n');
+      expect([...ran].sort()).toEqual([...ids].sort());
+    } finally {
+      await proxy.close();
+      rmSync(runs, { force: true });
+    }
   });
 });
