@@ -53,6 +53,19 @@ describe('action client', () => {
     expect(await client.run({}, 1000)).toMatchObject({ kind: 'dropped' });
   });
 
+  it('never sends /run twice: a reused connection dropped after the request reached the proxy is a dropped call', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    expect(await client.run({ value: {} }, 1000)).toMatchObject({ kind: 'response' });
+    let runs = 0;
+    // The proxy read the request (the action may be running) when the connection went.
+    handler = (req) => {
+      runs += 1;
+      req.socket.destroy();
+    };
+    expect(await client.run({ value: {} }, 1000)).toMatchObject({ kind: 'dropped' });
+    expect(runs).toBe(1);
+  });
+
   it('caps a body with a declared length and reports its full length', async () => {
     handler = (_req, res) => res.writeHead(200, { 'content-length': '40' }).end('x'.repeat(40));
     expect(await client.run({}, 1000)).toEqual({ kind: 'too-large', status: 200, length: 40, max: 16, truncated: 'x'.repeat(16) });

@@ -19,11 +19,14 @@ export interface ActionClientOptions {
 export function createActionClient(baseUrl: string, options: ActionClientOptions = {}): ActionClient {
   const agent = new http.Agent({ keepAlive: true });
   const maxBodyBytes = options.maxBodyBytes ?? MAX_RESULT_BYTES;
-  const post = (path: string, payload: unknown, timeoutMs: number) =>
-    postJson({ url: new URL(path, baseUrl), agent, body: Buffer.from(JSON.stringify(payload)), deadline: Date.now() + timeoutMs, maxBodyBytes, mayRetry: true });
+  const post = (path: string, payload: unknown, timeoutMs: number, mayRetry: boolean) =>
+    postJson({ url: new URL(path, baseUrl), agent, body: Buffer.from(JSON.stringify(payload)), deadline: Date.now() + timeoutMs, maxBodyBytes, mayRetry });
   return {
-    init: (payload, timeoutMs) => post('/init', payload, timeoutMs),
-    run: (payload, timeoutMs) => post('/run', payload, timeoutMs),
+    // A second /init is harmless: a proxy that got the first refuses it without running code.
+    init: (payload, timeoutMs) => post('/init', payload, timeoutMs, true),
+    // Never a second /run: a reset after the request was written may come from a proxy that is
+    // already running the action, and nothing on the socket tells the two apart.
+    run: (payload, timeoutMs) => post('/run', payload, timeoutMs, false),
     close: () => agent.destroy(),
   };
 }
@@ -58,7 +61,8 @@ function postJson(request: PostRequest): Promise<CallOutcome> {
 
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A keep-alive socket the server closed while idle fails before the request reached the
-      // proxy; Node documents one retry on a fresh socket as the remedy (req.reusedSocket).
+      // proxy; Node documents one retry on a fresh socket as the remedy (req.reusedSocket). Only
+      // for /init: the runtimes Wisp builds never close an idle connection.
       if (request.mayRetry && req.reusedSocket && error.code === 'ECONNRESET' && !responded) {
         settle(postJson({ ...request, mayRetry: false }));
         return;
