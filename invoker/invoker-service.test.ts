@@ -218,6 +218,22 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
     expect(record.duration).toBe(0);
   });
 
+  it('records a whisk internal error when a worker hits a bug, marks the message done and keeps serving', async () => {
+    const action = await world.harness.deploy('unlucky', 'function main() { return { ok: true }; }');
+    const store = world.stores.activations as unknown as { claim: (...args: unknown[]) => Promise<unknown> };
+    const claim = store.claim;
+    let bugs = 1;
+    // A store answer no code path expects: admission then throws a TypeError, a bug, outside any retry.
+    store.claim = (...args: unknown[]) => (bugs-- > 0 ? Promise.resolve(null) : claim.apply(world.stores.activations, args));
+    try {
+      const record = await world.harness.invoke(config.invokerId, action);
+      expect(record.response).toEqual({ statusCode: 3, result: { error: 'An internal error occurred while running the action.' } });
+    } finally {
+      store.claim = claim;
+    }
+    expect((await world.harness.invoke(config.invokerId, action)).response).toMatchObject({ statusCode: 0, result: { ok: true } });
+  });
+
   it('records a whisk internal error for a message it cannot decode but whose id it can read', async () => {
     const activationId = newActivationId();
     const broken = { v: ACTIVATION_MESSAGE_VERSION, activationId, transid: 't1', controllerId: world.harness.controllerId, user: { namespace: 'guest', subject: 'guest' }, action: { name: 'x' } };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultBounds } from '../common/entities/limits';
-import type { ActivationRecord } from '../common/entities/activation';
+import { errorResponse, type ActivationRecord } from '../common/entities/activation';
 import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
@@ -10,6 +10,8 @@ import type { ActivationStore } from '../common/spi/activation-store';
 import type { MessageBus, ReceivedMessage, Subscription } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 import type { ActivationRunner } from './activation-runner';
+import { ActivationMessages } from './activation-messages';
+import { ActivationRecordBuilder } from './activation-record';
 import { ClaimAdmission } from './claim-admission';
 import type { InvokerConfig } from './config';
 import { HeartbeatPublisher } from './heartbeat-publisher';
@@ -202,9 +204,22 @@ export class InvokerService {
       else await this.handleUndecodable(item.received, item.decoded);
     } catch (error) {
       if (isAbandoned(error)) return;
-      // Only a bug gets here; the message stays uncommitted and comes back after a restart.
-      this.intakeLogger.error({ err: error, offset: item.received.offset }, 'invoker worker failed');
+      // Only a bug gets here. Left uncommitted, the message would pin the partition's
+      // low-watermark for good (nothing after it is ever committed) and come back to the same bug
+      // after every restart: it gets a whisk internal error record and is marked done.
+      this.intakeLogger.error({ err: error, offset: item.received.offset }, 'invoker worker failed: recording a whisk internal error');
+      await this.recordWorkerFailure(item).catch((recordError: unknown) => {
+        if (!isAbandoned(recordError)) this.intakeLogger.error({ err: recordError, offset: item.received.offset }, 'the failed activation could not be recorded either');
+      });
+      this.markDone(item.received);
     }
+  }
+
+  private async recordWorkerFailure(item: Intake): Promise<void> {
+    if (!item.decoded.ok) return;
+    const { message } = item.decoded;
+    const record = new ActivationRecordBuilder(message, false, 1, Date.now).failed(errorResponse(3, ActivationMessages.internalError));
+    await this.complete(message.controllerId, record);
   }
 
   private async process(received: ReceivedMessage, message: ActivationMessage): Promise<void> {
