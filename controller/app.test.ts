@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import fc from 'fast-check';
+import { GUEST_AUTH } from '../common/entities/credentials';
 import { startControllerUnderTest, type ControllerUnderTest } from '../test/harness/controller-under-test';
 import { expectErrorAnswer } from '../test/harness/error-answer';
 
@@ -72,6 +74,43 @@ describe('controller HTTP contract', () => {
     const big = await call('POST', '/namespaces/_/actions/sized', JSON.stringify({ x: 'y'.repeat(1024 * 1024) }));
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: string }).error).toMatch(/^Request larger than allowed: \d+ > 1048576 bytes\.$/);
+  });
+
+  it('stops reading a body at the limit, answers 413 and closes the connection, whether the length is declared or not', async () => {
+    await call('PUT', '/namespaces/_/actions/flooded', action);
+    const { hostname, port } = new URL(t.controller.url);
+    const flood = (declared: boolean) =>
+      new Promise<{ answer: string; sent: number }>((resolve, reject) => {
+        const socket = connect({ host: hostname, port: Number(port) });
+        const auth = Buffer.from(GUEST_AUTH).toString('base64');
+        let answer = '';
+        let sent = 0;
+        let closed = false;
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+        socket.once('close', () => ((closed = true), resolve({ answer, sent })));
+        socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+        socket.write(
+          `POST /api/v1/namespaces/_/actions/flooded HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${auth}\r\nContent-Type: application/json\r\n` +
+            (declared ? 'Content-Length: 1073741824\r\n' : 'Transfer-Encoding: chunked\r\n') +
+            '\r\n',
+        );
+        // A gigabyte is offered; the server must end the exchange long before.
+        const pump = () => {
+          while (!closed && sent < 1024 * 1024 * 1024) {
+            const part = declared ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+            sent += chunk.length;
+            if (!socket.write(part)) return void socket.once('drain', pump);
+          }
+        };
+        pump();
+      });
+    for (const declared of [true, false]) {
+      const { answer, sent } = await flood(declared);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+    }
   });
 
   it('answers 503 when no invoker is healthy, and queues nothing', async () => {

@@ -4,14 +4,12 @@ import { PlatformError } from '../../common/errors/platform-error';
 
 // Bodies are read here, not by a generic body parser, so each route states its own size limit
 // and the answers are OpenWhisk's: 415 for a non-JSON content type, 413 past the limit (without
-// buffering more than the limit), 400 for malformed JSON.
+// buffering more than the limit), 400 for malformed JSON. A 413 stops reading where it is and
+// closes the connection after the answer: draining the rest would read all of a hostile upload.
 
 export async function readJsonBody(ctx: Context, limitBytes: number, field = 'Request'): Promise<unknown> {
   const length = ctx.request.length;
-  if (length !== undefined && length > limitBytes) {
-    ctx.req.resume();
-    throw new PlatformError('body-too-large', Messages.entityTooLarge(field, length, limitBytes));
-  }
+  if (length !== undefined && length > limitBytes) throw tooLarge(ctx, field, length, limitBytes);
   const raw = await readAtMost(ctx, limitBytes, field);
   if (raw.length === 0) return undefined;
   const type = ctx.request.type;
@@ -33,6 +31,11 @@ export async function readJsonObject(ctx: Context, limitBytes: number, field = '
   return body as Record<string, unknown>;
 }
 
+function tooLarge(ctx: Context, field: string, size: number, limitBytes: number): PlatformError {
+  ctx.req.pause();
+  return new PlatformError('body-too-large', Messages.entityTooLarge(field, size, limitBytes), { headers: { Connection: 'close' } });
+}
+
 function readAtMost(ctx: Context, limitBytes: number, field: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -42,8 +45,7 @@ function readAtMost(ctx: Context, limitBytes: number, field: string): Promise<Bu
       size += chunk.length;
       if (size > limitBytes) {
         cleanup();
-        req.resume();
-        reject(new PlatformError('body-too-large', Messages.entityTooLarge(field, size, limitBytes)));
+        reject(tooLarge(ctx, field, size, limitBytes));
         return;
       }
       chunks.push(chunk);
