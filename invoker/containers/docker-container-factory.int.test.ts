@@ -11,6 +11,7 @@ import { DockerContainerFactory } from './docker-container-factory';
 import { cpuShares } from './docker-create-options';
 import { statusCodeOf } from './docker-container';
 import { ICC_OPTION } from './action-network';
+import { REACH_SOURCE } from '../../test/harness/reach-probe';
 
 // Against the real Docker engine and the real runtime image (built here if it is missing or
 // stale, exactly as `npx tsx actions/build-images.ts` builds it).
@@ -99,15 +100,8 @@ describe('DockerContainerFactory specifics', () => {
     const prober = await factory.create({ name: naming.containerName('invoker0', 'prober'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
     try {
       const victimAddress = new URL(victim.baseUrl).hostname;
-      const code = `const fs = require('fs'); const net = require('net');
-        function reach(host, port) {
-          return new Promise((resolve) => {
-            const socket = net.connect({ host, port, timeout: 1500 });
-            socket.once('connect', () => { socket.destroy(); resolve('connected'); });
-            socket.once('timeout', () => { socket.destroy(); resolve('timeout'); });
-            socket.once('error', (e) => resolve(e.code));
-          });
-        }
+      const code = `${REACH_SOURCE}
+        const fs = require('fs');
         function tryWrite(path, bytes) {
           try { fs.writeFileSync(path, Buffer.alloc(bytes)); return 'written'; } catch (e) { return e.code; } finally { try { fs.unlinkSync(path); } catch {} }
         }

@@ -5,6 +5,7 @@ import { GUEST_AUTH } from '../../common/entities/credentials';
 import { createNaming } from '../../common/naming';
 import { AUTH_LINE, runAdmin } from '../harness/admin-process';
 import { eventually } from '../harness/eventually';
+import { REACH_SOURCE } from '../harness/reach-probe';
 import { startDistributedPlatform, type DistributedPlatform } from '../harness/platforms';
 
 // Issue #9 "containers", on the distributed platform with real Docker and two namespaces: a
@@ -16,17 +17,7 @@ jest.setTimeout(300_000);
 
 type Activation = { activationId: string; response: { status: string; success: boolean; result: Record<string, unknown> } };
 
-const REACH = `const net = require('net');
-function reach(host, port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 1500 });
-    socket.once('connect', () => { socket.destroy(); resolve('connected'); });
-    socket.once('timeout', () => { socket.destroy(); resolve('timeout'); });
-    socket.once('error', (e) => resolve(e.code));
-  });
-}`;
-
-const SPY = `${REACH}
+const SPY = `${REACH_SOURCE}
 const fs = require('fs'); const os = require('os');
 async function main({ targets }) {
   const mine = Object.values(os.networkInterfaces()).flat().map((i) => i.address);
