@@ -20,7 +20,7 @@ import { InvokerReaper } from './invocation/invoker-reaper';
 import { SequenceRunner } from './sequences/sequence-runner';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './actions/action-service';
-import { storeActionLookup, type ActionLookup } from './actions/action-lookup';
+import { ruleActionLookup } from './actions/action-lookup';
 import { startEntityCache } from './caches/entity-cache';
 import { PackageResolver } from './packages/package-resolver';
 import { PackageService } from './packages/package-service';
@@ -129,9 +129,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   });
   dispatcher.handleSequencesWith(sequences);
   await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
-  // Rules and fires reach an action in a package through bindings, package parameters merged in.
-  const storeLookup = storeActionLookup(entities);
-  const lookupAction: ActionLookup = async (ref) => (ref.path.includes('/') ? ((await packageResolver.lookup(ref.path, ref.name)) ?? storeLookup(ref)) : storeLookup(ref));
+  // Rules (when saved) and fires (every time) resolve a rule's action as sequence components are,
+  // entitled as the rule's namespace: packages, that namespace's own bindings, parameters merged.
+  const lookupAction = ruleActionLookup(components);
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });

@@ -44,6 +44,7 @@ export const Messages = {
   ruleStateUnknown: (state: string) => `'${state}' is not a recognized rule state, must be one of ['active', 'inactive']`,
   ruleTriggerMissing: 'Only rules with existing triggers can be activated',
   ruleInactive: (rule: string, action: string) => `Rule '${rule}' is inactive, action '${action}' was not activated.`,
+  ruleNotEntitled: (rule: string, action: string) => `Rule '${rule}' is not entitled to run action '${action}', it was not activated.`,
   packageNotEmpty: (count: number) =>
     `Package not empty (contains ${count} ${count === 1 ? 'entity' : 'entities'}). Set force param or delete package contents.`,
   packageNameReserved: (name: string) => `Package name '${name}' is reserved.`,

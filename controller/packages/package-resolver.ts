@@ -1,5 +1,5 @@
 import { Messages } from '../../common/errors/messages';
-import { PlatformError, isPlatformError } from '../../common/errors/platform-error';
+import { PlatformError } from '../../common/errors/platform-error';
 import type { ActionDoc } from '../../common/entities/action';
 import { entityKey } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
@@ -92,23 +92,5 @@ export class PackageResolver {
     if (!stored) throw new PlatformError('package-not-found', Messages.resourceDoesNotExist);
     if (stored.doc.entityType !== 'package') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     if (boundPackage(stored.doc)) throw new PlatformError('binding-operation-not-allowed', Messages.notAllowedOnBinding);
-  }
-
-  /**
-   * An action in package path `ns/pkg` as the namespace's owner sees it: bindings followed (to a
-   * package the owner may read), parameters merged; undefined when anything on the way is
-   * missing. For callers that checked entitlement themselves (rules, sequences).
-   */
-  async lookup(packagePath: string, name: string): Promise<ResolvedAction | undefined> {
-    const slash = packagePath.indexOf('/');
-    if (slash < 0) return undefined;
-    const namespace = packagePath.slice(0, slash);
-    const owner: Identity = { subject: namespace, namespace, uuid: '', authKey: '' };
-    try {
-      return await this.action(owner, namespace, packagePath.slice(slash + 1), name);
-    } catch (err) {
-      if (isPlatformError(err)) return undefined;
-      throw err;
-    }
   }
 }

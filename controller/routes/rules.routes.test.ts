@@ -138,8 +138,9 @@ describe('rule CRUD and state', () => {
     expect(await json(await t.call('GET', '/namespaces/_/rules?limit=1&skip=1'))).toEqual([all[1]]);
   });
 
-  it('links an action in a package by its store key, and in another namespace only through a public package', async () => {
+  it('links an action in its own package, and in another namespace only through a public package', async () => {
     await setUp('t-pkg');
+    await storePackage('guest', 'mypkg', false);
     await storeAction('guest', 'mypkg', 'inside');
     const own = await t.call('PUT', '/namespaces/_/rules/r-pkg', rule('/_/t-pkg', '/_/mypkg/inside'));
     expect(own.status).toBe(200);

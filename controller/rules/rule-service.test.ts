@@ -9,7 +9,8 @@ import { silentLogger } from '../../common/logging/logger';
 import type { EntityDocument, EntityStore } from '../../common/spi/entity-store';
 import { actionDoc } from '../../test/harness/action-doc';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
-import { storeActionLookup } from '../actions/action-lookup';
+import { ruleActionLookup } from '../actions/action-lookup';
+import { storeComponentResolver } from '../sequences/sequence-resolver';
 import { RuleService } from './rule-service';
 
 // The two-write rule operations on the embedded store, with a store decorator that fails or
@@ -58,7 +59,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wisp-rule-service-'));
   base = openEmbeddedEntityStore({ dataDir: dir, logger: silentLogger });
   const store = interfering(base, hook);
-  rules = new RuleService({ store, lookupAction: storeActionLookup(store), logger: silentLogger });
+  rules = new RuleService({ store, lookupAction: ruleActionLookup(storeComponentResolver(store)), logger: silentLogger });
   for (const name of ['t1', 't2']) await base.put('guest', name, trigger(name), null);
   for (const name of ['a1', 'a2']) await base.put('guest', name, action(name), null);
 });

@@ -43,10 +43,12 @@ export class RuleService {
     if (existing && existing.doc.entityType !== 'rule') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
     if (existing && !overwrite) throw new PlatformError('entity-exists', Messages.resourceExists);
     const doc = buildRule(body, { namespace, name, now: (this.deps.now ?? Date.now)() }, existing?.doc);
-    await this.checkAccess(doc.trigger, namespace);
-    await this.checkAccess(doc.action, namespace);
+    checkTriggerAccess(doc.trigger, namespace);
+    // The same lookup a fire makes, as this rule's namespace: what it may not run, it may not name.
+    const target = await this.deps.lookupAction(doc.action, namespace);
+    if (target.kind === 'not-entitled') throw new PlatformError('entity-not-authorized', Messages.notAuthorized(refPath(doc.action)));
     if (!(await this.trigger(doc.trigger))) throw new PlatformError('rule-trigger-unknown', Messages.triggerDoesNotExist(`/${refPath(doc.trigger)}`));
-    if (!(await this.deps.lookupAction(doc.action))) throw new PlatformError('rule-action-unknown', Messages.actionDoesNotExist(`/${refPath(doc.action)}`));
+    if (target.kind === 'missing') throw new PlatformError('rule-action-unknown', Messages.actionDoesNotExist(`/${refPath(doc.action)}`));
 
     const key = ruleKey(namespace, name);
     // An update keeps the rule's state; a new rule starts active.
@@ -121,21 +123,6 @@ export class RuleService {
     return stored?.doc.entityType === 'trigger' ? stored.doc : undefined;
   }
 
-  /**
-   * A rule may name entities of its own namespace, and actions in another namespace's public
-   * package (as OpenWhisk's READ entitlement allows); anything else is 403 before existence is
-   * revealed.
-   */
-  private async checkAccess(ref: EntityRef, ruleNamespace: string): Promise<void> {
-    const { namespace, pkg } = refAddress(ref);
-    if (namespace === ruleNamespace) return;
-    if (pkg) {
-      const stored = await this.deps.store.get<{ entityType: 'package'; publish?: unknown }>(namespace, pkg);
-      if (stored?.doc.entityType === 'package' && stored.doc.publish === true) return;
-    }
-    throw new PlatformError('entity-not-authorized', Messages.notAuthorized(refPath(ref)));
-  }
-
   /** Runs `work`; when it throws, runs `undo` newest first (each failure logged), then rethrows. */
   private async steps(undo: Undo[], work: () => Promise<void>): Promise<void> {
     try {
@@ -151,4 +138,9 @@ export class RuleService {
       throw err;
     }
   }
+}
+
+/** A rule's trigger is its own namespace's (triggers are never shared); anything else is 403 before existence is revealed. */
+function checkTriggerAccess(ref: EntityRef, ruleNamespace: string): void {
+  if (refAddress(ref).namespace !== ruleNamespace) throw new PlatformError('entity-not-authorized', Messages.notAuthorized(refPath(ref)));
 }

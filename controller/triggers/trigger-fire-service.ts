@@ -44,7 +44,10 @@ export class TriggerFireService {
     const activationId = newActivationId();
     const start = (this.deps.now ?? Date.now)();
     const args = ruleArguments(trigger, payload);
-    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, rule, link, args, cause: activationId, transid })));
+    // The rules are the trigger's namespace's (a rule may only name its own namespace's trigger),
+    // so that is whose entitlement each action is resolved against, not the firer's.
+    const owner = trigger.namespace;
+    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, transid })));
     const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes });
     try {
       await this.deps.activations.create(record);
@@ -56,13 +59,17 @@ export class TriggerFireService {
     return { kind: 'fired', activationId };
   }
 
-  private async runRule(input: { identity: Identity; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; transid: string }): Promise<RuleOutcome> {
+  private async runRule(input: { identity: Identity; owner: string; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; transid: string }): Promise<RuleOutcome> {
     const { rule, link } = input;
     const action = refPath(link.action);
     if (link.status !== 'active') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleInactive(rule, action) };
     try {
-      const found = await this.deps.lookupAction(link.action);
-      if (!found) return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
+      // Asked at every fire: a package unpublished, a binding deleted or the action gone since
+      // the rule was saved stops it here, before anything is sent.
+      const lookup = await this.deps.lookupAction(link.action, input.owner);
+      if (lookup.kind === 'not-entitled') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleNotEntitled(rule, action) };
+      if (lookup.kind === 'missing') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.resourceDoesNotExist };
+      const found = lookup.found;
       const namespace = input.identity.namespace;
       await this.deps.throttles?.checkInvokeRate(namespace);
       const activationId = newActivationId();
