@@ -113,6 +113,16 @@ describe('controller HTTP contract', () => {
     }
   });
 
+  it('takes a large action upload (parsed off the main thread) and answers a malformed one with 400', async () => {
+    const code = `function main() { return { n: ${'1'.repeat(10)} }; } // ${'x'.repeat(2 * 1024 * 1024)}`;
+    expect((await call('PUT', '/namespaces/_/actions/large', JSON.stringify({ exec: { kind: 'nodejs:20', code } }))).status).toBe(200);
+    const stored = (await (await call('GET', '/namespaces/_/actions/large')).json()) as { exec: { code: string } };
+    expect(stored.exec.code).toBe(code);
+    const broken = await call('PUT', '/namespaces/_/actions/broken?overwrite=true', `{"exec": {"kind": "nodejs:20", "code": "${'y'.repeat(2 * 1024 * 1024)}`);
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: string }).error).toMatch(/JSON/);
+  });
+
   it('answers 503 when no invoker is healthy, and queues nothing', async () => {
     await call('PUT', '/namespaces/_/actions/nowhere', action);
     const res = await call('POST', '/namespaces/_/actions/nowhere?blocking=true', '{}');

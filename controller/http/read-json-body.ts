@@ -1,6 +1,10 @@
 import type { Context } from 'koa';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
+import { OffThreadJsonError, parseJsonOffThread } from './json-parse-worker';
+
+/** Bodies from this size up are parsed on a worker thread (an action upload; invokes stay inline). */
+export const OFF_THREAD_BYTES = 1024 * 1024;
 
 // Bodies are read here, not by a generic body parser, so each route states its own size limit
 // and the answers are OpenWhisk's: 415 for a non-JSON content type, 413 past the limit (without
@@ -17,9 +21,10 @@ export async function readJsonBody(ctx: Context, limitBytes: number, field = 'Re
     throw new PlatformError('content-type-unsupported', Messages.unsupportedContentType);
   }
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return raw.length >= OFF_THREAD_BYTES ? await parseJsonOffThread(raw) : JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new PlatformError('body-not-json', Messages.malformedContent((err as Error).message));
+    if (err instanceof SyntaxError || err instanceof OffThreadJsonError) throw new PlatformError('body-not-json', Messages.malformedContent(err.message));
+    throw err;
   }
 }
 
