@@ -12,6 +12,7 @@ import { createMemoryThrottleStore } from '../common/adapters/memory/memory-thro
 import { createMemoryLeaderLock } from '../common/adapters/memory/memory-leader-lock';
 import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
+import { closeJsonParseWorker } from './http/json-parse-worker';
 import type { SandboxInfo } from './routes/system.routes';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
@@ -166,6 +167,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       if (!deps.throttles) await throttleStore.close();
       await waiter.stop();
       await registry.stop();
+      await closeJsonParseWorker();
       await entityCache.close();
     },
   };

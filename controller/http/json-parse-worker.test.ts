@@ -1,6 +1,8 @@
-import { OffThreadJsonError, parseJsonOffThread } from './json-parse-worker';
+import { closeJsonParseWorker, OffThreadJsonError, parseJsonOffThread } from './json-parse-worker';
 
 describe('parseJsonOffThread', () => {
+  afterAll(() => closeJsonParseWorker());
+
   it('parses on another thread: the event loop keeps turning while a large body is parsed', async () => {
     const code = 'A'.repeat(32 * 1024 * 1024);
     const body = Buffer.from(JSON.stringify({ exec: { kind: 'nodejs:20', code, binary: true }, list: [1, 'two', null] }));

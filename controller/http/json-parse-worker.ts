@@ -59,3 +59,10 @@ export function parseJsonOffThread(bytes: Buffer): Promise<unknown> {
     theWorker().postMessage({ id, bytes });
   });
 }
+
+/** Ends the worker (the controller's stop); a later parse makes another. */
+export async function closeJsonParseWorker(): Promise<void> {
+  const closing = worker;
+  worker = undefined;
+  await closing?.terminate();
+}
