@@ -4,7 +4,7 @@ import type { ActivationMessage } from '../../common/protocol/activation-message
 import { eventually } from '../../test/harness/eventually';
 import { entitySnapshot } from '../../test/harness/entity-snapshot';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
-import { expectErrorAnswer } from '../../test/harness/error-answer';
+import { expectErrorAnswer, okBody } from '../../test/harness/error-answer';
 import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // Actions inside packages over HTTP on the standalone adapters: the four verbs on
@@ -34,12 +34,6 @@ const code = 'function main(p){return p}';
 const action = (extra: Json = {}) => JSON.stringify({ exec: { kind: 'nodejs:20', code }, ...extra });
 const asSystem: ControllerUnderTest['call'] = (...args) => t.callAs(SYSTEM_AUTH, ...args);
 
-async function ok(res: Response | Promise<Response>): Promise<Json> {
-  const answer = await res;
-  const body = await json(answer);
-  expect({ status: answer.status, body }).toMatchObject({ status: 200 });
-  return body;
-}
 
 /** Invokes non-blocking and answers the message the invoker received. */
 async function invoke(path: string, payload: Json = {}, call = t.call): Promise<ActivationMessage> {
@@ -52,34 +46,34 @@ async function invoke(path: string, payload: Json = {}, call = t.call): Promise<
 
 describe('actions in packages', () => {
   beforeAll(async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/pa', JSON.stringify({ parameters: [{ key: 'from', value: 'package' }, { key: 'pkgOnly', value: 1 }] })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pa', JSON.stringify({ parameters: [{ key: 'from', value: 'package' }, { key: 'pkgOnly', value: 1 }] })));
   });
 
   it('creates, reads, updates and deletes an action inside a package', async () => {
-    const created = await ok(t.call('PUT', '/namespaces/_/actions/pa/crud', action({ parameters: [{ key: 'from', value: 'action' }] })));
+    const created = await okBody(t.call('PUT', '/namespaces/_/actions/pa/crud', action({ parameters: [{ key: 'from', value: 'action' }] })));
     expect(created).toMatchObject({ namespace: 'guest/pa', name: 'crud', version: '0.0.1', exec: { kind: 'nodejs:20', code } });
     await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/pa/crud', action()), 409, 'resource already exists');
     // A GET merges the package's parameters under the action's.
-    const got = await ok(t.call('GET', '/namespaces/guest/actions/pa/crud'));
+    const got = await okBody(t.call('GET', '/namespaces/guest/actions/pa/crud'));
     expect(got.parameters).toEqual([{ key: 'from', value: 'action' }, { key: 'pkgOnly', value: 1 }]);
-    const noCode = await ok(t.call('GET', '/namespaces/_/actions/pa/crud?code=false'));
+    const noCode = await okBody(t.call('GET', '/namespaces/_/actions/pa/crud?code=false'));
     expect(noCode.exec).toEqual({ kind: 'nodejs:20', binary: false });
-    expect(await ok(t.call('PUT', '/namespaces/_/actions/pa/crud?overwrite=true', '{"publish":true}'))).toMatchObject({ version: '0.0.2', namespace: 'guest/pa' });
-    expect(await ok(t.call('DELETE', '/namespaces/_/actions/pa/crud'))).toMatchObject({ name: 'crud', namespace: 'guest/pa' });
+    expect(await okBody(t.call('PUT', '/namespaces/_/actions/pa/crud?overwrite=true', '{"publish":true}'))).toMatchObject({ version: '0.0.2', namespace: 'guest/pa' });
+    expect(await okBody(t.call('DELETE', '/namespaces/_/actions/pa/crud'))).toMatchObject({ name: 'crud', namespace: 'guest/pa' });
     await expectErrorAnswer(await t.call('GET', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
     await expectErrorAnswer(await t.call('DELETE', '/namespaces/_/actions/pa/crud'), 404, 'The requested resource does not exist.');
   });
 
   it('keeps a packaged action apart from a namespace action of the same name', async () => {
-    await ok(t.call('PUT', '/namespaces/_/actions/twin', action({ parameters: [{ key: 'where', value: 'root' }] })));
-    await ok(t.call('PUT', '/namespaces/_/actions/pa/twin', action({ parameters: [{ key: 'where', value: 'package' }] })));
-    expect((await ok(t.call('GET', '/namespaces/_/actions/twin'))).parameters).toEqual([{ key: 'where', value: 'root' }]);
-    expect((await ok(t.call('GET', '/namespaces/_/actions/pa/twin'))).parameters).toEqual([{ key: 'from', value: 'package' }, { key: 'pkgOnly', value: 1 }, { key: 'where', value: 'package' }]);
+    await okBody(t.call('PUT', '/namespaces/_/actions/twin', action({ parameters: [{ key: 'where', value: 'root' }] })));
+    await okBody(t.call('PUT', '/namespaces/_/actions/pa/twin', action({ parameters: [{ key: 'where', value: 'package' }] })));
+    expect((await okBody(t.call('GET', '/namespaces/_/actions/twin'))).parameters).toEqual([{ key: 'where', value: 'root' }]);
+    expect((await okBody(t.call('GET', '/namespaces/_/actions/pa/twin'))).parameters).toEqual([{ key: 'from', value: 'package' }, { key: 'pkgOnly', value: 1 }, { key: 'where', value: 'package' }]);
   });
 
   it('lists a package with a trailing slash, and lists packaged actions in the namespace list', async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/pl', '{}'));
-    for (const name of ['one', 'two', 'three']) await ok(t.call('PUT', `/namespaces/_/actions/pl/${name}`, action()));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pl', '{}'));
+    for (const name of ['one', 'two', 'three']) await okBody(t.call('PUT', `/namespaces/_/actions/pl/${name}`, action()));
     const inPackage = await json<Json[]>(await t.call('GET', '/namespaces/_/actions/pl/'));
     expect(inPackage.map((a) => a.name)).toEqual(['three', 'two', 'one']);
     expect(inPackage[0]).toEqual({ namespace: 'guest/pl', name: 'three', version: '0.0.1', publish: false, annotations: expect.anything(), limits: expect.anything(), exec: { binary: false }, updated: expect.any(Number) });
@@ -94,7 +88,7 @@ describe('actions in packages', () => {
   });
 
   it('refuses writes into a missing package, through a binding, and into a package of another namespace', async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/pb', JSON.stringify({ binding: { namespace: '_', name: 'pa' } })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pb', JSON.stringify({ binding: { namespace: '_', name: 'pa' } })));
     const before = await entitySnapshot(t.stores.entities, 'guest', ['action', 'package']);
     await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/no-such-package/x', action()), 404, 'The requested resource does not exist.');
     await expectErrorAnswer(await t.call('PUT', '/namespaces/_/actions/pb/x', action()), 400, 'Operation not permitted on package binding.');
@@ -106,9 +100,9 @@ describe('actions in packages', () => {
   });
 
   it('reads an action through a binding from the bound package, parameters layered package < binding < action', async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/pb2', JSON.stringify({ binding: { namespace: '_', name: 'pa' }, parameters: [{ key: 'from', value: 'binding' }, { key: 'bindingOnly', value: 2 }] })));
-    await ok(t.call('PUT', '/namespaces/_/actions/pa/layered', action({ parameters: [{ key: 'actionOnly', value: 3 }] })));
-    const got = await ok(t.call('GET', '/namespaces/_/actions/pb2/layered'));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pb2', JSON.stringify({ binding: { namespace: '_', name: 'pa' }, parameters: [{ key: 'from', value: 'binding' }, { key: 'bindingOnly', value: 2 }] })));
+    await okBody(t.call('PUT', '/namespaces/_/actions/pa/layered', action({ parameters: [{ key: 'actionOnly', value: 3 }] })));
+    const got = await okBody(t.call('GET', '/namespaces/_/actions/pb2/layered'));
     expect(got).toMatchObject({ namespace: 'guest/pa', name: 'layered' });
     expect(got.parameters).toEqual([
       { key: 'from', value: 'binding' },
@@ -124,7 +118,7 @@ describe('actions in packages', () => {
   it("reads another namespace's public package actions, and answers 403 for its private ones", async () => {
     expect((await asSystem('PUT', '/namespaces/_/packages/sys-private', '{}')).status).toBe(200);
     expect((await asSystem('PUT', '/namespaces/_/actions/sys-private/secret', action())).status).toBe(200);
-    expect(await ok(t.call('GET', '/namespaces/whisk.system/actions/utils/echo'))).toMatchObject({ namespace: 'whisk.system/utils', name: 'echo' });
+    expect(await okBody(t.call('GET', '/namespaces/whisk.system/actions/utils/echo'))).toMatchObject({ namespace: 'whisk.system/utils', name: 'echo' });
     expect((await json<Json[]>(await t.call('GET', '/namespaces/whisk.system/actions/utils/'))).length).toBe(6);
     for (const path of ['/namespaces/whisk.system/actions/sys-private/secret', '/namespaces/whisk.system/actions/sys-missing/secret', '/namespaces/whisk.system/actions/sys-private/']) {
       const pkg = path.split('/')[4];
@@ -137,9 +131,9 @@ describe('actions in packages', () => {
 
 describe('invoking actions in packages', () => {
   beforeAll(async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/pi', JSON.stringify({ parameters: [{ key: 'a', value: 'package' }, { key: 'b', value: 'package' }, { key: 'c', value: 'package' }, { key: 'd', value: 'package' }] })));
-    await ok(t.call('PUT', '/namespaces/_/actions/pi/act', action({ parameters: [{ key: 'c', value: 'action' }, { key: 'd', value: 'action' }, { key: 'secret', value: 'env', init: true }] })));
-    await ok(t.call('PUT', '/namespaces/_/packages/pi-bound', JSON.stringify({ binding: { namespace: '_', name: 'pi' }, parameters: [{ key: 'b', value: 'binding' }, { key: 'c', value: 'binding' }] })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pi', JSON.stringify({ parameters: [{ key: 'a', value: 'package' }, { key: 'b', value: 'package' }, { key: 'c', value: 'package' }, { key: 'd', value: 'package' }] })));
+    await okBody(t.call('PUT', '/namespaces/_/actions/pi/act', action({ parameters: [{ key: 'c', value: 'action' }, { key: 'd', value: 'action' }, { key: 'secret', value: 'env', init: true }] })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/pi-bound', JSON.stringify({ binding: { namespace: '_', name: 'pi' }, parameters: [{ key: 'b', value: 'binding' }, { key: 'c', value: 'binding' }] })));
   });
 
   it('sends the action where it lives with package < action < payload parameters', async () => {
@@ -165,7 +159,7 @@ describe('invoking actions in packages', () => {
     expect(message.user).toMatchObject({ namespace: 'guest', subject: 'guest' });
     expect(message.content).toEqual({ hello: 'world' });
     // And through the caller's own binding to it.
-    await ok(t.call('PUT', '/namespaces/_/packages/my-utils', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'utils' }, parameters: [{ key: 'via', value: 'binding' }] })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/my-utils', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'utils' }, parameters: [{ key: 'via', value: 'binding' }] })));
     const bound = await invoke('/namespaces/_/actions/my-utils/echo', { hello: 'again' });
     expect(bound).toMatchObject({ action: { namespace: 'whisk.system/utils', name: 'echo' }, binding: 'guest/my-utils', content: { via: 'binding', hello: 'again' }, user: { namespace: 'guest' } });
     // The system namespace invoking its own package gets the activation itself.
@@ -174,7 +168,7 @@ describe('invoking actions in packages', () => {
   });
 
   it('refuses a payload that overrides a final parameter', async () => {
-    await ok(t.call('PUT', '/namespaces/_/actions/pi/fixed', action({ annotations: [{ key: 'final', value: true }], parameters: [{ key: 'mine', value: 1 }, { key: 'open', value: null }] })));
+    await okBody(t.call('PUT', '/namespaces/_/actions/pi/fixed', action({ annotations: [{ key: 'final', value: true }], parameters: [{ key: 'mine', value: 1 }, { key: 'open', value: null }] })));
     await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"a":"x"}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
     await expectErrorAnswer(await t.call('POST', '/namespaces/_/actions/pi/fixed', '{"mine":2}'), 400, 'Request defines parameters that are not allowed (e.g., reserved properties).');
     expect((await invoke('/namespaces/_/actions/pi/fixed', { open: 'ok', other: 1 })).content).toMatchObject({ open: 'ok', other: 1, mine: 1 });

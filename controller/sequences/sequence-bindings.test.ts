@@ -1,7 +1,7 @@
 import { SYSTEM_AUTH } from '../../common/entities/credentials';
 import { eventually } from '../../test/harness/eventually';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
-import { expectErrorAnswer } from '../../test/harness/error-answer';
+import { expectErrorAnswer, okBody } from '../../test/harness/error-answer';
 import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // A binding is usable as a sequence component only by the namespace that owns it, when the
@@ -31,12 +31,6 @@ const action = JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(
 const sequence = (...components: string[]) => JSON.stringify({ exec: { kind: 'sequence', components } });
 const asSystem: ControllerUnderTest['call'] = (...args) => t.callAs(SYSTEM_AUTH, ...args);
 
-async function ok(res: Promise<Response>): Promise<Json> {
-  const answer = await res;
-  const body = await json(answer);
-  expect({ status: answer.status, body }).toMatchObject({ status: 200 });
-  return body;
-}
 
 /** Invokes `path` non-blocking as guest and answers the sequence's record once it is written. */
 async function runSequence(path: string): Promise<{ activationId: string; response: Json }> {
@@ -54,11 +48,11 @@ const componentMissing = { status: 'application error', success: false, result: 
 beforeAll(async () => {
   // whisk.system: a public package, its own binding to it with a secret, and a public
   // package holding a sequence that goes through that binding.
-  await ok(asSystem('PUT', '/namespaces/_/packages/sb-lib', JSON.stringify({ publish: true, parameters: [{ key: 'from', value: 'package' }] })));
-  await ok(asSystem('PUT', '/namespaces/_/actions/sb-lib/act', action));
-  await ok(asSystem('PUT', '/namespaces/_/packages/sb-their-bnd', JSON.stringify({ publish: true, binding: { namespace: '_', name: 'sb-lib' }, parameters: [{ key: 'token', value: 'theirs' }] })));
-  await ok(asSystem('PUT', '/namespaces/_/packages/sb-tools', JSON.stringify({ publish: true })));
-  await ok(asSystem('PUT', '/namespaces/_/actions/sb-tools/via-bnd', sequence('/whisk.system/sb-their-bnd/act')));
+  await okBody(asSystem('PUT', '/namespaces/_/packages/sb-lib', JSON.stringify({ publish: true, parameters: [{ key: 'from', value: 'package' }] })));
+  await okBody(asSystem('PUT', '/namespaces/_/actions/sb-lib/act', action));
+  await okBody(asSystem('PUT', '/namespaces/_/packages/sb-their-bnd', JSON.stringify({ publish: true, binding: { namespace: '_', name: 'sb-lib' }, parameters: [{ key: 'token', value: 'theirs' }] })));
+  await okBody(asSystem('PUT', '/namespaces/_/packages/sb-tools', JSON.stringify({ publish: true })));
+  await okBody(asSystem('PUT', '/namespaces/_/actions/sb-tools/via-bnd', sequence('/whisk.system/sb-their-bnd/act')));
 });
 
 describe('bindings as sequence components', () => {
@@ -75,14 +69,14 @@ describe('bindings as sequence components', () => {
   });
 
   it("saves a sequence through the caller's own binding, and stops it once the bound package is unpublished or the binding deleted", async () => {
-    await ok(t.call('PUT', '/namespaces/_/packages/sb-mine', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'sb-lib' }, parameters: [{ key: 'mine', value: 1 }] })));
-    await ok(t.call('PUT', '/namespaces/_/actions/sb-seq-mine', sequence('/_/sb-mine/act')));
-    await ok(asSystem('PUT', '/namespaces/_/packages/sb-lib?overwrite=true', JSON.stringify({ publish: false })));
+    await okBody(t.call('PUT', '/namespaces/_/packages/sb-mine', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'sb-lib' }, parameters: [{ key: 'mine', value: 1 }] })));
+    await okBody(t.call('PUT', '/namespaces/_/actions/sb-seq-mine', sequence('/_/sb-mine/act')));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/sb-lib?overwrite=true', JSON.stringify({ publish: false })));
     const before = invoker.sent.length;
     expect((await runSequence('_/actions/sb-seq-mine')).response).toEqual(componentMissing);
-    await ok(asSystem('PUT', '/namespaces/_/packages/sb-lib?overwrite=true', JSON.stringify({ publish: true })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/sb-lib?overwrite=true', JSON.stringify({ publish: true })));
 
-    await ok(t.call('DELETE', '/namespaces/_/packages/sb-mine'));
+    await okBody(t.call('DELETE', '/namespaces/_/packages/sb-mine'));
     expect((await runSequence('_/actions/sb-seq-mine')).response).toEqual(componentMissing);
     expect(invoker.sent.length).toBe(before);
   });

@@ -1,7 +1,7 @@
 import { SYSTEM_AUTH } from '../../common/entities/credentials';
 import type { TriggerDoc } from '../../common/entities/trigger';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
-import { expectErrorAnswer } from '../../test/harness/error-answer';
+import { expectErrorAnswer, okBody } from '../../test/harness/error-answer';
 import { startStandInInvoker, type StandInInvoker } from '../../test/harness/stand-in-invoker';
 
 // A rule is entitled when its trigger fires, not only when it is saved: its action is resolved
@@ -31,12 +31,6 @@ const action = (parameters: unknown[] = []) => JSON.stringify({ exec: { kind: 'n
 /** The provider namespace, another tenant than the rule's. */
 const asSystem: ControllerUnderTest['call'] = (...args) => t.callAs(SYSTEM_AUTH, ...args);
 
-async function ok(res: Promise<Response>): Promise<Json> {
-  const answer = await res;
-  const body = await json(answer);
-  expect({ status: answer.status, body }).toMatchObject({ status: 200 });
-  return body;
-}
 
 /** Fires `trigger` and answers its record's per-rule lines by rule, and the actions the invoker was sent for it. */
 async function fire(trigger: string): Promise<{ lines: Record<string, Json>; sent: string[] }> {
@@ -62,60 +56,60 @@ const refused = (rule: string, act: string) => ({
 
 describe('rules are entitled when their trigger fires', () => {
   it("stops running another namespace's action once its package is unpublished, and still runs the trigger's other rules", async () => {
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-pub', JSON.stringify({ publish: true })));
-    await ok(asSystem('PUT', '/namespaces/_/actions/fe-pub/act', action()));
-    await ok(t.call('PUT', '/namespaces/_/actions/fe-own', action()));
-    await ok(t.call('PUT', '/namespaces/_/triggers/fe-t1', '{}'));
-    await ok(t.call('PUT', '/namespaces/_/rules/fe-foreign', JSON.stringify({ trigger: 'fe-t1', action: '/whisk.system/fe-pub/act' })));
-    await ok(t.call('PUT', '/namespaces/_/rules/fe-own-r', JSON.stringify({ trigger: 'fe-t1', action: 'fe-own' })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-pub', JSON.stringify({ publish: true })));
+    await okBody(asSystem('PUT', '/namespaces/_/actions/fe-pub/act', action()));
+    await okBody(t.call('PUT', '/namespaces/_/actions/fe-own', action()));
+    await okBody(t.call('PUT', '/namespaces/_/triggers/fe-t1', '{}'));
+    await okBody(t.call('PUT', '/namespaces/_/rules/fe-foreign', JSON.stringify({ trigger: 'fe-t1', action: '/whisk.system/fe-pub/act' })));
+    await okBody(t.call('PUT', '/namespaces/_/rules/fe-own-r', JSON.stringify({ trigger: 'fe-t1', action: 'fe-own' })));
 
     const before = await fire('fe-t1');
     expect(before.sent.sort()).toEqual(['guest/fe-own', 'whisk.system/fe-pub/act']);
     expect(before.lines['guest/fe-foreign']).toMatchObject({ statusCode: 0, success: true });
 
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-pub?overwrite=true', JSON.stringify({ publish: false })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-pub?overwrite=true', JSON.stringify({ publish: false })));
     const after = await fire('fe-t1');
     expect(after.lines['guest/fe-foreign']).toEqual(refused('guest/fe-foreign', 'whisk.system/fe-pub/act'));
     expect(after.lines['guest/fe-own-r']).toMatchObject({ statusCode: 0, success: true });
     expect(after.sent).toEqual(['guest/fe-own']);
 
     // Published again, the same rule runs again: nothing about the rule itself changed.
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-pub?overwrite=true', JSON.stringify({ publish: true })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-pub?overwrite=true', JSON.stringify({ publish: true })));
     expect((await fire('fe-t1')).sent.sort()).toEqual(['guest/fe-own', 'whisk.system/fe-pub/act']);
   });
 
   it("stops a rule through the rule namespace's own binding once the bound package is unpublished, or the binding is deleted", async () => {
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-lib', JSON.stringify({ publish: true, parameters: [{ key: 'from', value: 'package' }] })));
-    await ok(asSystem('PUT', '/namespaces/_/actions/fe-lib/act', action()));
-    await ok(t.call('PUT', '/namespaces/_/packages/fe-bnd', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'fe-lib' }, parameters: [{ key: 'mine', value: 1 }] })));
-    await ok(t.call('PUT', '/namespaces/_/triggers/fe-t2', '{}'));
-    await ok(t.call('PUT', '/namespaces/_/rules/fe-via-bnd', JSON.stringify({ trigger: 'fe-t2', action: '/_/fe-bnd/act' })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-lib', JSON.stringify({ publish: true, parameters: [{ key: 'from', value: 'package' }] })));
+    await okBody(asSystem('PUT', '/namespaces/_/actions/fe-lib/act', action()));
+    await okBody(t.call('PUT', '/namespaces/_/packages/fe-bnd', JSON.stringify({ binding: { namespace: 'whisk.system', name: 'fe-lib' }, parameters: [{ key: 'mine', value: 1 }] })));
+    await okBody(t.call('PUT', '/namespaces/_/triggers/fe-t2', '{}'));
+    await okBody(t.call('PUT', '/namespaces/_/rules/fe-via-bnd', JSON.stringify({ trigger: 'fe-t2', action: '/_/fe-bnd/act' })));
 
     const first = await fire('fe-t2');
     expect(first.sent).toEqual(['whisk.system/fe-lib/act']);
     const message = invoker.sent.find((m) => m.activationId === first.lines['guest/fe-via-bnd']!.activationId);
     expect(message?.content).toMatchObject({ from: 'package', mine: 1 });
 
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-lib?overwrite=true', JSON.stringify({ publish: false })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-lib?overwrite=true', JSON.stringify({ publish: false })));
     const unpublished = await fire('fe-t2');
     expect(unpublished.lines['guest/fe-via-bnd']).toEqual(refused('guest/fe-via-bnd', 'guest/fe-bnd/act'));
     expect(unpublished.sent).toEqual([]);
 
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-lib?overwrite=true', JSON.stringify({ publish: true })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-lib?overwrite=true', JSON.stringify({ publish: true })));
     expect((await fire('fe-t2')).sent).toEqual(['whisk.system/fe-lib/act']);
-    await ok(t.call('DELETE', '/namespaces/_/packages/fe-bnd'));
+    await okBody(t.call('DELETE', '/namespaces/_/packages/fe-bnd'));
     const deleted = await fire('fe-t2');
     expect(deleted.lines['guest/fe-via-bnd']).toEqual({ statusCode: 1, success: false, error: 'The requested resource does not exist.', rule: 'guest/fe-via-bnd', action: 'guest/fe-bnd/act' });
     expect(deleted.sent).toEqual([]);
   });
 
   it("never runs an action through another namespace's binding, even a published one: refused when saved and when fired", async () => {
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-secret-lib', JSON.stringify({ publish: true })));
-    await ok(asSystem('PUT', '/namespaces/_/actions/fe-secret-lib/act', action()));
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-their-bnd', JSON.stringify({ publish: true, binding: { namespace: '_', name: 'fe-secret-lib' }, parameters: [{ key: 'token', value: 'theirs' }] })));
-    await ok(t.call('PUT', '/namespaces/_/triggers/fe-t3', '{}'));
-    await ok(t.call('PUT', '/namespaces/_/actions/fe-other', action()));
-    await ok(t.call('PUT', '/namespaces/_/rules/fe-other-r', JSON.stringify({ trigger: 'fe-t3', action: 'fe-other' })));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-secret-lib', JSON.stringify({ publish: true })));
+    await okBody(asSystem('PUT', '/namespaces/_/actions/fe-secret-lib/act', action()));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-their-bnd', JSON.stringify({ publish: true, binding: { namespace: '_', name: 'fe-secret-lib' }, parameters: [{ key: 'token', value: 'theirs' }] })));
+    await okBody(t.call('PUT', '/namespaces/_/triggers/fe-t3', '{}'));
+    await okBody(t.call('PUT', '/namespaces/_/actions/fe-other', action()));
+    await okBody(t.call('PUT', '/namespaces/_/rules/fe-other-r', JSON.stringify({ trigger: 'fe-t3', action: 'fe-other' })));
 
     await expectErrorAnswer(
       await t.call('PUT', '/namespaces/_/rules/fe-their-bnd', JSON.stringify({ trigger: 'fe-t3', action: '/whisk.system/fe-their-bnd/act' })),
@@ -135,10 +129,10 @@ describe('rules are entitled when their trigger fires', () => {
   });
 
   it("refuses another namespace's action outside any package, and a private package, when fired", async () => {
-    await ok(asSystem('PUT', '/namespaces/_/actions/fe-loose', action()));
-    await ok(asSystem('PUT', '/namespaces/_/packages/fe-private', '{}'));
-    await ok(asSystem('PUT', '/namespaces/_/actions/fe-private/act', action()));
-    await ok(t.call('PUT', '/namespaces/_/triggers/fe-t4', '{}'));
+    await okBody(asSystem('PUT', '/namespaces/_/actions/fe-loose', action()));
+    await okBody(asSystem('PUT', '/namespaces/_/packages/fe-private', '{}'));
+    await okBody(asSystem('PUT', '/namespaces/_/actions/fe-private/act', action()));
+    await okBody(t.call('PUT', '/namespaces/_/triggers/fe-t4', '{}'));
     const stored = await t.stores.entities.get<TriggerDoc>('guest', 'fe-t4');
     const rules = {
       'guest/fe-loose': { action: { path: 'whisk.system', name: 'fe-loose' }, status: 'active' as const },

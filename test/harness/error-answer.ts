@@ -11,3 +11,11 @@ export async function errorOf(res: Response): Promise<{ status: number; error: s
 export async function expectErrorAnswer(res: Response, status: number, message: string): Promise<void> {
   expect(await errorOf(res)).toEqual({ status, error: message });
 }
+
+/** The JSON body of an answer that must be 200; a failure shows the status with the body. */
+export async function okBody(res: Response | Promise<Response>): Promise<Record<string, unknown>> {
+  const answer = await res;
+  const body = (await answer.json()) as Record<string, unknown>;
+  expect({ status: answer.status, body }).toMatchObject({ status: 200 });
+  return body;
+}
