@@ -4,8 +4,8 @@ import { importTarball, inspectImage } from './local-images';
 import { BASE_HASH_LABEL, BASE_IMAGE_REPOSITORY } from './runtime-image-names';
 
 // A debootstrapped root filesystem as an image in the local engine (`wisp-base-debian:<hash>`),
-// for `docker build` to start FROM. Present means done: neither debootstrap nor the import
-// runs again for the same recipe. Bases are not pruned: several recipes may be in use (the
+// for layers of files to go on top of (local-images.ts layerOnto). Present means done: neither
+// debootstrap nor the import runs again for the same recipe. Bases are not pruned: several recipes may be in use (the
 // python runtime, test fixtures), and a recipe changes rarely.
 
 export interface BaseImage {

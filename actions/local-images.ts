@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 
 // The Docker engine operations every local image build shares: look an image up, import a
-// root filesystem, build FROM a local base (no registry is ever asked), follow the progress
-// stream to its real outcome, and prune superseded builds.
+// root filesystem, lay files onto a local base (no registry is ever asked), follow the
+// progress stream to its real outcome, and prune superseded builds.
 
 export async function inspectImage(docker: Dockerode, name: string): Promise<Dockerode.ImageInspectInfo | undefined> {
   try {
@@ -50,27 +50,76 @@ async function importTar(docker: Dockerode, tarArgs: readonly string[], target: 
   if (failure) throw new Error(`docker import failed: ${failure}`);
 }
 
-export interface BuildFromOptions {
-  /** `repository:tag` of the result. */
-  readonly tag: string;
-  readonly dockerfile: string;
-  /** Files copied into the build context under their base names. */
-  readonly files: readonly string[];
+export interface LayerFile {
+  /** A file on this machine. */
+  readonly source: string;
+  /** Its absolute path in the image; missing folders are made (0755, root). */
+  readonly target: string;
+  /** 0644 unless given. */
+  readonly mode?: number;
 }
 
-/** `docker build` of a tiny context (a Dockerfile and a few files) FROM an image already in the engine. */
-export async function buildFrom(docker: Dockerode, options: BuildFromOptions): Promise<void> {
-  const context = mkdtempSync(join(tmpdir(), 'wisp-build-context-'));
+export interface LayerOntoOptions {
+  /** An image already in the engine. */
+  readonly base: string;
+  /** `repository:tag` of the result. */
+  readonly tag: string;
+  readonly files: readonly LayerFile[];
+  /** Dockerfile instructions applied on commit (CMD, ENV, EXPOSE, LABEL); name the CMD, or the
+   * placeholder command the container was created with stays. */
+  readonly changes: readonly string[];
+}
+
+/**
+ * One layer of files on top of a local image, with its metadata: create a container (never
+ * started), copy the files in, commit it. This is `docker build` without the builder: every
+ * engine (and Podman's Docker API) implements create, archive and commit alike, while the
+ * classic builder's context handling differs between engines, and no registry is ever asked.
+ */
+export async function layerOnto(docker: Dockerode, options: LayerOntoOptions): Promise<void> {
+  const [repo, tag] = splitTag(options.tag);
+  const container = await docker.createContainer({ Image: options.base, Cmd: ['/bin/true'], Labels: {}, NetworkDisabled: true });
   try {
-    writeFileSync(join(context, 'Dockerfile'), options.dockerfile);
-    for (const file of options.files) copyFileSync(file, join(context, basename(file)));
-    const tar = spawn('tar', ['-C', context, '--numeric-owner', '--owner=0', '--group=0', '-c', '.'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const progress = await docker.buildImage(tar.stdout as Readable as NodeJS.ReadableStream, { t: options.tag, rm: true, forcerm: true, pull: false });
-    const failure = failureOf(await followProgress(docker, progress));
-    if (failure) throw new Error(`docker build of ${options.tag} failed: ${failure}`);
+    if (options.files.length > 0) await putFiles(container, options.files);
+    await container.commit({ repo, tag, changes: [...options.changes], pause: false });
   } finally {
-    rmSync(context, { recursive: true, force: true });
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
+}
+
+async function putFiles(container: Dockerode.Container, files: readonly LayerFile[]): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'wisp-layer-'));
+  try {
+    for (const file of files) {
+      if (!isAbsolute(file.target)) throw new Error(`layer file target must be absolute: ${file.target}`);
+      const local = join(root, file.target);
+      for (let dir = dirname(local); dir.startsWith(root) && dir !== root; dir = dirname(dir)) {
+        mkdirSync(dir, { recursive: true });
+        chmodSync(dir, 0o755);
+      }
+      copyFileSync(file.source, local);
+      chmodSync(local, file.mode ?? 0o644);
+    }
+    const tar = spawn('tar', ['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-c', ...readdirSync(root)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tarError = '';
+    tar.stderr.on('data', (chunk: Buffer) => (tarError += chunk.toString()));
+    const tarExit = new Promise<number | null>((resolve, reject) => {
+      tar.on('error', reject);
+      tar.on('close', (code) => resolve(code));
+    });
+    // putArchive waits for the engine to have unpacked the whole stream.
+    await container.putArchive(tar.stdout as Readable as NodeJS.ReadableStream, { path: '/' });
+    const code = await tarExit;
+    if (code !== 0) throw new Error(`tar of the layer's files failed (exit ${code}): ${tarError.trim()}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function splitTag(reference: string): [string, string] {
+  const colon = reference.lastIndexOf(':');
+  if (colon <= reference.lastIndexOf('/')) return [reference, 'latest'];
+  return [reference.slice(0, colon), reference.slice(colon + 1)];
 }
 
 /**

@@ -3,14 +3,14 @@ import type Dockerode from 'dockerode';
 import { pythonProxy } from './runtime-python/proxy-file';
 import { ensureDebianBaseImage } from './debian-base-image';
 import { rootfsHash, type RootfsRecipe } from './debian-rootfs';
-import { buildFrom, inspectImage, pruneOlderBuilds } from './local-images';
+import { inspectImage, layerOnto, pruneOlderBuilds } from './local-images';
 import { RUNTIME_HASH_LABEL, runtimeImage, runtimeImageRepository } from './runtime-image-names';
 
 // wisp-runtime-python: Debian bookworm's python3 (debootstrapped, cached) with proxy.py on
 // top. Its hash covers the root filesystem recipe and the proxy, so the check that nothing
 // changed costs one file read and one image lookup.
 
-// Bump when the Dockerfile below changes.
+// Bump when the layer below changes.
 const PYTHON_RECIPE_VERSION = '1';
 const RUNTIME_PORT = 8080;
 
@@ -44,18 +44,16 @@ export async function buildPythonRuntimeImage(options: PythonImageOptions): Prom
   const upToDate = !options.force && (await inspectImage(docker, pinned))?.Config?.Labels?.[RUNTIME_HASH_LABEL] === hash;
   if (!upToDate) {
     const base = await ensureDebianBaseImage(docker, recipe, options.cacheDir);
-    await buildFrom(docker, {
+    await layerOnto(docker, {
+      base: base.image,
       tag: pinned,
-      files: [proxy.file],
-      dockerfile: [
-        `FROM ${base.image}`,
-        'COPY proxy.py /runtime/proxy.py',
+      files: [{ source: proxy.file, target: '/runtime/proxy.py' }],
+      changes: [
         `ENV PORT=${RUNTIME_PORT} PYTHONUTF8=1 PYTHONDONTWRITEBYTECODE=1`,
         `EXPOSE ${RUNTIME_PORT}`,
         'CMD ["/usr/bin/python3", "/runtime/proxy.py"]',
         `LABEL ${RUNTIME_HASH_LABEL}=${hash}`,
-        '',
-      ].join('\n'),
+      ],
     });
   }
   const [latest, current] = await Promise.all([inspectImage(docker, image), inspectImage(docker, pinned)]);

@@ -1,6 +1,6 @@
 import Dockerode from 'dockerode';
 import openwhisk from 'openwhisk';
-import { buildFrom } from '../../actions/local-images';
+import { layerOnto } from '../../actions/local-images';
 import { RuntimeMessages } from '../../actions/runtime-nodejs/runtime-messages';
 import { runtimeImage } from '../../actions/runtime-image-names';
 import { GUEST_AUTH } from '../../common/entities/credentials';
@@ -169,10 +169,11 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
   }
 
   beforeAll(async () => {
-    await buildFrom(docker, {
+    await layerOnto(docker, {
+      base: runtimeImage('nodejs'),
       tag: neverReadyImage,
       files: [],
-      dockerfile: [`FROM ${runtimeImage('nodejs')}`, 'CMD ["/usr/bin/node", "-e", "setInterval(function () {}, 60000)"]', `LABEL ${naming.containerLabelKey}=${prefix}`, ''].join('\n'),
+      changes: ['CMD ["/usr/bin/node", "-e", "setInterval(function () {}, 60000)"]', `LABEL ${naming.containerLabelKey}=${prefix}`],
     });
     await watchContainers();
     platform = await startDistributedPlatform({
