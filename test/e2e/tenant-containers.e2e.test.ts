@@ -99,11 +99,13 @@ describe('tenant containers on the distributed platform', () => {
     await mallory.actions.create({ name: 'spy', action: { exec: { kind: 'nodejs:20', code: SPY } } });
     // The spy's own container must exist before the targets are listed, so a fresh stem cell is among them too.
     await run(mallory, 'spy', { targets: [] });
+    // Every target listens: the host reaches each one. A stem cell just made runs before its
+    // runtime accepts connections, so the list is taken once all of them do.
     const targets = await eventually(async () => {
       const addresses = await containerAddresses();
-      return addresses.length >= 3 ? addresses : undefined;
+      if (addresses.length < 3) return undefined;
+      return (await Promise.all(addresses.map(listens))).every(Boolean) ? addresses : undefined;
     }, 60_000);
-    // Every target listens: the host reaches each one.
     for (const target of targets) expect(await listens(target)).toBe(true);
     const spied = await run(mallory, 'spy', { targets });
     expect(spied.response.status).toBe('success');
