@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 
@@ -38,16 +38,36 @@ export async function importTarball(docker: Dockerode, tarball: string, target: 
 }
 
 async function importTar(docker: Dockerode, tarArgs: readonly string[], target: ImportTarget): Promise<void> {
-  const tar = spawn('tar', tarArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let tarError = '';
-  tar.stderr.on('data', (chunk: Buffer) => (tarError += chunk.toString()));
-  const tarExit = new Promise<number | null>((resolve) => tar.on('close', (code) => resolve(code)));
+  const tar = spawnTar(tarArgs);
   const progress = await docker.importImage(tar.stdout, { repo: target.repository, tag: target.tag, changes: [...target.changes] });
   const events = await followProgress(docker, progress);
-  const code = await tarExit;
-  if (code !== 0) throw new Error(`tar of the root filesystem failed (exit ${code}): ${tarError.trim()}`);
+  await tar.done('the root filesystem');
   const failure = failureOf(events);
   if (failure) throw new Error(`docker import failed: ${failure}`);
+}
+
+interface TarStream {
+  readonly stdout: Readable;
+  /** Rejects when tar failed, with its exit code and what it printed. */
+  done(what: string): Promise<void>;
+}
+
+function spawnTar(args: readonly string[]): TarStream {
+  const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // A spawn error settles the exit too (never rejects before done() is awaited: no unhandled rejection).
+  const exit = new Promise<string | number | null>((resolve) => {
+    tar.on('error', (error) => resolve(error.message));
+    tar.on('close', (code) => resolve(code));
+  });
+  return {
+    stdout: tar.stdout,
+    async done(what) {
+      const code = await exit;
+      if (code !== 0) throw new Error(`tar of ${what} failed (${typeof code === 'string' ? code : `exit ${code}`}): ${stderr.trim()}`);
+    },
+  };
 }
 
 export interface LayerFile {
@@ -78,7 +98,7 @@ export interface LayerOntoOptions {
  */
 export async function layerOnto(docker: Dockerode, options: LayerOntoOptions): Promise<void> {
   const [repo, tag] = splitTag(options.tag);
-  const container = await docker.createContainer({ Image: options.base, Cmd: ['/bin/true'], Labels: {}, NetworkDisabled: true });
+  const container = await docker.createContainer({ Image: options.base, Cmd: ['/bin/true'], NetworkDisabled: true });
   try {
     if (options.files.length > 0) await putFiles(container, options.files);
     await container.commit({ repo, tag, changes: [...options.changes], pause: false });
@@ -91,26 +111,18 @@ async function putFiles(container: Dockerode.Container, files: readonly LayerFil
   const root = mkdtempSync(join(tmpdir(), 'wisp-layer-'));
   try {
     for (const file of files) {
-      if (!isAbsolute(file.target)) throw new Error(`layer file target must be absolute: ${file.target}`);
       const local = join(root, file.target);
-      for (let dir = dirname(local); dir.startsWith(root) && dir !== root; dir = dirname(dir)) {
-        mkdirSync(dir, { recursive: true });
-        chmodSync(dir, 0o755);
-      }
+      if (!isAbsolute(file.target) || !local.startsWith(root + sep)) throw new Error(`a layer file's target must be an absolute path: ${file.target}`);
+      mkdirSync(dirname(local), { recursive: true });
+      // Modes are set, not left to the umask: tar records them and the image keeps them.
+      for (let dir = dirname(local); dir !== root; dir = dirname(dir)) chmodSync(dir, 0o755);
       copyFileSync(file.source, local);
       chmodSync(local, file.mode ?? 0o644);
     }
-    const tar = spawn('tar', ['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-c', ...readdirSync(root)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tarError = '';
-    tar.stderr.on('data', (chunk: Buffer) => (tarError += chunk.toString()));
-    const tarExit = new Promise<number | null>((resolve, reject) => {
-      tar.on('error', reject);
-      tar.on('close', (code) => resolve(code));
-    });
-    // putArchive waits for the engine to have unpacked the whole stream.
-    await container.putArchive(tar.stdout as Readable as NodeJS.ReadableStream, { path: '/' });
-    const code = await tarExit;
-    if (code !== 0) throw new Error(`tar of the layer's files failed (exit ${code}): ${tarError.trim()}`);
+    const tar = spawnTar(['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-c', ...readdirSync(root)]);
+    // putArchive answers once the engine has unpacked the whole stream.
+    await container.putArchive(tar.stdout as NodeJS.ReadableStream, { path: '/' });
+    await tar.done("the layer's files");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
