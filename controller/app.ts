@@ -7,6 +7,7 @@ import type { ActivationStore } from '../common/spi/activation-store';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { errorHandler } from './http/error-handler';
+import { readinessGate } from './http/readiness-gate';
 import type { RequestState } from './http/request-context';
 import { transactionId } from './http/transaction-id';
 import type { Dispatcher } from './invocation/dispatcher';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly build: string;
   readonly sandbox?: SandboxInfo;
+  /** Requests wait for it before any answer (standalone: until its own invoker is healthy). */
+  readonly ready?: Promise<void>;
   readonly identities: IdentityService;
   readonly limits: NamespaceLimitsService;
   readonly throttles: Throttler;
@@ -62,6 +65,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
 
   app.use(transactionId(deps.logger));
   app.use(errorHandler());
+  app.use(readinessGate(deps.ready));
   app.use(cors());
   app.use(system.routes());
   app.use(api.routes());

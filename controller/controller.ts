@@ -56,6 +56,8 @@ export interface ControllerDeps {
   readonly build?: string;
   /** Told by standalone, which chose its container factory; shown in GET /api/v1. */
   readonly sandbox?: SandboxInfo;
+  /** Requests are held until it resolves (standalone: its invoker is healthy); none are held when omitted. */
+  readonly ready?: Promise<void>;
 }
 
 export interface RunningController {
@@ -136,7 +138,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

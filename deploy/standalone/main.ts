@@ -42,9 +42,13 @@ async function main(): Promise<void> {
   const sandbox = sandboxOf(factoryKind);
   if (sandbox.warning) logger.warn({ containers: factoryKind }, sandbox.warning);
   // The controller listens first, so actions are told where it really is (its port may be 0,
-  // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. Work accepted before the
-  // invoker is up waits on the durable bus.
-  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox });
+  // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. It answers nothing until
+  // the invoker below is healthy and the banner is out: an answer means an invoke will run.
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox, ready });
   const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
   const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
         ? `  guest key:  ${guest}\n  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`
         : `  guest key:  none (WISP_ALLOW_DEV_KEYS=false); create a namespace with: npm run admin -- user create <subject>\n\n`),
   );
+  markReady();
 
   stopOnSignals(logger, async () => {
     await controller.stop();
