@@ -50,6 +50,11 @@ export interface AppDeps {
   readonly packageResolver: PackageResolver;
 }
 
+/** The authenticated routers under /api/v1; the API document is checked against exactly these. */
+export function apiRouters(deps: AppDeps): Router<RequestState>[] {
+  return [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)];
+}
+
 /** The Koa app; never listens, so tests can drive it directly. */
 export function buildApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
@@ -59,7 +64,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of apiRouters(deps)) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 
