@@ -16,6 +16,8 @@ import { loadInvokerConfig, type InvokerConfig } from './config';
 import { DockerContainerFactory } from './containers/docker-container-factory';
 import { ProcessContainerFactory } from './containers/process-container-factory';
 import { createInvoker } from './create-invoker';
+import { createProcessRegistry } from '../common/metrics/process-registry';
+import { startMetricsServer } from '../common/metrics/metrics-server';
 import { acquireInvokerId } from './invoker-id-lease';
 import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
@@ -84,7 +86,8 @@ export async function main(env: Env): Promise<void> {
     await leaseRedis.release();
   };
 
-  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger });
+  const metrics = config.shared.metrics ? createProcessRegistry({ service: 'invoker', instance: config.invokerId }) : undefined;
+  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger, ...(metrics ? { metrics } : {}) });
   try {
     await invoker.start();
   } catch (error) {
@@ -125,10 +128,12 @@ export async function main(env: Env): Promise<void> {
     if (lease.remainingMs() <= watchdogMarginMs(config.idLease.ttlMs)) void lose('about to lapse unrenewed');
   }, WATCHDOG_TICK_MS);
   logger.info({ invokerId: config.invokerId, fromPool: config.idLease.fromPool }, 'invoker id leased');
+  const metricsServer = metrics && config.shared.metrics ? await startMetricsServer(metrics, config.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   stopOnSignals(logger, async () => {
     clearInterval(renewal);
     clearInterval(watchdog);
+    await metricsServer?.close();
     await invoker.stop();
     await closePorts();
     await releaseLease();
