@@ -21,9 +21,9 @@ export function table(rows: ReadonlyArray<readonly string[]>, widths: readonly n
   return rows.map((row) => `${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i] ?? cell.length) : cell)).join(' ')}`.trimEnd()).join('\n');
 }
 
-/** A list as wsk prints `wsk action list`: the collection's name, then one padded row per entity. */
-export function entityList(title: string, rows: ReadonlyArray<readonly string[]>): string {
-  return `${[title, table(rows, [70, 20]) ].filter((s) => s !== '').join('\n')}\n`;
+/** A list as wsk prints `wsk action list`: the collection's name, then one row per entity, its name padded to 70 (wsk's `%-70s`). */
+export function entityList(title: string, rows: ReadonlyArray<readonly string[]>, widths: readonly number[] = [70]): string {
+  return `${[title, table(rows, widths)].filter((s) => s !== '').join('\n')}\n`;
 }
 
 /** An activation start or end as wsk's table shows it: `2006-01-02 15:04:05` in local time. */

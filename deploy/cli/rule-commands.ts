@@ -59,7 +59,7 @@ export function registerRuleCommands(program: Command, cli: CliEnvironment): voi
       const withStatus = await Promise.all(
         rules.map(async (r) => (typeof r.status === 'string' ? r : ((await ctx.client().call({ method: 'GET', path: rulePath({ namespace: ns, entity: String(r.name) }) }, `get rule '${String(r.name)}'`)) as Record<string, unknown>))),
       );
-      ctx.report(withStatus, () => entityList('rules', withStatus.map((r) => [`/${String(r.namespace)}/${String(r.name)}`, r.publish === true ? 'shared' : 'private', String(r.status ?? '')])));
+      ctx.report(withStatus, () => entityList('rules', withStatus.map((r) => [`/${String(r.namespace)}/${String(r.name)}`, r.publish === true ? 'shared' : 'private', String(r.status ?? '')]), [70, 20]));
     }),
   );
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { actionPath, asArray, listQuery, withListOptions } from './action-commands';
 import type { CliEnvironment, CommandContext } from './cli-context';
-import { CliUsageError } from './cli-error';
+import { CliHttpError, CliUsageError } from './cli-error';
 import { annotationsOf, handle, leaf, paramsOf, withAnnotationOptions, withParamOptions, type PairOptions } from './command-kit';
 import { entityList, prettyJson } from './output';
 import { collectPair, mergeParams, paramsObject, type KeyValue } from './params';
 import { entityPath, fullyQualified, parseQualifiedName, type QualifiedName } from './qualified-name';
-import { httpError, type WhiskAnswer } from './whisk-client';
+import type { WhiskAnswer } from './whisk-client';
 
 // `wisp trigger create|update|get|list|delete|fire`. A trigger with --feed is wired to its
 // event source as wsk does it: the trigger is stored with a `feed` annotation, then the feed
@@ -87,8 +87,10 @@ async function saveTrigger(ctx: CommandContext, verb: 'create' | 'update', name:
     const answer = await invokeFeed(ctx, feed, 'CREATE', qualified, mergeParams(params, options.feedParam));
     if (!feedSucceeded(answer)) {
       await ctx.client().send({ method: 'DELETE', path: triggerPath(qualified) });
-      const failure = httpError(answer.status >= 400 ? answer : { ...answer, status: 502, body: { error: feedError(answer), code: answer.requestId } }, `${verb} trigger '${qualified.entity}'`);
-      throw failure;
+      // The feed's own words (its result's error), not the activation record it was wrapped in.
+      const status = answer.status >= 400 ? answer.status : 502;
+      const code = (answer.body as { code?: unknown } | undefined)?.code ?? answer.requestId;
+      throw new CliHttpError(`Unable to ${verb} trigger '${qualified.entity}': the feed '${feed}' failed: ${feedError(answer)}${code !== undefined ? ` (code ${String(code)})` : ''}`, status, code === undefined ? undefined : String(code), answer.body);
     }
     const activationId = (answer.body as { activationId?: string } | undefined)?.activationId;
     if (!ctx.json) ctx.stdout(`ok: invoked ${feed} with id ${activationId ?? ''}`);
