@@ -88,6 +88,13 @@ describe('the wisp CLI against a standalone platform', () => {
     expect(listed.map((a) => a.name)).toEqual(expect.arrayContaining([`${u}-hello`, `${u}-zip`]));
     const got = await okJson<{ exec: { kind: string; binary: boolean } }>('action', 'get', `${u}-zip`);
     expect(got.exec).toMatchObject({ kind: 'nodejs:20', binary: true });
+
+    // An update without code keeps the code and changes only what it names.
+    expect(await ok('action', 'update', `${u}-zip`, '-p', 'n', '8', '--memory', '128', '--web', 'true')).toBe(`ok: updated action ${u}-zip\n`);
+    const updated = await okJson<{ limits: { memory: number }; parameters: unknown[]; annotations: unknown[]; version: string }>('action', 'get', `${u}-zip`);
+    expect(updated).toMatchObject({ version: '0.0.2', limits: { memory: 128 }, parameters: [{ key: 'n', value: 8 }] });
+    expect(updated.annotations).toContainEqual({ key: 'web-export', value: true });
+    expect(JSON.parse(await ok('action', 'invoke', `${u}-zip`, '-r'))).toEqual({ zipped: true, n: 8 });
   });
 
   it('finds an activation with activation list, get, logs and result', async () => {
