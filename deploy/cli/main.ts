@@ -11,7 +11,8 @@ import { runCli } from './run-cli';
 const argv = process.argv.slice(2);
 const interrupted = new AbortController();
 // Only `activation poll` stops cleanly on Ctrl-C (exit 0, as wsk's); every other command dies by the signal as usual.
-if (argv.includes('poll')) process.once('SIGINT', () => interrupted.abort());
+const command = argv.indexOf('activation');
+if (command !== -1 && argv[command + 1] === 'poll') process.once('SIGINT', () => interrupted.abort());
 
 function version(): string {
   try {

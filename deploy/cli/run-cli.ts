@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import type { CliEnvironment } from './cli-context';
-import { isCliError, isCliExit, isCliHttpError } from './cli-error';
+import { isCliError, isCliExit, isCliHttpError, isCliUsageError } from './cli-error';
 import { EXIT_GENERAL, EXIT_OK, EXIT_USAGE } from './exit-codes';
 import { pairValueOptions } from './params';
 import { buildProgram } from './program';
@@ -34,7 +34,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
         cli.out.stderr(`${JSON.stringify({ error: err.message, ...(code !== undefined ? { code } : {}), ...(status !== undefined ? { status } : {}), exitCode: err.exitCode })}\n`);
       } else {
         cli.out.stderr(`error: ${oneLine(err.message)}\n`);
-        if (err.name === 'CliUsageError') cli.out.stderr("Run 'wisp --help' for usage.\n");
+        if (isCliUsageError(err)) cli.out.stderr("Run 'wisp --help' for usage.\n");
       }
       return err.exitCode;
     }
