@@ -19,6 +19,7 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { webActionRoutes } from './routes/web-actions.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -63,6 +64,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(transactionId(deps.logger));
   app.use(errorHandler());
   app.use(cors());
+  app.use(webActionRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
