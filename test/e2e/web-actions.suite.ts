@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import openwhisk from 'openwhisk';
 import { SYSTEM_AUTH } from '../../common/entities/credentials';
 import type { PlatformUnderTest } from './invoke-path.suite';
@@ -41,6 +42,18 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
     const bytes = Buffer.from(await res.arrayBuffer());
     return { status: res.status, headers: res.headers, text: bytes.toString('utf8'), bytes };
   };
+  // A request whose head declares more than the limit and sends no body: the 413 comes before any
+  // body byte is read, and no unread body can turn the server's close into a reset.
+  const oversized = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(platform().apihost);
+      const socket = connect({ host: hostname, port: Number(port) });
+      let answer = '';
+      socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+      socket.once('close', () => resolve(answer));
+      socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+      socket.write(`POST /api/v1/web/${path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${1024 * 1024 + 1}\r\n\r\n`);
+    });
   const json = (seen: WebAnswerSeen) => JSON.parse(seen.text) as Record<string, unknown>;
   const post = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const exported = { 'web-export': true };
@@ -224,8 +237,11 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
 
   it('refuses bad requests with a 4xx, runs nothing and stores nothing', async () => {
     const guard = n('guard');
+    const tooLarge = await oversized(`guest/default/${guard}.json`);
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 413 /);
+    expect(tooLarge).toMatch(/"error":"Request larger than allowed: 1048577 > 1048576 bytes\."/);
+    expect(tooLarge.toLowerCase()).toContain('access-control-allow-origin: *');
     const answers = await Promise.all([
-      web(`guest/default/${guard}.json`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x'.repeat(1024 * 1024 + 1) }),
       web(`guest/default/${guard}.json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"broken":' }),
       web(`guest/default/${guard}.json?__ow_user=admin`),
       web(`guest/default/${guard}.json`, post({ __ow_headers: { authorization: 'x' } })),
@@ -233,9 +249,8 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
       web(`guest%2F..%2Fwhisk.system/default/${guard}.json`),
       web(`guest/default/${guard}.json`, { method: 'PURGE' }),
     ]);
-    expect(answers.map((a) => a.status)).toEqual([413, 400, 400, 400, 404, 404, 405]);
-    expect(json(answers[0]!).error).toMatch(/^Request larger than allowed: \d+ > 1048576 bytes\.$/);
-    expect(json(answers[2]!).error).toBe('Request defines parameters that are not allowed (e.g., reserved properties).');
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 404, 404, 405]);
+    expect(json(answers[1]!).error).toBe('Request defines parameters that are not allowed (e.g., reserved properties).');
     const final = await web(`guest/default/${n('echo')}.json?fixed=replaced`);
     expect([final.status, json(final).error]).toEqual([400, 'Request defines parameters that are not allowed (e.g., reserved properties).']);
     expect(await client().activations.list({ name: guard, limit: 10 } as never)).toEqual([]);
