@@ -184,6 +184,8 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
   it("require-whisk-auth true needs a key of the owner's namespace, and then passes __ow_user and hides the key", async () => {
     const anonymous = await web(`guest/default/${n('authed')}.json`);
     const badKey = await web(`guest/default/${n('authed')}.json`, { headers: { Authorization: basic(`${platform().auth.split(':')[0]}:wrong`) } });
+    // whisk.system's key is valid (the API takes it), but not for guest's action.
+    expect((await fetch(`${platform().apihost}/api/v1/namespaces`, { headers: { Authorization: basic(SYSTEM_AUTH) } })).status).toBe(200);
     const otherNamespace = await web(`guest/default/${n('authed')}.json`, { headers: { Authorization: basic(SYSTEM_AUTH) } });
     const owner = await web(`guest/default/${n('authed')}.json`, { headers: { Authorization: basic(platform().auth) } });
     expect([anonymous.status, badKey.status, otherNamespace.status, owner.status]).toEqual([401, 401, 401, 200]);
