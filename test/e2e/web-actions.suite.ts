@@ -70,7 +70,7 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
       create(n('raw'), RAW, { ...exported, 'raw-http': true }),
       create(n('secret'), WHO, { ...exported, 'require-whisk-auth': 's3cret-42' }),
       create(n('authed'), WHO, { ...exported, 'require-whisk-auth': true }),
-      create(n('custom'), CUSTOM, { ...exported, 'web-custom-options': true }),
+      create(n('custom'), CUSTOM, { ...exported, 'web-custom-options': true, 'require-whisk-auth': 'opt-secret' }),
       create(n('fails'), FAILS, exported),
       create(n('guard'), ECHO, exported),
       create(n('private'), ECHO, {}),
@@ -194,7 +194,7 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
     expect(json(await web(`guest/default/${n('echo')}.json`, { headers: { Authorization: basic(platform().auth) } }))).toMatchObject({ __ow_user: 'guest' });
   });
 
-  it('answers CORS on every answer and OPTIONS itself, unless web-custom-options hands OPTIONS to the action', async () => {
+  it('answers CORS on every answer and OPTIONS itself, unless web-custom-options hands OPTIONS to the action (unauthenticated)', async () => {
     const preflight = await web(`guest/default/${n('echo')}.json`, { method: 'OPTIONS', headers: { 'Access-Control-Request-Headers': 'X-Custom, Content-Type' } });
     expect(preflight.status).toBe(200);
     expect(preflight.text).toBe('');
@@ -212,8 +212,13 @@ export function describeWebActions(platform: () => PlatformUnderTest): void {
       'GET, OPTIONS',
       null,
     ]);
-    const customGet = await web(`guest/default/${n('custom')}`);
+    // The preflight reached the action without the secret; anything else still needs it.
+    const customGet = await web(`guest/default/${n('custom')}`, { headers: { 'X-Require-Whisk-Auth': 'opt-secret' } });
     expect([customGet.text, customGet.headers.get('access-control-allow-origin')]).toEqual(['custom get', null]);
+    const customRefused = await web(`guest/default/${n('custom')}`);
+    expect([customRefused.status, customRefused.headers.get('access-control-allow-origin')]).toEqual([401, null]);
+    const head = await web(`guest/default/${n('page')}.html`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), head.text]).toEqual([200, 'text/html; charset=UTF-8', '']);
   });
 
   it('runs sequences and actions in packages (package parameters merged) as web actions', async () => {
