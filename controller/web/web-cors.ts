@@ -13,7 +13,7 @@ export function webCorsHeaders(requestedHeaders: string | undefined): Record<(ty
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Allow-Methods': WEB_METHODS.join(', '),
     // Echoed only when it is a plain header value; anything else gets the default list.
-    'Access-Control-Allow-Headers': requestedHeaders && /^[\w\s,-]{1,1024}$/.test(requestedHeaders) ? requestedHeaders : DEFAULT_ALLOW_HEADERS,
+    'Access-Control-Allow-Headers': requestedHeaders && /^[\w \t,-]{1,1024}$/.test(requestedHeaders) ? requestedHeaders : DEFAULT_ALLOW_HEADERS,
   };
 }
 
