@@ -22,6 +22,7 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { webActionRoutes } from './routes/web-actions.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -77,6 +78,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(errorHandler());
   app.use(readinessGate(deps.ready));
   app.use(cors());
+  app.use(webActionRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
