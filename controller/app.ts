@@ -23,6 +23,10 @@ import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
 import { webActionRoutes } from './routes/web-actions.routes';
+import { apiGatewayRoutes } from './routes/api-gateway.routes';
+import { apiManagementRoutes } from './routes/api-management.routes';
+import type { ApiRateLimit } from './apis/api-rate-limit';
+import type { ApiService } from './apis/api-service';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -53,6 +57,8 @@ export interface AppDeps {
   readonly rules: RuleService;
   readonly packages: PackageService;
   readonly packageResolver: PackageResolver;
+  readonly apis: ApiService;
+  readonly apiRateLimit: ApiRateLimit;
 }
 
 /** The authenticated routers under /api/v1; the API document is checked against exactly these. */
@@ -78,7 +84,9 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(errorHandler());
   app.use(readinessGate(deps.ready));
   app.use(cors());
+  app.use(apiManagementRoutes(deps));
   app.use(webActionRoutes(deps));
+  app.use(apiGatewayRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));

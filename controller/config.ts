@@ -35,6 +35,8 @@ export interface ControllerConfig {
    * bootstraps them nor starts while the store holds one that works (standalone turns it on).
    */
   readonly allowDevKeys: boolean;
+  /** Requests per minute one API (namespace and base path) may take at its gateway URL, per controller (0: no limit). ADR 0024. */
+  readonly apiRatePerMinute: number;
 }
 
 /** The one line a controller that refuses a public key says why with. */
@@ -78,6 +80,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
     redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
     allowDevKeys,
+    apiRatePerMinute: reader.int('WISP_API_RATE_PER_MINUTE', 600, { min: 0 }),
     bootstrap: [
       ...(guestAuth !== undefined ? [{ subject: 'guest', namespace: 'guest', auth: guestAuth }] : []),
       ...(systemAuth !== undefined ? [{ subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth }] : []),

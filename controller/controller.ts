@@ -36,6 +36,8 @@ import { publicKeyRefused, type ControllerConfig } from './config';
 import { NamespaceLimitsService } from './identity/namespace-limits-service';
 import { Throttler } from './throttles/throttler';
 import { RuleService } from './rules/rule-service';
+import { ApiRateLimit } from './apis/api-rate-limit';
+import { ApiService } from './apis/api-service';
 import { TriggerFireService } from './triggers/trigger-fire-service';
 import { TriggerService } from './triggers/trigger-service';
 
@@ -141,7 +143,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
+  const apis = new ApiService({ store: deps.entities, actions, packageResolver });
+  const apiRateLimit = new ApiRateLimit(config.apiRatePerMinute);
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver, apis, apiRateLimit });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   'web-response-content-type-unknown': { status: 400, description: "A web action's `.http` result names a content type that cannot be parsed." },
   'web-response-content-type-mismatch': { status: 400, description: "A web action's `.http` body does not fit its content type (e.g. a binary type with a body that is not base64)." },
   'web-action-failed': { status: 400, description: 'A web action ended in a developer or platform error; the details are in its activation record.' },
+  'api-route-invalid': { status: 400, description: 'An API route to create has a bad base path, relative path, verb, response type or action name.' },
+  'api-action-not-web': { status: 400, description: 'An API route names an action that is not a web action (`web-export: true`).' },
 
   // 401, 403: who is asking, and whether they may
   'authentication-missing': { status: 401, description: 'The request carries no Basic authentication.' },
@@ -64,6 +66,9 @@ export const ERROR_CATALOGUE = {
   'activation-not-found': { status: 404, description: 'No activation record of that id exists in the namespace.' },
   'web-action-not-found': { status: 404, description: 'No web action answers at that path: the namespace, package or action is missing, not readable, or not exported (one answer, so existence does not leak).' },
   'web-property-not-found': { status: 404, description: "A web action's result lacks the property the path projects (or an application error without `error`)." },
+  'api-action-not-found': { status: 404, description: 'An API route names an action that does not exist.' },
+  'api-not-found': { status: 404, description: "No API of the caller's namespace has that base path or name (or no route of it matches the relative path and verb given)." },
+  'api-route-not-found': { status: 404, description: 'No API route answers that method and path under `/api/{namespace}`.' },
   'method-not-allowed': { status: 405, description: 'The HTTP method is not one this collection answers.' },
   'web-extension-not-acceptable': { status: 406, description: 'A web action was asked for with an extension other than `.http`, `.json`, `.html`, `.svg` or `.text`.' },
 
@@ -84,6 +89,7 @@ export const ERROR_CATALOGUE = {
   'namespace-throttled': { status: 429, description: 'The namespace invoked more actions in the last minute than its limit.' },
   'namespace-fires-throttled': { status: 429, description: 'The namespace fired more triggers in the last minute than its limit.' },
   'namespace-concurrency-throttled': { status: 429, description: 'The namespace has as many activations in flight as its limit.' },
+  'api-rate-limited': { status: 429, description: "An API was called more often in the last minute than the gateway's per-API limit." },
 
   // 500, 503: the platform's own failures
   'internal-error': { status: 500, description: 'Something failed that the caller cannot fix; the details are only in the log.' },

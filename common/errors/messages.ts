@@ -63,6 +63,16 @@ export const Messages = {
   webContentTypeMismatch: 'Response type in header did not match generated content type.',
   webErrorProcessingRequest: 'There was an error processing your request.',
   webResponseNotReady: 'Response not yet ready.',
+  // OpenWhisk's API gateway and apimgmt actions, in Wisp's words where those have none
+  apiSwaggerUnsupported: "Creating an API from a swagger document is not supported; create its routes one by one.",
+  apiBasePathInvalid: (given: string) => `The base path '${given}' is not valid: it must start with '/' and hold only letters, digits and '-._~' between slashes.`,
+  apiRelPathInvalid: (given: string) => `The relative path '${given}' is not valid: it must start with '/' and hold letters, digits, '-._~' or '{parameter}' segments.`,
+  apiVerbInvalid: (given: string, verbs: readonly string[]) => `The verb '${given}' is not valid; it must be one of ${verbs.join(', ')}.`,
+  apiResponseTypeInvalid: (given: string, types: readonly string[]) => `The response type '${given}' is not valid; it must be one of ${types.join(', ')}.`,
+  apiActionInvalid: (given: string) => `The action '${given}' is not a valid action name.`,
+  apiActionNotWeb: (path: string) => `Action '${path}' is not a web action. Issue 'wsk action update "${path}" --web true' to convert the action to a web action.`,
+  apiDoesNotExist: (what: string) => `API '${what}' does not exist.`,
+  apiRateLimited: 'Too many requests to this API in the last minute.',
 
   // Wisp's own: name the field, the value given and the rule it broke.
   fieldType: (field: string, value: unknown, expected: string) =>

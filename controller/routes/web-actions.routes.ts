@@ -12,8 +12,8 @@ import type { PackageResolver, ResolvedAction } from '../packages/package-resolv
 import type { Throttler } from '../throttles/throttler';
 import { isAnnotated, webAuthAllowed } from '../web/web-annotations';
 import { removeWebCors, setWebCors, WEB_METHODS } from '../web/web-cors';
-import { parseWebPath, projectionOf, WEB_EXTENSIONS, WEB_PREFIX, type WebPath } from '../web/web-path';
-import { webArguments } from '../web/web-request';
+import { parseWebPath, projectionOf, WEB_EXTENSIONS, WEB_PREFIX, type WebExtension, type WebPath } from '../web/web-path';
+import { RESERVED_WEB_PARAMETERS, webArguments } from '../web/web-request';
 import { webAnswer, type WebAnswer } from '../web/web-response';
 import { ACTIVATION_ID_HEADER } from './invoke-response';
 import { dispatchActivation, fixedParameters, INVOKE_BODY_LIMIT_BYTES, MAX_BLOCKING_WAIT_MS } from './invoke-action';
@@ -32,7 +32,7 @@ export interface WebActionRoutesDeps {
   readonly throttles?: Throttler;
 }
 
-interface WebTarget {
+export interface WebTarget {
   readonly owner: Identity;
   readonly resolved: ResolvedAction;
 }
@@ -50,6 +50,22 @@ async function answerWebRequest(ctx: Context, deps: WebActionRoutesDeps): Promis
   const path = parseWebPath(ctx.path.slice(WEB_PREFIX.length));
   if (!path) throw notFound();
   const target = await findWebAction(deps, path);
+  await serveWebAction(ctx, deps, target, { extension: path.extension, owPath: path.extraPath, projection: projectionOf(path.extraPath) });
+}
+
+/** How a request reaches a web action: its own URL, or an API route of the gateway (api-gateway.routes.ts). */
+export interface WebCall {
+  readonly extension: WebExtension;
+  /** `__ow_path`. */
+  readonly owPath: string;
+  /** What a non-`.http` answer projects out of the result. */
+  readonly projection: readonly string[] | undefined;
+  /** An API route's path parameters, passed as parameters; like the query, they may not name a `final` one. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
+}
+
+/** Runs an exported action for the request and answers as web actions do: CORS, `require-whisk-auth`, arguments, throttles, the extension's media type. */
+export async function serveWebAction(ctx: Context, deps: WebActionRoutesDeps, target: WebTarget, call: WebCall): Promise<void> {
   const annotations = target.resolved.action.doc.annotations;
   const customOptions = isAnnotated(annotations, 'web-custom-options');
   if (customOptions) removeWebCors(ctx);
@@ -69,11 +85,16 @@ async function answerWebRequest(ctx: Context, deps: WebActionRoutesDeps): Promis
   }
   const body = await readRawBody(ctx, INVOKE_BODY_LIMIT_BYTES);
   const outcome = await dispatchActivation(ctx, deps, target.owner, async () => {
+    const fixed = fixedParameters(target.resolved.action.doc);
     const payload = webArguments(
-      { method: ctx.method, headers: ctx.headers, extraPath: path.extraPath, rawQuery: ctx.querystring, body, contentType: ctx.get('Content-Type') },
-      { rawHttp: isAnnotated(annotations, 'raw-http'), fixed: fixedParameters(target.resolved.action.doc), ...(caller ? { user: caller.namespace } : {}) },
+      { method: ctx.method, headers: ctx.headers, extraPath: call.owPath, rawQuery: ctx.querystring, body, contentType: ctx.get('Content-Type') },
+      { rawHttp: isAnnotated(annotations, 'raw-http'), fixed, ...(caller ? { user: caller.namespace } : {}) },
     );
-    return { resolved: target.resolved, payload };
+    const pathParameters = call.pathParameters ?? {};
+    if (Object.keys(pathParameters).some((key) => fixed.has(key) || (RESERVED_WEB_PARAMETERS as readonly string[]).includes(key))) {
+      throw new PlatformError('parameters-not-allowed', Messages.parametersNotAllowed);
+    }
+    return { resolved: target.resolved, payload: { ...payload, ...pathParameters } };
   }, { blocking: true, maxWaitMs: MAX_BLOCKING_WAIT_MS });
   ctx.set(ACTIVATION_ID_HEADER, outcome.activationId);
   if (outcome.kind === 'accepted') {
@@ -81,13 +102,12 @@ async function answerWebRequest(ctx: Context, deps: WebActionRoutesDeps): Promis
     ctx.body = { error: Messages.webResponseNotReady, code: ctx.state.transid };
     return;
   }
-  const projection = projectionOf(path.extraPath);
   const { statusCode, result } = outcome.record.response;
-  applyAnswer(ctx, webAnswer({ statusCode, result }, path.extension, projection));
+  applyAnswer(ctx, webAnswer({ statusCode, result }, call.extension, call.projection));
 }
 
 /** The exported action at `path` with the identity it runs as, or the one 404 (406 for `base.xyz` when `base` is a web action). */
-async function findWebAction(deps: WebActionRoutesDeps, path: WebPath): Promise<WebTarget> {
+export async function findWebAction(deps: WebActionRoutesDeps, path: WebPath): Promise<WebTarget> {
   const owner = await deps.identities.ownerOf(path.namespace);
   if (!owner) throw notFound();
   const found = await exportedAction(deps, owner, path.pkg, path.name);
