@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import { apiRouters, type AppDeps } from '../app';
 import type { RequestState } from '../http/request-context';
-import { API_OPERATIONS, OPEN_OPERATIONS, WEB_OPERATIONS, apiDocsPage, apiDocument } from './api-document';
+import { API_OPERATIONS, APIMGMT_OPERATIONS_DOC, OPEN_OPERATIONS, WEB_OPERATIONS, apiDocsPage, apiDocument } from './api-document';
+import { APIMGMT_OPERATIONS } from './api-management.routes';
 import { systemRoutes } from './system.routes';
 
 // The document GET /api/v1/api-docs serves is kept in step with the routes: every route the app
@@ -43,6 +44,14 @@ describe('the API document', () => {
     const doc = apiDocument('test') as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/web/{namespace}/{package}/{action}'] ?? {}).sort()).toEqual(['delete', 'get', 'head', 'options', 'patch', 'post', 'put']);
     expect(WEB_OPERATIONS.every((op) => op.open)).toBe(true);
+  });
+
+  it('lists each apimgmt operation of the routes API with the one method it answers, behind auth', () => {
+    const doc = apiDocument('test') as { paths: Record<string, Record<string, unknown>> };
+    for (const { name, method } of APIMGMT_OPERATIONS) {
+      expect(Object.keys(doc.paths[`/web/whisk.system/apimgmt/${name}`] ?? {})).toEqual([method.toLowerCase()]);
+    }
+    expect(APIMGMT_OPERATIONS_DOC.some((op) => op.open)).toBe(false);
   });
 
   it('is a Swagger 2.0 document whose path parameters match its paths', () => {

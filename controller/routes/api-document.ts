@@ -1,3 +1,4 @@
+import { APIMGMT_OPERATIONS, APIMGMT_PREFIX } from './api-management.routes';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../http/list-params';
 import { WEB_METHODS } from '../web/web-cors';
 import { WEB_EXTENSIONS, WEB_PREFIX } from '../web/web-path';
@@ -98,11 +99,23 @@ export const WEB_OPERATIONS: readonly ApiOperation[] = WEB_METHODS.map((method) 
   open: true,
 }));
 
+/** The routes API (ADR 0024): the apimgmt web actions `wsk api` and the npm client's `routes` call, answered for the caller's namespace. Routes are then served at `/api/{namespace}{basepath}{relpath}`, outside this document's base path. */
+export const APIMGMT_OPERATIONS_DOC: readonly ApiOperation[] = APIMGMT_OPERATIONS.map(({ name, method }) => ({
+  method: method.toLowerCase() as HttpMethod,
+  path: `/${APIMGMT_PREFIX.slice('/api/v1/'.length)}${name}`,
+  tag: 'API gateway',
+  summary: {
+    createApi: 'Create an API route (body {apidoc: {gatewayBasePath, gatewayPath, gatewayMethod, apiName?, action: {name, namespace}}}, query responsetype); served at /api/{namespace}{basepath}{relpath}',
+    getApi: "List the caller's APIs as OpenAPI 2 documents (query basepath or API name, relpath, operation, limit, skip)",
+    deleteApi: 'Delete an API, or its routes at relpath (and operation) (query basepath or API name)',
+  }[name],
+}));
+
 const ENTITY_SCHEMA = { type: 'object', description: 'OpenWhisk entity JSON (see openwhisk docs/rest_api.md)' };
 
 export function apiDocument(build: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]) {
+  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS, ...APIMGMT_OPERATIONS_DOC]) {
     const pathParams = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, type: 'string' }));
     const parameters = [
       ...pathParams,
@@ -142,7 +155,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 /** The `ui` path: the same operations as a plain page, served locally (no CDN, no script). */
 export function apiDocsPage(): string {
-  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]
+  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS, ...APIMGMT_OPERATIONS_DOC]
     .map((op) => {
       const query = (op.query ?? []).map((q) => `<code>${escapeHtml(q.name)}</code> ${escapeHtml(q.description)}`).join('<br>');
       return `<tr><td>${op.method.toUpperCase()}</td><td><code>/api/v1${escapeHtml(op.path === '/' ? '' : op.path)}</code></td><td>${escapeHtml(op.summary)}</td><td>${query}</td></tr>`;
