@@ -78,7 +78,8 @@ export class ApiService {
       const stored = await this.find(namespace, filter.basePath);
       if (!stored) throw new PlatformError('api-not-found', Messages.apiDoesNotExist(filter.basePath));
       const key = apiKey(stored.doc.basePath);
-      const kept = stored.doc.routes.filter((route) => !(filter.relPath !== undefined || filter.verb !== undefined) || !routeKept(route, filter));
+      const narrowed = filter.relPath !== undefined || filter.verb !== undefined;
+      const kept = narrowed ? stored.doc.routes.filter((route) => !routeKept(route, filter)) : [];
       if (kept.length === stored.doc.routes.length) throw new PlatformError('api-not-found', Messages.apiDoesNotExist(`${filter.basePath}${filter.relPath ?? ''}`));
       if (kept.length === 0) {
         if (await this.deps.store.delete(namespace, key, stored.revision)) return;
