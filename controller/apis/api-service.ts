@@ -29,8 +29,8 @@ export class ApiService {
   constructor(
     private readonly deps: {
       readonly store: EntityStore;
-      readonly actions: ActionService;
-      readonly packageResolver: PackageResolver;
+      readonly actions: Pick<ActionService, 'get'>;
+      readonly packageResolver: Pick<PackageResolver, 'action'>;
       readonly now?: () => number;
     },
   ) {}
