@@ -4,16 +4,18 @@ import { join } from 'node:path';
 import openwhisk from 'openwhisk';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { AUTH_LINE, runAdmin } from '../harness/admin-process';
-import { startStandalonePlatform, type StandalonePlatform } from '../harness/platforms';
+import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
 
 // Issue #14 "API routes": a user maps `GET /shop/items` and friends to web actions with the
 // `openwhisk` npm client's routes API, reads the OpenAPI document back, and calls the routes at
 // `/api/{namespace}{basepath}{relpath}` with plain fetch; another tenant neither sees nor deletes
-// them; a route is 404 once deleted; one API past its per-minute limit is answered 429.
+// them; a route is 404 once deleted; one API past its per-minute limit is answered 429. On both
+// profiles: the standalone process, and a controller and invoker over Kafka, NATS, Redis, Docker.
 
 jest.setTimeout(120_000);
 
 const RATE_PER_MINUTE = 15;
+const RATE_ENV = { WISP_API_RATE_PER_MINUTE: String(RATE_PER_MINUTE) };
 const LIST = `function main(p) { return { items: ['pen', 'ink'], path: p.__ow_path, method: p.__ow_method }; }`;
 const ONE = `function main(p) { return { id: p.id, q: p.q === undefined ? null : p.q }; }`;
 const ADD = `function main(p) { return { statusCode: 201, headers: { 'X-Added': p.name }, body: { added: p.name } }; }`;
@@ -37,25 +39,23 @@ const refusal = async (promise: Promise<unknown>): Promise<Refusal> => {
   throw new Error('expected a refusal');
 };
 
-describe('API routes on the standalone platform, through the openwhisk client', () => {
-  const prefix = `e2e-routes-${process.pid}-${Date.now().toString(36)}`;
-  const other = `${prefix}-other`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-routes-'));
-  let platform: StandalonePlatform | undefined;
+interface RoutesPlatform {
+  readonly apihost: string;
+  /** A key of a second tenant, made with wisp-admin. */
+  readonly otherAuth: string;
+  readonly otherNamespace: string;
+}
+
+function describeApiRoutes(platform: () => RoutesPlatform): void {
   let guestClient: ReturnType<typeof openwhisk>;
   let guest: { routes: RoutesApi };
   let tenant: { routes: RoutesApi };
-  const gateway = (path: string, init?: RequestInit) => fetch(`${platform!.apihost}/api/guest${path}`, init);
+  const gateway = (path: string, init?: RequestInit) => fetch(`${platform().apihost}/api/guest${path}`, init);
 
   beforeAll(async () => {
-    // The embedded store is locked while the platform runs: the second tenant is made before it starts.
-    const created = await runAdmin(['user', 'create', other, '--data-dir', dataDir]);
-    if (created.code !== 0) throw new Error(`wisp-admin exited ${created.code}: ${created.stderr}`);
-    expect(created.stdout).toMatch(AUTH_LINE);
-    platform = await startStandalonePlatform({ name: 'standalone', prefix, containers: 'process', dataDir, env: { WISP_API_RATE_PER_MINUTE: String(RATE_PER_MINUTE) } });
-    guestClient = openwhisk({ apihost: platform.apihost, api_key: GUEST_AUTH });
+    guestClient = openwhisk({ apihost: platform().apihost, api_key: GUEST_AUTH });
     guest = { routes: routesOf(guestClient) };
-    tenant = { routes: routesOf(openwhisk({ apihost: platform.apihost, api_key: created.stdout.trim() })) };
+    tenant = { routes: routesOf(openwhisk({ apihost: platform().apihost, api_key: platform().otherAuth })) };
     const web = [{ key: 'web-export', value: true }];
     await guestClient.actions.create({ name: 'shop-list', action: { exec: { kind: 'nodejs:20', code: LIST }, annotations: web } });
     await guestClient.actions.create({ name: 'shop-one', action: { exec: { kind: 'nodejs:20', code: ONE }, annotations: web } });
@@ -63,24 +63,19 @@ describe('API routes on the standalone platform, through the openwhisk client', 
     await guestClient.actions.create({ name: 'shop-hidden', action: { exec: { kind: 'nodejs:20', code: LIST } } });
   });
 
-  afterAll(async () => {
-    await platform?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('creates routes and answers them in the apidoc, with x-openwhisk naming each web action', async () => {
     await guest.routes.create({ name: 'Shop', basepath: '/shop', relpath: '/items', operation: 'GET', action: 'shop-list' });
     await guest.routes.create({ basepath: '/shop', relpath: '/items/{id}', operation: 'GET', action: 'shop-one' });
     const made = (await guest.routes.create({ basepath: '/shop', relpath: '/items', operation: 'POST', action: 'shop-add', responsetype: 'http' })) as { gwApiUrl: string };
-    expect(made.gwApiUrl).toBe(`${platform!.apihost}/api/guest/shop`);
+    expect(made.gwApiUrl).toBe(`${platform().apihost}/api/guest/shop`);
 
     const got = (await guest.routes.get({ basepath: '/shop' })) as { apis: { value: { apidoc: Record<string, any> } }[] };
     expect(got.apis).toHaveLength(1);
     const apidoc = got.apis[0]!.value.apidoc;
     expect(apidoc).toMatchObject({ swagger: '2.0', basePath: '/shop', info: { title: 'Shop' } });
     expect(Object.keys(apidoc.paths).sort()).toEqual(['/items', '/items/{id}']);
-    expect(apidoc.paths['/items'].get['x-openwhisk']).toEqual({ namespace: 'guest', package: '', action: 'shop-list', url: `${platform!.apihost}/api/v1/web/guest/default/shop-list.json` });
-    expect(apidoc.paths['/items'].post['x-openwhisk']).toMatchObject({ action: 'shop-add', url: `${platform!.apihost}/api/v1/web/guest/default/shop-add.http` });
+    expect(apidoc.paths['/items'].get['x-openwhisk']).toEqual({ namespace: 'guest', package: '', action: 'shop-list', url: `${platform().apihost}/api/v1/web/guest/default/shop-list.json` });
+    expect(apidoc.paths['/items'].post['x-openwhisk']).toMatchObject({ action: 'shop-add', url: `${platform().apihost}/api/v1/web/guest/default/shop-add.http` });
     expect(apidoc.paths['/items/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
     // By API name too, and in the namespace's list.
     expect(((await guest.routes.get({ name: 'Shop' })) as { apis: unknown[] }).apis).toHaveLength(1);
@@ -109,7 +104,7 @@ describe('API routes on the standalone platform, through the openwhisk client', 
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: 'The requested resource does not exist.', code: expect.any(String) });
     }
-    expect((await fetch(`${platform!.apihost}/api/${other}/shop/items`)).status).toBe(404);
+    expect((await fetch(`${platform().apihost}/api/${platform().otherNamespace}/shop/items`)).status).toBe(404);
   });
 
   it('refuses a bad route with a 4xx {error, code}, storing nothing', async () => {
@@ -137,7 +132,7 @@ describe('API routes on the standalone platform, through the openwhisk client', 
     expect((await refusal(tenant.routes.create({ basepath: '/steal', relpath: '/x', operation: 'GET', action: '/guest/shop-list' }))).statusCode).toBe(403);
     expect((await gateway('/shop/items')).status).toBe(200);
     // No key at all: the routes API is not open.
-    expect((await fetch(`${platform!.apihost}/api/v1/web/whisk.system/apimgmt/getApi`)).status).toBe(401);
+    expect((await fetch(`${platform().apihost}/api/v1/web/whisk.system/apimgmt/getApi`)).status).toBe(401);
   });
 
   it('answers 429 once an API passes its per-minute limit, without touching other APIs', async () => {
@@ -161,4 +156,50 @@ describe('API routes on the standalone platform, through the openwhisk client', 
     expect((await refusal(guest.routes.delete({ basepath: '/shop' }))).statusCode).toBe(404);
     expect(((await guest.routes.list()) as { apis: { value: { apidoc: { basePath: string } } }[] }).apis.map((a) => a.value.apidoc.basePath)).toEqual(['/burst']);
   });
+}
+
+describe('API routes on the standalone platform', () => {
+  const prefix = `e2e-routes-sa-${process.pid}-${Date.now().toString(36)}`;
+  const otherNamespace = `${prefix}-other`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'wisp-routes-'));
+  let platform: StandalonePlatform | undefined;
+  let otherAuth = '';
+
+  beforeAll(async () => {
+    // The embedded store is locked while the platform runs: the second tenant is made before it starts.
+    otherAuth = await createUser(otherNamespace, ['--data-dir', dataDir], {});
+    platform = await startStandalonePlatform({ name: 'standalone', prefix, containers: 'process', dataDir, env: RATE_ENV });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describeApiRoutes(() => ({ apihost: platform!.apihost, otherAuth, otherNamespace }));
 });
+
+describe('API routes on the distributed platform (Kafka, NATS, Redis, Docker)', () => {
+  const prefix = `e2e-routes-dist-${process.pid}-${Date.now().toString(36)}`;
+  const otherNamespace = `${prefix}-other`;
+  let platform: DistributedPlatform | undefined;
+  let otherAuth = '';
+
+  beforeAll(async () => {
+    platform = await startDistributedPlatform({ prefix, env: RATE_ENV });
+    otherAuth = await createUser(otherNamespace, [], { WISP_PREFIX: prefix });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  describeApiRoutes(() => ({ apihost: platform!.apihost, otherAuth, otherNamespace }));
+});
+
+async function createUser(namespace: string, args: string[], env: Record<string, string>): Promise<string> {
+  const created = await runAdmin(['user', 'create', namespace, ...args], env);
+  if (created.code !== 0) throw new Error(`wisp-admin exited ${created.code}: ${created.stderr}`);
+  expect(created.stdout).toMatch(AUTH_LINE);
+  return created.stdout.trim();
+}
