@@ -135,6 +135,17 @@ function describeApiRoutes(platform: () => RoutesPlatform): void {
     expect((await fetch(`${platform().apihost}/api/v1/web/whisk.system/apimgmt/getApi`)).status).toBe(401);
   });
 
+  it("refuses a path parameter that would override the action's final parameter, as a query parameter would be", async () => {
+    await guestClient.actions.create({
+      name: 'shop-final',
+      action: { exec: { kind: 'nodejs:20', code: ONE }, parameters: [{ key: 'id', value: 'fixed' }], annotations: [{ key: 'web-export', value: true }, { key: 'final', value: true }] },
+    });
+    await guest.routes.create({ basepath: '/fixed', relpath: '/{id}', operation: 'GET', action: 'shop-final' });
+    const refused = await gateway('/fixed/7');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: 'Request defines parameters that are not allowed (e.g., reserved properties).', code: expect.any(String) });
+  });
+
   it('answers 429 once an API passes its per-minute limit, without touching other APIs', async () => {
     await guest.routes.create({ basepath: '/burst', relpath: '/ping', operation: 'GET', action: 'shop-list' });
     let statuses: number[] = [];
@@ -154,7 +165,7 @@ function describeApiRoutes(platform: () => RoutesPlatform): void {
     await guest.routes.delete({ basepath: '/shop' });
     expect((await gateway('/shop/items')).status).toBe(404);
     expect((await refusal(guest.routes.delete({ basepath: '/shop' }))).statusCode).toBe(404);
-    expect(((await guest.routes.list()) as { apis: { value: { apidoc: { basePath: string } } }[] }).apis.map((a) => a.value.apidoc.basePath)).toEqual(['/burst']);
+    expect(((await guest.routes.list()) as { apis: { value: { apidoc: { basePath: string } } }[] }).apis.map((a) => a.value.apidoc.basePath)).toEqual(['/burst', '/fixed']);
   });
 }
 
