@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openwhisk from 'openwhisk';
@@ -28,6 +29,18 @@ interface RoutesApi {
   delete(options: { name?: string; basepath?: string; relpath?: string; operation?: string }): Promise<unknown>;
 }
 const routesOf = (client: ReturnType<typeof openwhisk>): RoutesApi => client.routes as unknown as RoutesApi;
+
+/** The status of a GET of `path` exactly as written. */
+const rawStatus = (apihost: string, path: string) =>
+  new Promise<number>((resolve, reject) => {
+    const { hostname, port } = new URL(apihost);
+    const req = request({ host: hostname, port: Number(port), path, method: 'GET' }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end();
+  });
 
 type Refusal = { statusCode: number; error: { error: string; code: string } };
 const refusal = async (promise: Promise<unknown>): Promise<Refusal> => {
@@ -96,6 +109,11 @@ function describeApiRoutes(platform: () => RoutesPlatform): void {
     expect(add.status).toBe(201);
     expect(add.headers.get('x-added')).toBe('pen');
     expect(await add.json()).toEqual({ added: 'pen' });
+
+    // A browser's preflight for the POST route gets the web actions' CORS answer.
+    const preflight = await gateway('/shop/items', { method: 'OPTIONS', headers: { 'Access-Control-Request-Method': 'POST', Origin: 'https://app.example' } });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it('answers an unknown route, verb or namespace 404 with {error, code}', async () => {
@@ -105,6 +123,12 @@ function describeApiRoutes(platform: () => RoutesPlatform): void {
       expect(await res.json()).toEqual({ error: 'The requested resource does not exist.', code: expect.any(String) });
     }
     expect((await fetch(`${platform().apihost}/api/${platform().otherNamespace}/shop/items`)).status).toBe(404);
+    // Encoded dots and slashes never step out of the base path or the namespace.
+    // (node:http sends the path as written; fetch would resolve the dots first.)
+    for (const path of ['/api/guest/shop/%2e%2e/shop/items', '/api/guest/shop/items/%2e%2e', '/api/guest/shop/items/..', '/api/guest%2Fshop/items', '/api/%2e%2e/guest/shop/items']) {
+      expect(await rawStatus(platform().apihost, path)).toBe(404);
+    }
+    expect(await rawStatus(platform().apihost, '/api/guest/shop/items')).toBe(200);
   });
 
   it('refuses a bad route with a 4xx {error, code}, storing nothing', async () => {
