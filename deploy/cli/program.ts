@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerActionCommands } from './action-commands';
+import { registerApiCommands } from './api-commands';
 import { registerActivationCommands } from './activation-commands';
 import type { CliEnvironment } from './cli-context';
 import { withGlobalOptions } from './command-kit';
@@ -32,5 +33,6 @@ export function buildProgram(cli: CliEnvironment): Command {
   registerPackageCommands(program, cli);
   registerNamespaceCommands(program, cli);
   registerActivationCommands(program, cli);
+  registerApiCommands(program, cli);
   return program;
 }

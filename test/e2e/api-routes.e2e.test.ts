@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openwhisk from 'openwhisk';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { AUTH_LINE, runAdmin } from '../harness/admin-process';
+import { builtEntry } from '../harness/built-entry';
 import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
 
 // Issue #14 "API routes": a user maps `GET /shop/items` and friends to web actions with the
@@ -18,7 +21,7 @@ jest.setTimeout(120_000);
 const RATE_PER_MINUTE = 15;
 const RATE_ENV = { WISP_API_RATE_PER_MINUTE: String(RATE_PER_MINUTE) };
 const LIST = `function main(p) { return { items: ['pen', 'ink'], path: p.__ow_path, method: p.__ow_method }; }`;
-const ONE = `function main(p) { return { id: p.id, q: p.q === undefined ? null : p.q }; }`;
+const ONE = `function main(p) { return { id: p.id === undefined ? null : p.id, q: p.q === undefined ? null : p.q, ...(p.name ? { name: p.name } : {}) }; }`;
 const ADD = `function main(p) { return { statusCode: 201, headers: { 'X-Added': p.name }, body: { added: p.name } }; }`;
 
 // lib/routes.js takes more than the package's typings say: `name`, `responsetype`, and a `get`.
@@ -182,6 +185,24 @@ function describeApiRoutes(platform: () => RoutesPlatform): void {
     expect((await gateway('/shop/items')).status).toBe(200);
   });
 
+  it('works the same through the wisp CLI: api create, list, get, delete', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'wisp-routes-cli-'));
+    try {
+      const wisp = (...args: string[]) => runWisp(args, { HOME: home, WSK_CONFIG_FILE: join(home, 'wskprops'), PATH: process.env.PATH ?? '' }, platform().apihost);
+      const created = await wisp('api', 'create', '/cli', '/hello/{name}', 'get', 'shop-one', '--apiname', 'Cli');
+      expect(created).toMatchObject({ code: 0 });
+      expect(created.stdout).toBe(`ok: created API /cli/hello/{name} GET for action /_/shop-one\n${platform().apihost}/api/guest/cli/hello/{name}\n`);
+      const listed = await wisp('api', 'list', '/cli');
+      expect(listed.stdout).toMatch(/^ok: APIs\nAction +Verb +API Name +URL\n\/guest\/shop-one +GET +Cli +http:\/\/\S+\/api\/guest\/cli\/hello\/\{name\}\n/);
+      expect(JSON.parse((await wisp('api', 'get', 'Cli', '--json')).stdout)).toMatchObject({ basePath: '/cli', info: { title: 'Cli' } });
+      expect(await (await gateway('/cli/hello/ann')).json()).toEqual({ id: null, q: null, name: 'ann' });
+      expect(await wisp('api', 'delete', '/cli')).toMatchObject({ code: 0, stdout: 'ok: deleted API /cli\n' });
+      expect((await gateway('/cli/hello/ann')).status).toBe(404);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('deletes one route, then the whole API, after which its URLs are 404', async () => {
     await guest.routes.delete({ basepath: '/shop', relpath: '/items/{id}', operation: 'GET' });
     expect((await gateway('/shop/items/42')).status).toBe(404);
@@ -231,6 +252,17 @@ describe('API routes on the distributed platform (Kafka, NATS, Redis, Docker)', 
 
   describeApiRoutes(() => ({ apihost: platform!.apihost, otherAuth, otherNamespace }));
 });
+
+/** The built wisp CLI with `--apihost` and the guest key, as a user runs it. */
+async function runWisp(args: string[], env: Record<string, string>, apihost: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [builtEntry('deploy/cli/main.ts'), ...args, '--apihost', apihost, '--auth', GUEST_AUTH], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
 
 async function createUser(namespace: string, args: string[], env: Record<string, string>): Promise<string> {
   const created = await runAdmin(['user', 'create', namespace, ...args], env);
