@@ -19,6 +19,8 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { feedRegistrationRoutes } from './routes/feed-registrations.routes';
+import type { FeedRegistrations } from './feeds/feed-registrations';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -42,6 +44,7 @@ export interface AppDeps {
   readonly registry: InvokerRegistry;
   readonly triggers: TriggerService;
   readonly fires: TriggerFireService;
+  readonly feedRegistrations: FeedRegistrations;
   readonly rules: RuleService;
   readonly packages: PackageService;
   readonly packageResolver: PackageResolver;
@@ -56,7 +59,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), feedRegistrationRoutes(deps), ruleRoutes(deps)]) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 
