@@ -17,9 +17,12 @@ import { ProcessContainerFactory } from '../../invoker/containers/process-contai
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 import { dataDirMessageKey } from './message-key-file';
 import { sandboxOf } from './sandbox-info';
+import { createMemoryLeaderLock, newMemoryLeaderLockLocation, type MemoryLeaderLockLocation } from '../../common/adapters/memory/memory-leader-lock';
+import { loadTriggersConfig } from '../../triggers/config';
+import { startTriggers } from '../../triggers/start-triggers';
 import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
-// The standalone platform: controller and invoker in one process over the embedded message bus
+// The standalone platform: controller, invoker and triggers service in one process over the embedded message bus
 // (durable: an accepted activation survives a crash), the memory signal bus and the embedded
 // store — the same code path as the distributed profile with other adapters.
 
@@ -50,6 +53,20 @@ async function main(): Promise<void> {
   const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
   await invoker.start();
   await controller.registry.waitForHealthy(30_000);
+  // Feeds fire through the controller's REST API as in the distributed profile; the leases are
+  // memory ones, since the data dir's lock already keeps a second process away.
+  const triggersConfig = loadTriggersConfig({ WISP_TRIGGERS_API_URL: controller.url, ...env });
+  const leaseLocations = new Map<string, MemoryLeaderLockLocation>();
+  const triggers = startTriggers({
+    config: triggersConfig,
+    store: stores.entities,
+    leaseFor: (key) => {
+      const location = leaseLocations.get(key) ?? newMemoryLeaderLockLocation();
+      leaseLocations.set(key, location);
+      return createMemoryLeaderLock(location);
+    },
+    logger,
+  });
 
   const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth;
   process.stdout.write(
@@ -63,6 +80,7 @@ async function main(): Promise<void> {
   );
 
   stopOnSignals(logger, async () => {
+    await triggers.stop();
     await controller.stop();
     await invoker.stop();
     await Promise.allSettled([bus.close(), signals.close()]);
