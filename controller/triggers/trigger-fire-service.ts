@@ -68,7 +68,7 @@ export class TriggerFireService {
     // so that is whose entitlement each action is resolved against, not the firer's.
     const owner = trigger.namespace;
     const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, transid })));
-    const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes });
+    const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes, ...(fireId !== undefined ? { fireId } : {}) });
     try {
       await this.deps.activations.create(record);
     } catch (err) {
