@@ -42,9 +42,10 @@ function parseTriggerName(name) {
 }
 
 // An `error` result makes the activation an application error, so the client sees the feed fail
-// (and `wsk` deletes the trigger it just made), with the status and sentence of the refusal.
+// (and `wsk` deletes the trigger it just made). Shaped as OpenWhisk's alarm feed rejects, with the
+// refusal's body under `error`: clients show `error.error`, and `statusCode` says which 4xx it was.
 function fail(statusCode, message, code) {
-  return { error: message, statusCode, ...(code ? { code } : {}) };
+  return { error: { statusCode, error: message, ...(code ? { code } : {}) } };
 }
 
 exports.main = main;
