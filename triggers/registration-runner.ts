@@ -11,8 +11,9 @@ import type { TriggerClient } from './trigger-client';
 
 // The I/O driver of one alarm registration this replica holds the lease of: it reads the
 // registration, asks the schedule what to do, fires through the controller, and moves the
-// position only after a 2xx. The store is read again before every step, so an UPDATE or a
-// DELETE made through the controller is seen within `recheckMs`.
+// position only after a 2xx. The store is read again before every step; while it waits, the
+// service's scan wakes it when the registration's revision is not the one it last saw (an
+// UPDATE through the controller), and `recheckMs` bounds the wait in any case.
 
 export interface RunnerDeps {
   readonly store: EntityStore;
@@ -34,6 +35,9 @@ type TickOutcome = 'accepted' | 'disabled' | 'stopped';
 export class RegistrationRunner {
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
+  /** The revision this runner last read or wrote; another one means someone else changed the registration. */
+  private revision: string | undefined;
+  private napping: AbortController | undefined;
 
   constructor(
     readonly key: string,
@@ -44,6 +48,11 @@ export class RegistrationRunner {
 
   get running(): boolean {
     return !this.abort.signal.aborted;
+  }
+
+  /** Told by the scan which revision is stored now: a different one cuts the current wait short. */
+  notice(revision: string): void {
+    if (this.revision !== undefined && revision !== this.revision) this.napping?.abort();
   }
 
   async stop(): Promise<void> {
@@ -58,10 +67,11 @@ export class RegistrationRunner {
         const stored = await store.get<RegistrationDoc>(REGISTRATIONS_NAMESPACE, this.key);
         if (!stored || stored.doc.entityType !== 'registration' || !stored.doc.status.active) return;
         const doc = stored.doc;
+        this.revision = stored.revision;
         const now = clock.now();
         const step = scheduleStep(doc, now);
         if (step.kind === 'wait') {
-          await clock.sleep(Math.min(step.until - now, this.deps.recheckMs), this.abort.signal);
+          await this.nap(Math.min(step.until - now, this.deps.recheckMs));
         } else if (step.kind === 'finished') {
           await this.setStatus(doc.id, { active: false, dateChanged: clock.now(), reason: { kind: 'AUTO', message: step.message } });
           return;
@@ -74,6 +84,20 @@ export class RegistrationRunner {
       }
     } finally {
       this.abort.abort();
+    }
+  }
+
+  /** Sleeps until `ms` pass, the runner stops, or `notice` sees a revision it did not write. */
+  private async nap(ms: number): Promise<void> {
+    const napping = new AbortController();
+    this.napping = napping;
+    const stop = () => napping.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await this.deps.clock.sleep(ms, napping.signal);
+    } finally {
+      this.abort.signal.removeEventListener('abort', stop);
+      this.napping = undefined;
     }
   }
 
@@ -132,7 +156,9 @@ export class RegistrationRunner {
         const stored = await store.get<RegistrationDoc>(REGISTRATIONS_NAMESPACE, this.key);
         if (!stored || stored.doc.id !== id) return undefined;
         const outcome = await store.put(REGISTRATIONS_NAMESPACE, this.key, change(stored.doc), stored.revision);
-        return outcome.ok ? undefined : TRY_AGAIN;
+        if (!outcome.ok) return TRY_AGAIN;
+        this.revision = outcome.revision;
+        return undefined;
       },
       { attempts: 10, exhausted: () => new Error(`registration ${this.key} keeps changing underneath`) },
     );

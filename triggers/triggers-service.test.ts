@@ -230,6 +230,25 @@ describe('TriggersService', () => {
     expect(controller.deleted).toEqual([]);
   });
 
+  it('an UPDATE made while the runner waits for a far tick is seen at the next scan', async () => {
+    await register('changed', { feed: 'alarm', cron: '0 0 1 1 *', payload: {} });
+    const service = newService('a');
+    await service.scanOnce();
+    await sleeping(1);
+    expect(clock.sleepers[0]!.at - clock.t).toBe(30_000);
+    const current = await store.get<RegistrationDoc>(REGISTRATIONS_NAMESPACE, registrationKey('guest', 'changed'));
+    await store.put(REGISTRATIONS_NAMESPACE, registrationKey('guest', 'changed'), { ...current!.doc, spec: { feed: 'alarm', cron: '* * * * * *', payload: {} } }, current!.revision);
+    await service.scanOnce();
+    await until(() => clock.sleepers.length === 1 && clock.sleepers[0]!.at === T0 + 1000, 'the runner to wait for the new schedule');
+    clock.advance(1000);
+    await until(() => controller.fires.length === 1, 'the first fire of the new schedule');
+    // Its own position write does not count as a change: the scan leaves it asleep.
+    await sleeping(1);
+    await service.scanOnce();
+    expect(clock.sleepers).toHaveLength(1);
+    expect(clock.sleepers[0]!.at).toBe(T0 + 2000);
+  });
+
   it('a key sealed with another message key disables the registration instead of firing', async () => {
     await register('other-key', { feed: 'alarm', cron: '* * * * * *', payload: {} }, { sealedAuth: sealAuth(parseMessageKey('22'.repeat(32))!, AUTH, { namespace: 'guest', trigger: 'other-key', id: 'id-other-key' }) });
     const service = newService('a');

@@ -28,6 +28,8 @@ export interface TriggersServiceDeps {
 }
 
 const PAGE = 200;
+/** A waiting runner reads its registration at least this often even if no scan wakes it. */
+const RECHECK_MIN_MS = 30_000;
 
 export class TriggersService {
   private readonly runners = new Map<string, RegistrationRunner>();
@@ -81,6 +83,7 @@ export class TriggersService {
       const held = await lease.acquire(this.deps.holder, this.deps.leaseMs);
       const runner = this.runners.get(key);
       if (held && (!runner || !runner.running)) this.runners.set(key, this.newRunner(key, lease));
+      else if (held && runner) runner.notice(stored.revision);
       else if (!held && runner) {
         this.runners.delete(key);
         await runner.stop();
@@ -102,7 +105,7 @@ export class TriggersService {
 
   private newRunner(key: string, lease: LeaderLock): RegistrationRunner {
     const { store, client, messageKey, clock, logger, holder, leaseMs, backoff, scanMs } = this.deps;
-    return new RegistrationRunner(key, { store, client, messageKey, clock, logger: logger.child({ registration: key }), lease, holder, leaseMs, backoff, recheckMs: Math.max(scanMs, 1000) });
+    return new RegistrationRunner(key, { store, client, messageKey, clock, logger: logger.child({ registration: key }), lease, holder, leaseMs, backoff, recheckMs: Math.max(10 * scanMs, RECHECK_MIN_MS) });
   }
 
   private leaseOf(key: string): LeaderLock {

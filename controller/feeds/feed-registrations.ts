@@ -65,7 +65,9 @@ export class FeedRegistrations {
       async () => {
         const stored = await this.require(namespace, trigger);
         const at = this.now();
-        const merged = { ...stored.doc.params, ...params };
+        const merged: Record<string, unknown> = { ...stored.doc.params, ...params };
+        // A startDate that has passed no longer constrains anything; it must not fail an UPDATE of the cron.
+        if (params.startDate === undefined && 'startDate' in stored.doc.spec && stored.doc.spec.startDate !== undefined && stored.doc.spec.startDate <= at) delete merged.startDate;
         const spec = parseAlarmSpec(stored.doc.spec.feed, merged, at);
         const doc: RegistrationDoc = {
           ...stored.doc,
