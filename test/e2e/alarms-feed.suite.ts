@@ -114,6 +114,24 @@ export function describeAlarmsFeed(platform: () => AlarmsPlatform): void {
     await ow.triggers.delete({ name: badInterval });
   });
 
+  it('a once feed with deleteAfterFire=rules fires once, then deletes its rule and its trigger', async () => {
+    const ow = client();
+    const trigger = `${platform().unique}-once`;
+    await ow.actions.create({ name: `${trigger}-echo`, action: ECHO });
+    await ow.triggers.create({ name: trigger, trigger: { annotations: [{ key: 'feed', value: '/whisk.system/alarms/once' }] } as never });
+    await ow.rules.create({ name: `${trigger}-rule`, trigger, action: `${trigger}-echo` });
+    // Far enough ahead for a cold feed action to register it first.
+    await feedsOf(ow).create({ name: '/whisk.system/alarms/once', trigger, params: { date: new Date(Date.now() + 6000).toISOString(), deleteAfterFire: 'rules', trigger_payload: 'once' } });
+    await eventually(async () => ((await refusal(ow.triggers.get({ name: trigger }))).statusCode === 404 ? true : undefined), 30_000, 250);
+    expect((await refusal(ow.rules.get({ name: `${trigger}-rule` }))).statusCode).toBe(404);
+    const ran = await eventually(async () => {
+      const list = (await ow.activations.list({ name: `${trigger}-echo`, limit: 5, docs: true } as never)) as unknown as { response: { result: { got?: Record<string, unknown> } } }[];
+      return list.length > 0 ? list : undefined;
+    }, 30_000, 250);
+    expect(ran.map((a) => a.response.result.got?.payload)).toEqual(['once']);
+    expect(await triggerActivations(platform(), trigger)).toHaveLength(1);
+  });
+
   it('an interval feed is stored with its minutes and READ answers its status', async () => {
     const ow = client();
     const trigger = `${platform().unique}-interval`;
