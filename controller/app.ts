@@ -7,6 +7,9 @@ import type { ActivationStore } from '../common/spi/activation-store';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { errorHandler } from './http/error-handler';
+import { readinessGate } from './http/readiness-gate';
+import { httpMetrics } from './http/http-metrics';
+import type { Registry } from 'prom-client';
 import type { RequestState } from './http/request-context';
 import { transactionId } from './http/transaction-id';
 import type { Dispatcher } from './invocation/dispatcher';
@@ -35,6 +38,10 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly build: string;
   readonly sandbox?: SandboxInfo;
+  /** Requests wait for it before any answer (standalone: until its own invoker is healthy). */
+  readonly ready?: Promise<void>;
+  /** The process's metrics registry: HTTP requests are counted into it when given. */
+  readonly metrics?: Registry;
   readonly identities: IdentityService;
   readonly limits: NamespaceLimitsService;
   readonly throttles: Throttler;
@@ -50,6 +57,11 @@ export interface AppDeps {
   readonly packageResolver: PackageResolver;
 }
 
+/** The authenticated routers under /api/v1; the API document is checked against exactly these. */
+export function apiRouters(deps: AppDeps): Router<RequestState>[] {
+  return [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), feedRegistrationRoutes(deps), ruleRoutes(deps)];
+}
+
 /** The Koa app; never listens, so tests can drive it directly. */
 export function buildApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
@@ -59,12 +71,14 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), feedRegistrationRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of apiRouters(deps)) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 
   app.use(transactionId(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(errorHandler());
+  app.use(readinessGate(deps.ready));
   app.use(cors());
   app.use(system.routes());
   app.use(api.routes());

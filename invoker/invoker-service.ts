@@ -42,6 +42,8 @@ export interface InvokerServiceDeps {
   readonly heartbeatIntervalMs?: number;
   /** This process's life of the invoker id; random unless a test fixes it. */
   readonly incarnation?: string;
+  /** Told of each record this invoker created (not of duplicates), for the metrics. */
+  readonly onRecorded?: (record: ActivationRecord) => void;
 }
 
 export interface StopOptions {
@@ -109,6 +111,16 @@ export class InvokerService {
       logger: deps.logger,
       ...(deps.heartbeatIntervalMs !== undefined ? { intervalMs: deps.heartbeatIntervalMs } : {}),
     });
+  }
+
+  /** The activation topic's consumer, once subscribed. */
+  consumerHealth(): ReturnType<Subscription['health']> | undefined {
+    return this.subscription?.health();
+  }
+
+  /** Messages fetched and waiting for a worker. */
+  intakeLength(): number {
+    return this.intake.length;
   }
 
   get state(): InvokerState {
@@ -251,6 +263,7 @@ export class InvokerService {
   private async complete(controllerId: string | undefined, record: ActivationRecord): Promise<void> {
     const outcome = await this.retrying('record create', () => this.deps.activations.create(record));
     let acked = record;
+    if (outcome === 'created') this.deps.onRecorded?.(record);
     if (outcome === 'duplicate') {
       this.stats.duplicates += 1;
       this.deps.logger.warn({ activationId: record.activationId }, 'duplicate activation record: the first one stands');
