@@ -10,11 +10,11 @@ import type { AlarmSpec } from './alarm-spec';
 /** Outside every user namespace (names start with a letter, digit or '_'), as the identity records are. */
 export const REGISTRATIONS_NAMESPACE = '!registrations';
 
-/** OpenWhisk's providers' status: `reason.kind` AUTO when the provider disabled it itself. */
+/** OpenWhisk's providers' status: `reason.kind` AUTO when the provider disabled it itself, USER for a PAUSE. */
 export interface RegistrationStatus {
   readonly active: boolean;
   readonly dateChanged: number;
-  readonly reason?: { readonly kind: 'AUTO'; readonly statusCode?: number; readonly message: string };
+  readonly reason?: { readonly kind: 'AUTO' | 'USER'; readonly statusCode?: number; readonly message: string };
 }
 
 export interface RegistrationDoc extends EntityDocument {

@@ -53,6 +53,19 @@ describe('the feed registration route', () => {
     expect((await t.call('DELETE', registration('reg-alarm'))).status).toBe(404);
   });
 
+  it('PAUSE keeps the registration inactive with its reason; UNPAUSE resumes it from now', async () => {
+    await okBody(t.call('PUT', '/namespaces/_/triggers/reg-pause', '{}'));
+    await okBody(t.call('POST', registration('reg-pause'), JSON.stringify({ feed: 'interval', minutes: 10 })));
+    const paused = await okBody(t.call('POST', `${registration('reg-pause')}/paused`));
+    expect(paused.status).toMatchObject({ active: false, reason: { kind: 'USER', message: 'Paused by the feed lifecycle event PAUSE' } });
+    expect((await stored('reg-pause'))?.status.active).toBe(false);
+    const before = Date.now();
+    const resumed = await okBody(t.call('POST', `${registration('reg-pause')}/active`));
+    expect(resumed.status).toEqual({ active: true, dateChanged: expect.any(Number), dateChangedISO: expect.any(String) });
+    expect((await stored('reg-pause'))?.lastTick).toBeGreaterThanOrEqual(before);
+    expect((await t.call('POST', `${registration('reg-nothing')}/paused`)).status).toBe(404);
+  });
+
   it('refuses bad parameters with a 400 that names them, and stores nothing', async () => {
     await okBody(t.call('PUT', '/namespaces/_/triggers/reg-bad', '{}'));
     const cases: [Record<string, unknown>, RegExp][] = [

@@ -86,6 +86,29 @@ export class FeedRegistrations {
     );
   }
 
+  /**
+   * PAUSE (`active: false`) stops the fires and keeps the registration; UNPAUSE starts them again
+   * from now: the ticks of the pause are not caught up.
+   */
+  async setActive(namespace: string, trigger: string, active: boolean): Promise<RegistrationDoc> {
+    return retry(
+      async () => {
+        const stored = await this.require(namespace, trigger);
+        const at = this.now();
+        if (stored.doc.status.active === active) return stored.doc;
+        const doc: RegistrationDoc = {
+          ...stored.doc,
+          status: active ? { active, dateChanged: at } : { active, dateChanged: at, reason: { kind: 'USER', message: 'Paused by the feed lifecycle event PAUSE' } },
+          ...(active ? { lastTick: Math.max(stored.doc.lastTick ?? 0, at) } : {}),
+          updatedAt: at,
+        };
+        const outcome = await this.store.put(REGISTRATIONS_NAMESPACE, registrationKey(namespace, trigger), doc, stored.revision);
+        return outcome.ok ? doc : TRY_AGAIN;
+      },
+      { attempts: 5, exhausted: () => new PlatformError('revision-conflict', Messages.concurrentModification) },
+    );
+  }
+
   async delete(namespace: string, trigger: string): Promise<void> {
     if (!(await this.store.delete(REGISTRATIONS_NAMESPACE, registrationKey(namespace, trigger)))) {
       throw new PlatformError('feed-registration-not-found', Messages.feedRegistrationMissing(`/${namespace}/${trigger}`));

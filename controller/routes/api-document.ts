@@ -66,6 +66,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Read a trigger's feed registration and its status (READ)" },
   { method: 'put', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Change a feed registration's parameters (UPDATE)", body: 'feed parameters' },
   { method: 'delete', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: 'Delete a feed registration for good (DELETE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/active', tag: 'Feeds', summary: 'Resume a paused feed from now (UNPAUSE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/paused', tag: 'Feeds', summary: 'Pause a feed, keeping its registration (PAUSE)' },
   ...crud('rules', 'Rules', 'rule', { post: { summary: 'Enable or disable a rule ({"status": "active" | "inactive"})', body: 'status' } }),
   {
     method: 'get',

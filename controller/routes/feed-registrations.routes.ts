@@ -10,7 +10,8 @@ import { resolveNamespace } from '../http/resolve-namespace';
 // Wisp's extension of the API (ADR 0017): a trigger's feed registration, which the
 // /whisk.system/alarms feed actions manage for their lifecycle events. The caller's Basic
 // authentication is the feed's authKey: only the trigger's own namespace may register a feed on
-// it, as only it may fire it. CREATE is POST, READ GET, UPDATE PUT, DELETE DELETE.
+// it, as only it may fire it. CREATE is POST, READ GET, UPDATE PUT, DELETE DELETE; PAUSE and
+// UNPAUSE are POST to `registration/paused` and `registration/active`.
 
 export const REGISTRATION_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -42,6 +43,13 @@ export function feedRegistrationRoutes(deps: { readonly feedRegistrations: FeedR
     const { feed: _feed, ...params } = await readJsonObject(ctx, REGISTRATION_BODY_LIMIT_BYTES);
     ctx.body = readAnswer(await registrations.update(namespace, name, identity.authKey, params));
   });
+
+  for (const [state, active] of [['active', true], ['paused', false]] as const) {
+    router.post(`${path}/${state}`, async (ctx) => {
+      const { namespace, name } = target(ctx.state.identity!, ctx.params);
+      ctx.body = readAnswer(await registrations.setActive(namespace, name, active));
+    });
+  }
 
   router.delete(path, async (ctx) => {
     const { namespace, name } = target(ctx.state.identity!, ctx.params);

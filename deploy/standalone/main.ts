@@ -17,7 +17,7 @@ import { ProcessContainerFactory } from '../../invoker/containers/process-contai
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 import { dataDirMessageKey } from './message-key-file';
 import { sandboxOf } from './sandbox-info';
-import { createMemoryLeaderLock, newMemoryLeaderLockLocation, type MemoryLeaderLockLocation } from '../../common/adapters/memory/memory-leader-lock';
+import { createMemoryLeaderLock } from '../../common/adapters/memory/memory-leader-lock';
 import { loadTriggersConfig } from '../../triggers/config';
 import { startTriggers } from '../../triggers/start-triggers';
 import { createProcessRegistry } from '../../common/metrics/process-registry';
@@ -64,17 +64,8 @@ async function main(): Promise<void> {
   // Feeds fire through the controller's REST API as in the distributed profile; the leases are
   // memory ones, since the data dir's lock already keeps a second process away.
   const triggersConfig = loadTriggersConfig({ WISP_TRIGGERS_API_URL: controller.url, ...env });
-  const leaseLocations = new Map<string, MemoryLeaderLockLocation>();
-  const triggers = startTriggers({
-    config: triggersConfig,
-    store: stores.entities,
-    leaseFor: (key) => {
-      const location = leaseLocations.get(key) ?? newMemoryLeaderLockLocation();
-      leaseLocations.set(key, location);
-      return createMemoryLeaderLock(location);
-    },
-    logger,
-  });
+  // One service holds one lease object per registration, so each lease needs no location shared with others.
+  const triggers = startTriggers({ config: triggersConfig, store: stores.entities, leaseFor: () => createMemoryLeaderLock(), logger });
   const metricsServer = metrics && controllerConfig.shared.metrics ? await startMetricsServer(metrics, controllerConfig.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth;

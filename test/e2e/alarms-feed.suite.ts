@@ -21,6 +21,8 @@ interface FeedCalls {
   get(options: { name: string; trigger: string }): Promise<unknown>;
   update(options: { name: string; trigger: string; params?: Record<string, unknown> }): Promise<unknown>;
   delete(options: { name: string; trigger: string }): Promise<unknown>;
+  /** Any lifecycle event (the client's own dispatcher): PAUSE and UNPAUSE have no method of their own. */
+  feed(event: string, options: { name: string; trigger: string }): Promise<unknown>;
 }
 
 export function feedsOf(ow: ReturnType<typeof openwhisk>): FeedCalls {
@@ -132,7 +134,7 @@ export function describeAlarmsFeed(platform: () => AlarmsPlatform): void {
     expect(await triggerActivations(platform(), trigger)).toHaveLength(1);
   });
 
-  it('an interval feed is stored with its minutes and READ answers its status', async () => {
+  it('an interval feed is stored with its minutes; READ, UPDATE, PAUSE and UNPAUSE answer its status', async () => {
     const ow = client();
     const trigger = `${platform().unique}-interval`;
     await ow.triggers.create({ name: trigger, trigger: { annotations: [{ key: 'feed', value: '/whisk.system/alarms/interval' }] } as never });
@@ -142,6 +144,10 @@ export function describeAlarmsFeed(platform: () => AlarmsPlatform): void {
     await feedsOf(ow).update({ name: '/whisk.system/alarms/interval', trigger, params: { minutes: 45 } });
     const updated = (await feedsOf(ow).get({ name: '/whisk.system/alarms/interval', trigger })) as unknown as { response: { result: Record<string, unknown> } };
     expect(updated.response.result).toMatchObject({ config: { minutes: 45 } });
+    const paused = (await feedsOf(ow).feed('PAUSE', { name: '/whisk.system/alarms/interval', trigger })) as { response: { result: Record<string, unknown> } };
+    expect(paused.response.result).toMatchObject({ status: { active: false, reason: { kind: 'USER' } } });
+    const resumed = (await feedsOf(ow).feed('UNPAUSE', { name: '/whisk.system/alarms/interval', trigger })) as { response: { result: Record<string, unknown> } };
+    expect(resumed.response.result).toMatchObject({ status: { active: true } });
     await feedsOf(ow).delete({ name: '/whisk.system/alarms/interval', trigger });
     await ow.triggers.delete({ name: trigger });
   });

@@ -3,12 +3,14 @@
 // maps it onto Wisp's registration route of the trigger (ADR 0017), authenticated with the
 // authKey the client passed, so only a key that may fire the trigger can register a feed on it.
 
-const METHODS = { CREATE: 'POST', READ: 'GET', UPDATE: 'PUT', DELETE: 'DELETE' };
+const METHODS = { CREATE: 'POST', READ: 'GET', UPDATE: 'PUT', DELETE: 'DELETE', PAUSE: 'POST', UNPAUSE: 'POST' };
+const SUFFIX = { PAUSE: '/paused', UNPAUSE: '/active' };
 const LIFECYCLE = ['lifecycleEvent', 'triggerName', 'authKey'];
 
 async function main(params) {
-  const method = METHODS[params.lifecycleEvent];
-  if (!method) return fail(400, `unsupported lifecycleEvent '${params.lifecycleEvent}': one of ${Object.keys(METHODS).join(', ')}`);
+  const event = params.lifecycleEvent;
+  const method = typeof event === 'string' && Object.hasOwn(METHODS, event) ? METHODS[event] : undefined;
+  if (!method) return fail(400, `unsupported lifecycleEvent '${event}': one of ${Object.keys(METHODS).join(', ')}`);
   const trigger = parseTriggerName(params.triggerName);
   if (!trigger) return fail(400, `triggerName must be '/namespace/name', but was '${params.triggerName}'`);
   if (typeof params.authKey !== 'string' || !params.authKey.includes(':')) return fail(400, 'authKey must be the uuid:key that may fire the trigger');
@@ -17,11 +19,11 @@ async function main(params) {
   const body = { feed };
   for (const [key, value] of Object.entries(params)) if (!LIFECYCLE.includes(key)) body[key] = value;
   const host = String(process.env.__OW_API_HOST || '').replace(/\/+$/, '');
-  const url = `${host}/api/v1/namespaces/${encodeURIComponent(trigger.namespace)}/triggers/${encodeURIComponent(trigger.name)}/registration`;
+  const url = `${host}/api/v1/namespaces/${encodeURIComponent(trigger.namespace)}/triggers/${encodeURIComponent(trigger.name)}/registration${Object.hasOwn(SUFFIX, event) ? SUFFIX[event] : ''}`;
   const response = await fetch(url, {
     method,
     headers: { authorization: `Basic ${Buffer.from(params.authKey).toString('base64')}`, 'content-type': 'application/json' },
-    ...(method === 'POST' || method === 'PUT' ? { body: JSON.stringify(body) } : {}),
+    ...(event === 'CREATE' || event === 'UPDATE' ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
   let answer;
