@@ -24,6 +24,7 @@ import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
 import { feedRegistrationRoutes } from './routes/feed-registrations.routes';
 import type { FeedRegistrations } from './feeds/feed-registrations';
+import { webActionRoutes } from './routes/web-actions.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -80,6 +81,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(errorHandler());
   app.use(readinessGate(deps.ready));
   app.use(cors());
+  app.use(webActionRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
