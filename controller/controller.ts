@@ -15,6 +15,7 @@ import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
 import { closeJsonParseWorker } from './http/json-parse-worker';
 import type { SandboxInfo } from './routes/system.routes';
+import { FeedRegistrations } from './feeds/feed-registrations';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
@@ -141,7 +142,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey), rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

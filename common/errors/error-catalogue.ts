@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   'sequence-cyclic': { status: 400, description: 'A sequence refers to itself, directly or through another sequence.' },
   'sequence-component-not-found': { status: 400, description: 'A sequence component names an action that does not exist.' },
   'feed-name-invalid': { status: 400, description: "A trigger's `feed` annotation is not an entity path." },
+  'feed-parameter-invalid': { status: 400, description: "A feed action's parameter is missing or invalid (a cron pattern, a date, a time zone, `minutes`, `deleteAfterFire`)." },
   'rule-incomplete': { status: 400, description: 'A rule does not name both a trigger and an action.' },
   'rule-state-unknown': { status: 400, description: "A rule's requested state is neither 'active' nor 'inactive'." },
   'rule-trigger-unknown': { status: 400, description: 'A rule names a trigger that does not exist.' },
@@ -61,6 +62,7 @@ export const ERROR_CATALOGUE = {
   'trigger-not-found': { status: 404, description: 'No trigger of that name exists.' },
   'rule-not-found': { status: 404, description: 'No rule of that name exists.' },
   'rule-trigger-missing': { status: 404, description: 'A rule cannot be activated because its trigger no longer exists.' },
+  'feed-registration-not-found': { status: 404, description: 'The trigger has no feed registration (READ, UPDATE or DELETE of a feed never created, or deleted).' },
   'activation-not-found': { status: 404, description: 'No activation record of that id exists in the namespace.' },
   'web-action-not-found': { status: 404, description: 'No web action answers at that path: the namespace, package or action is missing, not readable, or not exported (one answer, so existence does not leak).' },
   'web-property-not-found': { status: 404, description: "A web action's result lacks the property the path projects (or an application error without `error`)." },
@@ -70,6 +72,7 @@ export const ERROR_CATALOGUE = {
   // 409: the request conflicts with what is stored
   'entity-exists': { status: 409, description: 'An entity of that name exists and `overwrite` was not set.' },
   'entity-in-other-collection': { status: 409, description: 'An entity of that name exists in another collection (e.g. an action where a trigger was asked for).' },
+  'feed-registration-exists': { status: 409, description: 'The trigger already has an active feed registration; DELETE it first.' },
   'revision-conflict': { status: 409, description: 'The entity changed between reading and writing it; the write was not made.' },
   'package-not-empty': { status: 409, description: 'A package still holds actions and `force` was not set.' },
   'binding-target-not-a-package': { status: 409, description: 'A package binding refers to an entity that is not a package.' },

@@ -84,6 +84,22 @@ export const Messages = {
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
   /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
   undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
+  // Feeds (the alarms package): OpenWhisk's alarmWebAction sentences where it has one.
+  feedUnknown: (feed: unknown, known: readonly string[]) => `'feed' must be one of '${known.join("', '")}', but was ${describeValue(feed)}.`,
+  feedParameterMissing: (feed: string, param: string) => `${feed} trigger feed is missing the ${param} parameter`,
+  cronInvalid: (cron: unknown, reason: string) => `cron pattern ${describeValue(cron)} is not valid: ${reason}`,
+  cronFieldCount: (count: number) => `cron pattern must have 5 fields (minute to weekday) or 6 (with seconds first), but had ${count}`,
+  timezoneInvalid: (zone: unknown) => `timezone ${describeValue(zone)} is not a known IANA time zone`,
+  minutesNotInteger: 'the minutes parameter must be an integer',
+  minutesOutOfRange: (max: number) => `the minutes parameter must be an integer greater than zero and at most ${max}`,
+  dateInvalid: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} is not a valid Date`,
+  dateNotFuture: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} must be in the future`,
+  dateNotAfterStart: (param: string, date: unknown, start: unknown) => `${param} parameter ${describeValue(date)} must be greater than the startDate parameter ${describeValue(start)}`,
+  noTickBeforeStop: (cron: string) => `cron pattern '${cron}' has no scheduled time between the startDate and the stopDate`,
+  deleteAfterFireInvalid: 'deleteAfterFire parameter must be one of [false, true, rules].',
+  payloadInvalid: 'trigger_payload must be a JSON object or a string',
+  feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
+  feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;

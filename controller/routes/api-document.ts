@@ -63,6 +63,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   { method: 'post', path: '/namespaces/{namespace}/actions/{pkg}/{name}', tag: 'Actions', summary: 'Invoke an action in a package', query: invokeQuery, body: 'parameters' },
   ...crud('packages', 'Packages', 'package or binding', { deleteQuery: [{ name: 'force', type: 'boolean', description: 'delete a package that still holds actions' }] }),
   ...crud('triggers', 'Triggers', 'trigger', { post: { summary: 'Fire a trigger', body: 'parameters' } }),
+  // Wisp's extension (ADR 0017): what the /whisk.system/alarms feed actions call for each lifecycle event.
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Register a feed on a trigger (CREATE): {feed: 'alarm' | 'interval' | 'once', ...its parameters}", body: 'feed parameters' },
+  { method: 'get', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Read a trigger's feed registration and its status (READ)" },
+  { method: 'put', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Change a feed registration's parameters (UPDATE)", body: 'feed parameters' },
+  { method: 'delete', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: 'Delete a feed registration for good (DELETE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/active', tag: 'Feeds', summary: 'Resume a paused feed from now (UNPAUSE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/paused', tag: 'Feeds', summary: 'Pause a feed, keeping its registration (PAUSE)' },
   ...crud('rules', 'Rules', 'rule', { post: { summary: 'Enable or disable a rule ({"status": "active" | "inactive"})', body: 'status' } }),
   {
     method: 'get',
