@@ -1,4 +1,4 @@
-import type { ActivationRecord, ActivationResponse } from '../common/entities/activation';
+import type { ActivationRecord, ActivationResponse, StartKind } from '../common/entities/activation';
 import type { KeyValue } from '../common/entities/parameters';
 import type { ActivationMessage } from '../common/protocol/activation-message';
 
@@ -11,8 +11,6 @@ import type { ActivationMessage } from '../common/protocol/activation-message';
 // stem cell, or a warm one) and `retryCount` (claims before this one). The container's memory
 // and CPU use are not recorded: see the ADR.
 
-/** How the container that ran an activation came to be: created for it, a stem cell, or warm. */
-export type StartKind = 'cold' | 'prewarmed' | 'warm';
 
 export class ActivationRecordBuilder {
   kind: string;

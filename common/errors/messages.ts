@@ -75,6 +75,11 @@ export const Messages = {
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
   /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
   undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
+  activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,
+  activationRangeInverted: (since: number, upto: number) => `The query parameter 'since' (${since}) is later than 'upto' (${upto}).`,
+  activationCursorInvalid: "The query parameter 'cursor' is not a cursor this platform gave out.",
+  activationQueryTooBroad: (budget: number) =>
+    `The query parameter 'minDuration' (or 'cause' with other filters) makes a count check more than ${budget} records; narrow it with 'since' and 'upto'.`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;
