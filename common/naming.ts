@@ -13,6 +13,8 @@ export interface Naming {
   identityChangeSubject(): string;
   /** Where invokers put raw messages that carry no readable activation id (counted, kept for inspection). */
   deadLetterTopic(): string;
+  /** Every completed activation as an OpenWhisk user event, for downstream consumers (issue #15). */
+  userEventsTopic(): string;
   redisKey(...parts: string[]): string;
   containerName(invokerId: string, suffix: string): string;
   containerLabels(invokerId: string): Record<string, string>;
@@ -33,6 +35,7 @@ export function createNaming(prefix: string): Naming {
     cacheInvalidationSubject: () => `${prefix}.cache-invalidation`,
     identityChangeSubject: () => `${prefix}.identity-change`,
     deadLetterTopic: () => `${prefix}.dead-letter`,
+    userEventsTopic: () => `${prefix}.events`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
     containerLabels: (invokerId) => ({ [labelKey]: prefix, [invokerLabelKey]: invokerId }),

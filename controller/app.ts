@@ -8,6 +8,8 @@ import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { errorHandler } from './http/error-handler';
 import { readinessGate } from './http/readiness-gate';
+import { httpMetrics } from './http/http-metrics';
+import type { Registry } from 'prom-client';
 import type { RequestState } from './http/request-context';
 import { transactionId } from './http/transaction-id';
 import type { Dispatcher } from './invocation/dispatcher';
@@ -20,6 +22,7 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { webActionRoutes } from './routes/web-actions.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -36,6 +39,8 @@ export interface AppDeps {
   readonly sandbox?: SandboxInfo;
   /** Requests wait for it before any answer (standalone: until its own invoker is healthy). */
   readonly ready?: Promise<void>;
+  /** The process's metrics registry: HTTP requests are counted into it when given. */
+  readonly metrics?: Registry;
   readonly identities: IdentityService;
   readonly limits: NamespaceLimitsService;
   readonly throttles: Throttler;
@@ -69,9 +74,11 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   }
 
   app.use(transactionId(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(errorHandler());
   app.use(readinessGate(deps.ready));
   app.use(cors());
+  app.use(webActionRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));

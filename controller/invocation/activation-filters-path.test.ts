@@ -2,7 +2,7 @@ import { newTransactionId } from '../../common/ids';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 
 // The new record annotations and the activation filters through the whole platform in one
-// process (ADR 0021): the invoker's pool says how each container started, the embedded store
+// process (ADR 0022): the invoker's pool says how each container started, the embedded store
 // indexes it, and GET /activations finds it by start kind, status and cause.
 
 jest.setTimeout(60_000);

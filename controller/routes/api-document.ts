@@ -1,11 +1,13 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../http/list-params';
+import { WEB_METHODS } from '../web/web-cors';
+import { WEB_EXTENSIONS, WEB_PREFIX } from '../web/web-path';
 
 // The OpenAPI 2.0 (Swagger) document that GET /api/v1 advertises under swagger_paths, as
 // OpenWhisk serves its apiv1swagger.json. Written as a table of operations rather than kept as a
 // generated file: `api-document.test.ts` checks it against the routers, so a route added without
 // a line here (or a line left for a route removed) fails the unit tests.
 
-export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch' | 'head' | 'options';
 
 interface QueryParam {
   readonly name: string;
@@ -94,11 +96,20 @@ export const OPEN_OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: '/docs', tag: 'System', summary: 'This document as a page to read', open: true },
 ];
 
+/** Web actions (ADR 0019): one path, every method a web action may answer, no basic auth needed. */
+export const WEB_OPERATIONS: readonly ApiOperation[] = WEB_METHODS.map((method) => ({
+  method: method.toLowerCase() as HttpMethod,
+  path: `/${WEB_PREFIX.slice('/api/v1/'.length)}{namespace}/{package}/{action}`,
+  tag: 'Web actions',
+  summary: `Call a web action (web-export: true); {action} may end in .${WEB_EXTENSIONS.join(', .')} and a projection path; {package} is 'default' for none`,
+  open: true,
+}));
+
 const ENTITY_SCHEMA = { type: 'object', description: 'OpenWhisk entity JSON (see openwhisk docs/rest_api.md)' };
 
 export function apiDocument(build: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS]) {
+  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]) {
     const pathParams = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, type: 'string' }));
     const parameters = [
       ...pathParams,
@@ -138,7 +149,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 /** The `ui` path: the same operations as a plain page, served locally (no CDN, no script). */
 export function apiDocsPage(): string {
-  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS]
+  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]
     .map((op) => {
       const query = (op.query ?? []).map((q) => `<code>${escapeHtml(q.name)}</code> ${escapeHtml(q.description)}`).join('<br>');
       return `<tr><td>${op.method.toUpperCase()}</td><td><code>/api/v1${escapeHtml(op.path === '/' ? '' : op.path)}</code></td><td>${escapeHtml(op.summary)}</td><td>${query}</td></tr>`;
