@@ -66,6 +66,7 @@ export class ActivationRecordBuilder {
     // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
     if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
     if (message.binding) annotations.push({ key: 'binding', value: message.binding });
+    if (typeof message.trigger === 'string') annotations.push({ key: 'trigger', value: message.trigger });
     // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
     if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
     annotations.push({ key: 'retryCount', value: Math.max(0, this.attempt - 1) });

@@ -5,10 +5,10 @@ import type { ActivationFilter, ActivationPosition } from '../spi/activation-sto
 // Which indexes an activation record is written to, and how a query is answered from them; the
 // Redis and the embedded store both follow this (ADR 0022). Every subset of (name, status, start
 // kind) has its own index ordered by (start, id), so any combination of those three filters with
-// a time range is one range read. `cause` has an index of its own, which drives a query whenever
-// it is given (a sequence or a trigger fire causes few activations). What the driving index does
-// not cover (minDuration, the other filters next to cause) is checked record by record, over a
-// bounded number of index entries per call.
+// a time range is one range read. `cause` and `trigger` have indexes of their own, which drive a
+// query whenever they are given (cause first: a sequence or a fire causes few activations; then
+// trigger). What the driving index does not cover (minDuration, the other filters beside them) is
+// checked record by record, over a bounded number of index entries per call.
 
 /** Index entries one list call walks at most when filters are checked record by record. */
 export const PAGE_SCAN_BUDGET = 2000;
@@ -23,6 +23,8 @@ export interface IndexedFields {
   readonly statusCode: StatusCode;
   readonly startKind?: StartKind;
   readonly cause?: string;
+  /** `ns/trigger` of the rule's trigger that invoked it. */
+  readonly trigger?: string;
   readonly duration: number;
 }
 
@@ -33,7 +35,10 @@ export interface IndexSelector {
   readonly start?: StartKind;
 }
 
-export type IndexDriver = { readonly by: 'selector'; readonly selector: IndexSelector } | { readonly by: 'cause'; readonly cause: string };
+export type IndexDriver =
+  | { readonly by: 'selector'; readonly selector: IndexSelector }
+  | { readonly by: 'cause'; readonly cause: string }
+  | { readonly by: 'trigger'; readonly trigger: string };
 
 export interface QueryPlan {
   readonly driver: IndexDriver;
@@ -43,6 +48,7 @@ export interface QueryPlan {
 
 export function indexedFields(record: ActivationRecord): IndexedFields {
   const startKind = record.annotations.find((a) => a.key === 'startKind')?.value;
+  const trigger = record.annotations.find((a) => a.key === 'trigger')?.value;
   return {
     id: record.activationId,
     start: record.start,
@@ -50,11 +56,12 @@ export function indexedFields(record: ActivationRecord): IndexedFields {
     statusCode: record.response.statusCode,
     ...(START_KINDS.includes(startKind as StartKind) ? { startKind: startKind as StartKind } : {}),
     ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    ...(typeof trigger === 'string' ? { trigger } : {}),
     duration: record.duration ?? Math.max(0, record.end - record.start),
   };
 }
 
-/** Every index the record belongs to, but the cause index. */
+/** Every index the record belongs to, but the cause and trigger indexes. */
 export function selectorsOf(fields: IndexedFields): IndexSelector[] {
   const selectors: IndexSelector[] = [];
   for (const name of [undefined, fields.name]) {
@@ -69,8 +76,12 @@ export function selectorsOf(fields: IndexedFields): IndexSelector[] {
 
 export function planQuery(filter: ActivationFilter): QueryPlan {
   if (filter.cause !== undefined) {
-    const checked = filter.name !== undefined || filter.status !== undefined || filter.start !== undefined || filter.minDuration !== undefined;
+    const checked = filter.name !== undefined || filter.status !== undefined || filter.start !== undefined || filter.trigger !== undefined || filter.minDuration !== undefined;
     return { driver: { by: 'cause', cause: filter.cause }, checked };
+  }
+  if (filter.trigger !== undefined) {
+    const checked = filter.name !== undefined || filter.status !== undefined || filter.start !== undefined || filter.minDuration !== undefined;
+    return { driver: { by: 'trigger', trigger: filter.trigger }, checked };
   }
   const selector: IndexSelector = {
     ...(filter.name !== undefined ? { name: filter.name } : {}),
@@ -87,6 +98,7 @@ export function matches(fields: IndexedFields, filter: ActivationFilter): boolea
     (filter.status === undefined || fields.statusCode === filter.status) &&
     (filter.start === undefined || fields.startKind === filter.start) &&
     (filter.cause === undefined || fields.cause === filter.cause) &&
+    (filter.trigger === undefined || fields.trigger === filter.trigger) &&
     (filter.minDuration === undefined || fields.duration >= filter.minDuration)
   );
 }

@@ -30,6 +30,8 @@ export interface ActivationFilter {
   readonly start?: StartKind;
   /** The record's `cause`: the sequence or trigger activation that caused it. */
   readonly cause?: string;
+  /** The record's `trigger` annotation (`ns/trigger`): a rule of that trigger invoked it. */
+  readonly trigger?: string;
   /** Lower bound on `duration`, ms. */
   readonly minDuration?: number;
 }

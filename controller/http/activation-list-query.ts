@@ -2,6 +2,7 @@ import type { StartKind, StatusCode } from '../../common/entities/activation';
 import { START_KINDS } from '../../common/entities/activation';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
+import { isValidName } from '../../common/entities/entity-name';
 import { isActivationId } from '../../common/ids';
 import type { ActivationFilter, ActivationPosition } from '../../common/spi/activation-store';
 import { decodeCursor } from './activation-cursor';
@@ -30,7 +31,8 @@ export interface ActivationListQuery {
   readonly paged: boolean;
 }
 
-export function activationListQuery(query: Query): ActivationListQuery {
+/** `namespace` is the one listed: a trigger is named within it. */
+export function activationListQuery(query: Query, namespace: string): ActivationListQuery {
   const name = queryString(query, 'name');
   if (name !== undefined && !NAME_FILTER.test(name)) throw new PlatformError('query-parameter-invalid', `Parameter may be a 'simple' name or 'package-name/simple' name: ${name}`);
   const since = epochParam(query, 'since');
@@ -38,12 +40,8 @@ export function activationListQuery(query: Query): ActivationListQuery {
   if (since !== undefined && upto !== undefined && since > upto) throw new PlatformError('activation-range-inverted', Messages.activationRangeInverted(since, upto));
   const status = oneOf(query, 'status', Object.keys(STATUS_FILTERS));
   const start = oneOf(query, 'start', START_KINDS) as StartKind | undefined;
-  const trigger = activationIdParam(query, 'trigger');
+  const trigger = triggerParam(query, 'trigger');
   const cause = activationIdParam(query, 'cause');
-  // Both name the activation that caused a record (a trigger's fire is the cause of what its rules ran).
-  if (trigger !== undefined && cause !== undefined && trigger !== cause) {
-    throw new PlatformError('activation-filter-invalid', Messages.activationFilterInvalid('trigger', trigger, "the same activation id as 'cause' when both are given"));
-  }
   const minDuration = durationParam(query, 'minDuration');
   const cursor = queryString(query, 'cursor');
   const filter: ActivationFilter = {
@@ -52,7 +50,8 @@ export function activationListQuery(query: Query): ActivationListQuery {
     ...(upto !== undefined ? { upto } : {}),
     ...(status !== undefined ? { status: STATUS_FILTERS[status]! } : {}),
     ...(start !== undefined ? { start } : {}),
-    ...((trigger ?? cause) !== undefined ? { cause: (trigger ?? cause)! } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(trigger !== undefined ? { trigger: `${namespace}/${trigger}` } : {}),
     ...(minDuration !== undefined ? { minDuration } : {}),
   };
   return { filter, ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}), paged: queryBool(query, 'paged', false) };
@@ -82,6 +81,13 @@ function activationIdParam(query: Query, name: string): string | undefined {
   const value = single(query, name);
   if (value === undefined || isActivationId(value)) return value;
   throw new PlatformError('activation-filter-invalid', Messages.activationFilterInvalid(name, value, 'an activation id (32 lowercase hex characters)'));
+}
+
+/** A trigger's simple name (a rule may only name a trigger of its own namespace). */
+function triggerParam(query: Query, name: string): string | undefined {
+  const value = single(query, name);
+  if (value === undefined || isValidName(value)) return value;
+  throw new PlatformError('activation-filter-invalid', Messages.activationFilterInvalid(name, value, "a trigger's name"));
 }
 
 function durationParam(query: Query, name: string): number | undefined {

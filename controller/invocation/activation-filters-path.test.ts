@@ -1,5 +1,6 @@
 import { newTransactionId } from '../../common/ids';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
+import { eventually } from '../../test/harness/eventually';
 
 // The new record annotations and the activation filters through the whole platform in one
 // process (ADR 0022): the invoker's pool says how each container started, the embedded store
@@ -72,5 +73,21 @@ describe('activation records and filters through controller and invoker', () => 
     expect(ids((await call('GET', '/activations?status=application_error')).body)).toEqual([refused.body.activationId]);
     expect(ids((await call('GET', `/activations?cause=${sequence.body.activationId}`)).body).sort()).toEqual([...components].sort());
     expect((await call('GET', '/activations?count=true&name=echo&start=warm')).body).toEqual({ activations: 3 });
+  });
+
+  it("annotates what a trigger's rules invoke, an action or a sequence, with the trigger, and finds them by its name", async () => {
+    expect((await call('PUT', '/triggers/tick', {})).status).toBe(200);
+    expect((await call('PUT', '/rules/tick-echo', { trigger: '/_/tick', action: '/_/echo' })).status).toBe(200);
+    expect((await call('PUT', '/rules/tick-pair', { trigger: '/_/tick', action: '/_/pair' })).status).toBe(200);
+    const fired = await call('POST', '/triggers/tick', { n: 7 });
+    expect(fired.status).toBe(202);
+    const caused = await eventually(async () => {
+      const listed = (await call('GET', '/activations?trigger=tick&docs=true')).body as Activation[];
+      return listed.length === 2 ? listed : undefined;
+    }, 20_000);
+    expect(caused.map((a) => annotation(a, 'trigger'))).toEqual(['guest/tick', 'guest/tick']);
+    expect(ids((await call('GET', `/activations?cause=${fired.body.activationId}`)).body).sort()).toEqual(ids(caused).sort());
+    expect(ids((await call('GET', '/activations?trigger=tick&name=pair')).body)).toHaveLength(1);
+    expect((await call('GET', '/activations?trigger=tock')).body).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { resolveNamespace } from '../http/resolve-namespace';
 
 // Activation queries (CTL/Activations.scala): list newest first with name/since/upto, or one
 // record, its logs, its result. Beyond OpenWhisk (ADR 0022): filters by status, start kind,
-// cause (or trigger fire) and minimum duration, and cursor paging. The next page's cursor goes
+// cause, trigger (by name) and minimum duration, and cursor paging. The next page's cursor goes
 // out as the X-Next-Cursor header, which OpenWhisk clients ignore, so their array answer is
 // unchanged; `?paged=true` asks for `{activations, nextCursor}` instead.
 
@@ -26,7 +26,7 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
     const namespace = resolveNamespace(ctx.params.namespace ?? '', ctx.state.identity!, 'activations');
     const list = listParams(ctx.query, 'activations');
     const docs = queryBool(ctx.query, 'docs', false);
-    const { filter, after, paged } = activationListQuery(ctx.query);
+    const { filter, after, paged } = activationListQuery(ctx.query, namespace);
     if (list.count) {
       if (docs) throw new PlatformError('query-parameters-exclusive', "The parameter 'docs' is not permitted with 'count'.");
       if (after || paged) throw new PlatformError('query-parameters-exclusive', `The parameter '${after ? 'cursor' : 'paged'}' is not permitted with 'count'.`);

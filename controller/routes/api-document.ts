@@ -78,7 +78,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       { name: 'status', type: 'string', description: "only this outcome: 'success', 'application_error', 'developer_error' or 'internal_error'" },
       { name: 'start', type: 'string', description: "only activations whose container started so: 'cold', 'prewarmed' or 'warm'" },
       { name: 'cause', type: 'string', description: "only activations caused by this sequence's or trigger's activation id" },
-      { name: 'trigger', type: 'string', description: "only activations a trigger's fire caused: the fire's activation id" },
+      { name: 'trigger', type: 'string', description: "only activations the rules of this trigger (its name) invoked" },
       { name: 'minDuration', type: 'integer', description: 'only activations that ran at least this many ms' },
       { name: 'cursor', type: 'string', description: 'go on after the page whose X-Next-Cursor (or nextCursor) this is' },
       { name: 'paged', type: 'boolean', description: 'answer {activations, nextCursor} instead of the array' },

@@ -171,7 +171,7 @@ export function describeActivationStoreContract(
     describe('filters and cursor paging', () => {
       const C1 = newActivationId();
       const C2 = newActivationId();
-      const filtered = (name: string, start: number, statusCode: 0 | 1 | 2 | 3, startKind: string | undefined, duration: number, cause?: string) =>
+      const filtered = (name: string, start: number, statusCode: 0 | 1 | 2 | 3, startKind: string | undefined, duration: number, cause?: string, trigger?: string) =>
         record({
           name,
           start,
@@ -179,7 +179,11 @@ export function describeActivationStoreContract(
           duration,
           response: { statusCode, result: {} },
           ...(cause ? { cause } : {}),
-          annotations: [{ key: 'path', value: `ns1/${name}` }, ...(startKind ? [{ key: 'startKind', value: startKind }] : [])],
+          annotations: [
+            { key: 'path', value: `ns1/${name}` },
+            ...(startKind ? [{ key: 'startKind', value: startKind }] : []),
+            ...(trigger ? [{ key: 'trigger', value: trigger }] : []),
+          ],
         });
       let all: ActivationRecord[];
       beforeEach(async () => {
@@ -187,11 +191,11 @@ export function describeActivationStoreContract(
           filtered('hello', 2000, 0, 'cold', 10),
           filtered('hello', 2001, 1, 'warm', 500),
           filtered('other', 2002, 2, 'prewarmed', 1500, C1),
-          filtered('hello', 2003, 0, 'warm', 20, C1),
+          filtered('hello', 2003, 0, 'warm', 20, C1, 'ns1/ticks'),
           filtered('hello', 2004, 1, 'cold', 900),
           filtered('hello', 2005, 3, undefined, 0),
-          filtered('other', 2006, 0, 'warm', 30, C2),
-          filtered('hello', 2007, 1, 'cold', 2000, C1),
+          filtered('other', 2006, 0, 'warm', 30, C2, 'ns1/ticks'),
+          filtered('hello', 2007, 1, 'cold', 2000, C1, 'ns1/other ticks'),
         ];
         for (const at of [4, 0, 7, 2, 5, 1, 6, 3]) await store.create(all[at]!);
         await store.create({ ...filtered('hello', 2005, 1, 'cold', 5000, C1), namespace: 'ns2' });
@@ -210,6 +214,18 @@ export function describeActivationStoreContract(
         expect(await listed({ start: 'cold' })).toEqual(at(7, 4, 0));
         expect(await listed({ start: 'warm' })).toEqual(at(6, 3, 1));
         expect(await listed({ start: 'prewarmed' })).toEqual(at(2));
+      });
+
+      it('filters by the trigger whose rule invoked a record', async () => {
+        expect(await listed({ trigger: 'ns1/ticks' })).toEqual(at(6, 3));
+        expect(await listed({ trigger: 'ns1/other ticks' })).toEqual(at(7));
+        expect(await listed({ trigger: 'ns1/none' })).toEqual([]);
+        expect(await listed({ trigger: 'ns1/ticks', name: 'hello' })).toEqual(at(3));
+        expect(await listed({ trigger: 'ns1/ticks', cause: C1 })).toEqual(at(3));
+        expect(await listed({ trigger: 'ns1/ticks', minDuration: 25, status: 0, start: 'warm' })).toEqual(at(6));
+        expect(await store.count('ns1', { trigger: 'ns1/ticks' })).toBe(2);
+        expect(await store.count('ns1', { trigger: 'ns1/ticks', since: 2004 })).toBe(1);
+        expect(await store.count('ns1', { trigger: 'ns1/ticks', status: 1 })).toBe(0);
       });
 
       it('filters by cause and by minimum duration', async () => {
@@ -346,7 +362,7 @@ export function describeActivationStoreContract(
         const short = await openShort({ retentionMs: 300 });
         opened.add(short);
         const cause = newActivationId();
-        const old = record({ start: 5000, cause, response: { statusCode: 1, result: {} }, annotations: [{ key: 'startKind', value: 'cold' }] });
+        const old = record({ start: 5000, cause, response: { statusCode: 1, result: {} }, annotations: [{ key: 'startKind', value: 'cold' }, { key: 'trigger', value: 'ns1/t' }] });
         await short.create(old);
         expect(await short.get('ns1', old.activationId)).toEqual(old);
         await eventually(async () => ((await short.getById(old.activationId)) === undefined ? true : undefined), 5_000, 50);
@@ -361,6 +377,7 @@ export function describeActivationStoreContract(
         expect(await short.count('ns1', { status: 1 })).toBe(0);
         expect(await short.count('ns1', { name: 'hello', status: 1, start: 'cold' })).toBe(0);
         expect(await short.count('ns1', { cause })).toBe(0);
+        expect(await short.count('ns1', { trigger: 'ns1/t' })).toBe(0);
         expect(await short.list('ns1', { start: 'cold', skip: 0, limit: 30 })).toEqual([]);
         expect(await short.list('ns1', { cause, minDuration: 0, skip: 0, limit: 30 })).toEqual([]);
       });

@@ -238,12 +238,14 @@ function dropFrom(indexes: Map<string, SortedIndex>, key: string, score: number,
 function indexKeys(row: ActivationRow): string[] {
   const keys = selectorsOf(row.fields).map((selector) => driverKey(row.namespace, { by: 'selector', selector }));
   if (row.fields.cause !== undefined) keys.push(driverKey(row.namespace, { by: 'cause', cause: row.fields.cause }));
+  if (row.fields.trigger !== undefined) keys.push(driverKey(row.namespace, { by: 'trigger', trigger: row.fields.trigger }));
   return keys;
 }
 
 /** One string per (namespace, index); NUL appears in no namespace, name or activation id. */
 function driverKey(namespace: string, driver: IndexDriver): string {
   if (driver.by === 'cause') return ['c', namespace, driver.cause].join('\u0000');
+  if (driver.by === 'trigger') return ['t', namespace, driver.trigger].join('\u0000');
   const selector: IndexSelector = driver.selector;
   return ['s', namespace, selector.name ?? '', selector.status ?? '', selector.start ?? ''].join('\u0000');
 }

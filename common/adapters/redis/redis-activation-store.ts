@@ -18,9 +18,10 @@ import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE,
 //                                                 that names a status or start kind: <sel> is
 //                                                 [n<name>:][s<status>:][k<start kind>] (ADR 0022)
 //   activation-cause-index:<ns>:<cause>  zset    id by start, records with that cause
-//   activation-meta:<ns>                 hash    id -> "<status>\t<start kind>\t<duration>\t<cause>\t<name>",
+//   activation-trigger-index:<ns>:<trigger> zset  id by start, records a rule of that trigger invoked
+//   activation-meta:<ns>                 hash    id -> "<status>\t<start kind>\t<duration>\t<cause>\t<name>\t<trigger>",
 //                                                 for filters checked record by record
-//   activation-expiry:<ns>               zset    "<id>\n<name>\n<status>\n<start kind>\n<cause>" by
+//   activation-expiry:<ns>               zset    "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>" by
 //                                                 expiry time, to prune every index and the meta hash
 //   activation-claim:<id>                string  holder, PX claim ttl
 //   activation-attempts:<id>             counter of granted claims, PX claim memory
@@ -71,10 +72,13 @@ class RedisActivationStore implements ActivationStore {
     const fields = indexedFields(record);
     const indexKeys = selectorsOf(fields).map((selector) => this.indexKey(namespace, { by: 'selector', selector }));
     if (fields.cause !== undefined) indexKeys.push(this.indexKey(namespace, { by: 'cause', cause: fields.cause }));
+    if (fields.trigger !== undefined) indexKeys.push(this.indexKey(namespace, { by: 'trigger', trigger: fields.trigger }));
     const kind = fields.startKind ?? '';
     const cause = fields.cause === undefined ? '' : escapeKeyPart(fields.cause);
-    const expiryMember = [escapeKeyPart(activationId), escapeKeyPart(name), fields.statusCode, kind, cause].join('\n');
-    const meta = [fields.statusCode, kind, fields.duration, fields.cause ?? '', name].join('\t');
+    const trigger = fields.trigger === undefined ? '' : escapeKeyPart(fields.trigger);
+    const expiryMember = [escapeKeyPart(activationId), escapeKeyPart(name), fields.statusCode, kind, cause, trigger].join('\n');
+    // Tabs and newlines appear in no entity name or activation id.
+    const meta = [fields.statusCode, kind, fields.duration, fields.cause ?? '', name, fields.trigger ?? ''].join('\t');
     const created = await runScript(
       this.redis(),
       ACTIVATION_CREATE,
@@ -118,6 +122,7 @@ class RedisActivationStore implements ActivationStore {
       query.after ? escapeKeyPart(query.after.id) : '',
       ...filterArgs(query),
       PAGE_SCAN_BUDGET,
+      this.triggerIndexPrefix(namespace),
     ])) as string[];
     return {
       records: records.map((json) => JSON.parse(json) as ActivationRecord),
@@ -137,6 +142,7 @@ class RedisActivationStore implements ActivationStore {
       plan.checked ? 1 : 0,
       ...filterArgs(query),
       COUNT_SCAN_BUDGET,
+      this.triggerIndexPrefix(namespace),
     ])) as number;
     if (count < 0) throw new PlatformError('activation-query-too-broad', Messages.activationQueryTooBroad(COUNT_SCAN_BUDGET));
     return count;
@@ -171,6 +177,7 @@ class RedisActivationStore implements ActivationStore {
   /** The namespace and name indexes keep their names from before ADR 0022, so records written then stay listed. */
   private indexKey(namespace: string, driver: IndexDriver): string {
     if (driver.by === 'cause') return this.causeIndexPrefix(namespace) + escapeKeyPart(driver.cause);
+    if (driver.by === 'trigger') return this.triggerIndexPrefix(namespace) + escapeKeyPart(driver.trigger);
     const selector: IndexSelector = driver.selector;
     if (selector.status === undefined && selector.start === undefined) {
       return selector.name === undefined ? this.namespaceIndex(namespace) : this.nameIndex(namespace, selector.name);
@@ -189,6 +196,10 @@ class RedisActivationStore implements ActivationStore {
 
   private causeIndexPrefix(namespace: string): string {
     return this.options.naming.redisKey('activation-cause-index', escapeKeyPart(namespace), '');
+  }
+
+  private triggerIndexPrefix(namespace: string): string {
+    return this.options.naming.redisKey('activation-trigger-index', escapeKeyPart(namespace), '');
   }
 
   private metaKey(namespace: string): string {
@@ -216,7 +227,7 @@ class RedisActivationStore implements ActivationStore {
   }
 }
 
-/** The record-by-record check's filters, '' for each one not given (ACTIVATION_PAGE's ARGV 13-17). */
+/** The record-by-record check's filters, '' for each one not given (ACTIVATION_PAGE's ARGV 13-18). */
 function filterArgs(query: ActivationFilter): (string | number)[] {
-  return [query.name ?? '', query.status ?? '', query.start ?? '', query.cause ?? '', query.minDuration ?? ''];
+  return [query.name ?? '', query.status ?? '', query.start ?? '', query.cause ?? '', query.minDuration ?? '', query.trigger ?? ''];
 }

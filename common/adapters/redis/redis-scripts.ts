@@ -104,7 +104,7 @@ return out
 );
 
 // Drops index entries of records past retention. The expiry set holds, scored by expiry time,
-// "<id>\n<name>" (records written before ADR 0022) or "<id>\n<name>\n<status>\n<start kind>\n<cause>",
+// "<id>\n<name>" (records written before ADR 0022) or "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>",
 // from which every index the record is in follows (activation-index.ts's selectors, the key
 // layout of redis-activation-store.ts), and its entry in the meta hash.
 const PRUNE_EXPIRED = `
@@ -118,8 +118,8 @@ local function split(member)
     from = at + 1
   end
 end
-local function drop_indexes(filter_prefix, cause_prefix, meta, parts)
-  local id, name, status, kind, cause = parts[1], parts[2], parts[3], parts[4], parts[5]
+local function drop_indexes(filter_prefix, cause_prefix, trigger_prefix, meta, parts)
+  local id, name, status, kind, cause, trigger = parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
   if not status then return end
   local n, s = 'n' .. name, 's' .. status
   redis.call('ZREM', filter_prefix .. s, id)
@@ -132,9 +132,10 @@ local function drop_indexes(filter_prefix, cause_prefix, meta, parts)
     redis.call('ZREM', filter_prefix .. n .. ':' .. s .. ':' .. k, id)
   end
   if cause ~= '' then redis.call('ZREM', cause_prefix .. cause, id) end
+  if trigger and trigger ~= '' then redis.call('ZREM', trigger_prefix .. trigger, id) end
   redis.call('HDEL', meta, id)
 end
-local function prune(namespace_index, expiry, name_index_prefix, budget, filter_prefix, cause_prefix, meta)
+local function prune(namespace_index, expiry, name_index_prefix, budget, filter_prefix, cause_prefix, trigger_prefix, meta)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   while budget > 0 do
@@ -145,7 +146,7 @@ local function prune(namespace_index, expiry, name_index_prefix, budget, filter_
       local id = parts[1]
       redis.call('ZREM', namespace_index, id)
       redis.call('ZREM', name_index_prefix .. parts[2], id)
-      drop_indexes(filter_prefix, cause_prefix, meta, parts)
+      drop_indexes(filter_prefix, cause_prefix, trigger_prefix, meta, parts)
       redis.call('ZREM', expiry, member)
     end
     budget = budget - #gone
@@ -154,10 +155,10 @@ end
 `;
 
 // The record-by-record check of activation-index.ts against the meta hash's
-// "<status>\t<start kind>\t<duration>\t<cause>\t<name>". A record without meta (written before
+// "<status>\t<start kind>\t<duration>\t<cause>\t<name>\t<trigger>". A record without meta (written before
 // ADR 0022) matches no checked filter.
 const MATCHES = `
-local function matcher(meta, f_name, f_status, f_kind, f_cause, f_min)
+local function matcher(meta, f_name, f_status, f_kind, f_cause, f_min, f_trigger)
   return function(id)
     local value = redis.call('HGET', meta, id)
     if not value then return false end
@@ -165,11 +166,13 @@ local function matcher(meta, f_name, f_status, f_kind, f_cause, f_min)
     local b = string.find(value, '\\t', a + 1, true)
     local c = string.find(value, '\\t', b + 1, true)
     local d = string.find(value, '\\t', c + 1, true)
+    local e = string.find(value, '\\t', d + 1, true)
     if f_status ~= '' and string.sub(value, 1, a - 1) ~= f_status then return false end
     if f_kind ~= '' and string.sub(value, a + 1, b - 1) ~= f_kind then return false end
     if f_min ~= '' and tonumber(string.sub(value, b + 1, c - 1)) < tonumber(f_min) then return false end
     if f_cause ~= '' and string.sub(value, c + 1, d - 1) ~= f_cause then return false end
-    if f_name ~= '' and string.sub(value, d + 1) ~= f_name then return false end
+    if f_name ~= '' and string.sub(value, d + 1, e - 1) ~= f_name then return false end
+    if f_trigger ~= '' and string.sub(value, e + 1) ~= f_trigger then return false end
     return true
   end
 end
@@ -199,22 +202,22 @@ return 1
  * KEYS: the driving index, namespace index, expiry set, meta hash.
  * ARGV: 1 record key prefix, 2 name index prefix, 3 filter index prefix, 4 cause index prefix,
  * 5 max score, 6 min score, 7 skip, 8 limit, 9 prune budget, 10 checked (1/0), 11 after start
- * ('' for none), 12 after id, 13-17 name, status, start kind, cause, minDuration ('' for none),
- * 18 scan budget.
+ * ('' for none), 12 after id, 13-18 name, status, start kind, cause, minDuration, trigger ('' for
+ * none), 19 scan budget, 20 trigger index prefix.
  * Returns {next start, next id, record JSON...}, newest (start, id) first; next '' when the
  * range is exhausted.
  */
 export const ACTIVATION_PAGE = defineScript(
   'activationPage',
   `${PRUNE_EXPIRED}${MATCHES}
-prune(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[9]), ARGV[3], ARGV[4], KEYS[4])
+prune(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[9]), ARGV[3], ARGV[4], ARGV[20], KEYS[4])
 local checked = ARGV[10] == '1'
-local ok = matcher(KEYS[4], ARGV[13], ARGV[14], ARGV[15], ARGV[16], ARGV[17])
+local ok = matcher(KEYS[4], ARGV[13], ARGV[14], ARGV[15], ARGV[16], ARGV[17], ARGV[18])
 local max = ARGV[5]
 local after_start, after_id = ARGV[11], ARGV[12]
 local has_after = after_start ~= ''
 if has_after and (max == '+inf' or tonumber(after_start) < tonumber(max)) then max = after_start end
-local skip, limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[18])
+local skip, limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[19])
 local offset = 0
 -- without checks or a cursor the skip is an offset into the index
 if not checked and not has_after then offset, skip = skip, 0 end
@@ -263,17 +266,18 @@ end
 /**
  * KEYS: the driving index, namespace index, expiry set, meta hash.
  * ARGV: name index prefix, max, min, prune budget, filter index prefix, cause index prefix,
- * checked (1/0), name, status, start kind, cause, minDuration, scan budget.
+ * checked (1/0), name, status, start kind, cause, minDuration, trigger, scan budget, trigger
+ * index prefix.
  * Returns the count, or -1 when a checked count would scan past its budget.
  */
 export const ACTIVATION_COUNT = defineScript(
   'activationCount',
   `${PRUNE_EXPIRED}${MATCHES}
-prune(KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[4]), ARGV[5], ARGV[6], KEYS[4])
+prune(KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[15], KEYS[4])
 if ARGV[7] ~= '1' then return redis.call('ZCOUNT', KEYS[1], ARGV[3], ARGV[2]) end
-local budget = tonumber(ARGV[13])
+local budget = tonumber(ARGV[14])
 if redis.call('ZCOUNT', KEYS[1], ARGV[3], ARGV[2]) > budget then return -1 end
-local ok = matcher(KEYS[4], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12])
+local ok = matcher(KEYS[4], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
 local count, offset = 0, 0
 while true do
   local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', offset, 500)
