@@ -36,6 +36,7 @@ type RunHandler = (res: ServerResponse, container: ScriptedContainer, req: Incom
 class ScriptedContainer implements Container {
   readonly id = 'scripted';
   readonly name = 'scripted';
+  readonly proxyToken = 'scripted-token';
   readonly logs = new LogBuffer();
   statusCalls = 0;
 

@@ -5,10 +5,10 @@ import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embe
 import { createMemoryMessageBus } from '../common/adapters/memory/memory-message-bus';
 import { createMemorySignalBus } from '../common/adapters/memory/memory-signal-bus';
 import { newActivationId, newTransactionId } from '../common/ids';
-import { silentLogger } from '../common/logging/logger';
+import { createLogger, silentLogger, type Logger } from '../common/logging/logger';
 import { createNaming, type Naming } from '../common/naming';
 import { decodeHeartbeat, type Heartbeat } from '../common/protocol/heartbeat';
-import type { ContainerFactory, ContainerSpec } from '../common/spi/container-factory';
+import type { Container, ContainerFactory, ContainerSpec } from '../common/spi/container-factory';
 import type { MessageBus, ReceivedMessage } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 import { ProcessContainerFactory } from './containers/process-container-factory';
@@ -63,9 +63,10 @@ function startInvoker(
   world: World,
   env: Record<string, string> = {},
   wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
+  logger: Logger = silentLogger,
 ): { invoker: InvokerService; config: InvokerConfig } {
   const config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
-  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
+  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
   const invoker = createInvoker({
     config,
     bus: world.bus,
@@ -73,7 +74,7 @@ function startInvoker(
     entities: world.stores.entities,
     activations: world.stores.activations,
     factory,
-    logger: silentLogger,
+    logger,
   });
   return { invoker, config };
 }
@@ -426,6 +427,45 @@ describe('invoker service stem cells', () => {
     }
   });
 
+  it('gives each container, stem cells included, its own proxy token, which no log line shows', async () => {
+    const world = await openWorld();
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'invoker', level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    const containers: Container[] = [];
+    const recording = (factory: ContainerFactory): ContainerFactory => ({
+      capabilities: factory.capabilities,
+      init: () => factory.init(),
+      close: () => factory.close(),
+      create: async (spec) => {
+        const container = await factory.create(spec);
+        containers.push(container);
+        return container;
+      },
+    });
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker8', WISP_INVOKER_USER_MEMORY_MB: '1024' }, recording, logger);
+    await invoker.start();
+    try {
+      // The runtime proxies refuse a request without the token: every activation served proves
+      // that the invoker sent its container's token, the stem cell's too.
+      await waitUntil(() => containers.length === 1);
+      expect(containers[0]!.name).toContain('_prewarm_nodejs_');
+      const prewarmed = await world.harness.deploy('tokened', "let n = 0; function main() { n += 1; console.log('run', n); return { n }; }");
+      expect((await world.harness.invoke(config.invokerId, prewarmed)).response.result).toEqual({ n: 1 });
+      expect((await world.harness.invoke(config.invokerId, prewarmed)).response.result).toEqual({ n: 2 });
+      const own = await world.harness.deploy('own-container', "function main() { throw new Error('boom'); }", { limits: { memory: 512 } });
+      expect((await world.harness.invoke(config.invokerId, own)).response.statusCode).toBe(2);
+      await waitUntil(() => containers.length >= 3);
+      const tokens = containers.map((c) => c.proxyToken);
+      expect(new Set(tokens).size).toBe(tokens.length);
+      expect(lines.length).toBeGreaterThan(0);
+    } finally {
+      await invoker.stop();
+      await closeWorld(world);
+    }
+    const logged = lines.join('');
+    for (const container of containers) expect(logged).not.toContain(container.proxyToken);
+  });
+
   it('creates no stem cells when prewarming is off', async () => {
     const world = await openWorld();
     const created: ContainerSpec[] = [];
@@ -464,6 +504,7 @@ function recordingPauses(events: string[], faults: PauseFaults): (factory: Conta
         id: container.id,
         name: container.name,
         baseUrl: container.baseUrl,
+        proxyToken: container.proxyToken,
         pause: async () => {
           await container.pause();
           events.push(`pause ${container.id}`);

@@ -16,6 +16,7 @@ import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
 import { DEFAULT_HARDENING, dockerCreateOptions, type ContainerHardening } from './docker-create-options';
 import { LogBuffer } from './log-buffer';
+import { newProxyToken } from './proxy-token';
 import { waitForPort } from './wait-for-port';
 
 // Action containers in the local Docker engine, with OpenWhisk's docker run flags (reference
@@ -92,7 +93,8 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   private async createOnce(spec: ContainerSpec): Promise<Container> {
-    const container = await this.docker.createContainer(this.containerOptions(spec));
+    const proxyToken = newProxyToken();
+    const container = await this.docker.createContainer(this.containerOptions(spec, proxyToken));
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
     let output: Readable | undefined;
     let waitingForReady = false;
@@ -117,7 +119,7 @@ export class DockerContainerFactory implements ContainerFactory {
       // millisecond of polling delay is a millisecond of every cold start.
       waitingForReady = true;
       await waitForPort(address, RUNTIME_PORT, { timeoutMs: spec.readyTimeoutMs ?? this.options.startTimeoutMs ?? 10_000, intervalMs: 1, signal: exited.signal });
-      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, logs, output, () =>
+      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, proxyToken, logs, output, () =>
         this.containers.delete(created),
       );
       this.containers.add(created);
@@ -140,13 +142,14 @@ export class DockerContainerFactory implements ContainerFactory {
     }
   }
 
-  private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  private containerOptions(spec: ContainerSpec, proxyToken: string): Dockerode.ContainerCreateOptions {
     return dockerCreateOptions(spec, {
       hardening: this.options.hardening ?? DEFAULT_HARDENING,
       networkRef: this.network.ref,
       apiHost: this.network.apiHostEnv,
       labels: this.labels(),
       userMemoryMb: this.options.userMemoryMb ?? 4096,
+      proxyToken,
     });
   }
 

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { PROXY_TOKEN_ENV } from '../../common/protocol/runtime-protocol';
 import type { ContainerSpec } from '../../common/spi/container-factory';
 
 // What one action container is allowed, as a pure function of its spec: every action is hostile
@@ -28,13 +29,16 @@ export interface CreateOptionsContext {
   readonly apiHost: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly userMemoryMb: number;
+  /** This container's secret for its runtime proxy (common/protocol/runtime-protocol.ts PROXY_TOKEN_ENV). */
+  readonly proxyToken: string;
 }
 
 const MIB = 1024 * 1024;
 
 export function dockerCreateOptions(spec: ContainerSpec, context: CreateOptionsContext): Dockerode.ContainerCreateOptions {
   const { hardening } = context;
-  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env };
+  // The token last: a spec cannot choose it.
+  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env, [PROXY_TOKEN_ENV]: context.proxyToken };
   // A blackbox image is the user's own: it may need its own user and to write where it was
   // built to. It still gets every other limit.
   const managed = spec.family !== 'blackbox';
