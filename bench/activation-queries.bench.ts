@@ -7,7 +7,7 @@ import { createNaming } from '../common/naming';
 import type { ActivationStore } from '../common/spi/activation-store';
 import { printComparison, summarize } from './stats';
 
-// Activation queries on Redis (ADR 0022) against the raw Redis calls each one needs, measured in
+// Activation queries on Redis (ADR 0023) against the raw Redis calls each one needs, measured in
 // the same run: N records are written through the store's own create (its indexes included) into
 // one namespace, spread over 24 hours and 20 actions, then each query runs sequentially:
 //   - newest 50 for an action            raw: ZREVRANGEBYSCORE name index LIMIT 0 50, MGET the 50

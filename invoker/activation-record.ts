@@ -6,7 +6,7 @@ import type { ActivationMessage } from '../common/protocol/activation-message';
 // ContainerProxy writes. The runner sets what it learns along the way (the action's kind,
 // a timeout, /init's time) and asks for the record at the end.
 //
-// Beyond OpenWhisk's annotations it adds some an OpenWhisk client ignores (ADR 0022): where the
+// Beyond OpenWhisk's annotations it adds some an OpenWhisk client ignores (ADR 0023): where the
 // activation ran (`invokerId`, `containerId`), how it started (`startKind`: a new container, a
 // stem cell, or a warm one) and `retryCount` (claims before this one). The container's memory
 // and CPU use are not recorded: see the ADR.

@@ -3,7 +3,7 @@ import { START_KINDS } from '../entities/activation';
 import type { ActivationFilter, ActivationPosition } from '../spi/activation-store';
 
 // Which indexes an activation record is written to, and how a query is answered from them; the
-// Redis and the embedded store both follow this (ADR 0022). Every subset of (name, status, start
+// Redis and the embedded store both follow this (ADR 0023). Every subset of (name, status, start
 // kind) has its own index ordered by (start, id), so any combination of those three filters with
 // a time range is one range read. `cause` and `trigger` have indexes of their own, which drive a
 // query whenever they are given (cause first: a sequence or a fire causes few activations; then

@@ -16,7 +16,7 @@ export interface ClaimOptions {
   readonly supersedes?: string;
 }
 
-/** Filters a list or a count narrows by; each one an adapter answers from an index (ADR 0022). */
+/** Filters a list or a count narrows by; each one an adapter answers from an index (ADR 0023). */
 export interface ActivationFilter {
   /** Matches the record's `name` (`action` or `pkg/action`). */
   readonly name?: string;

@@ -10,7 +10,7 @@ import { queryBool, queryString } from './query';
 
 // The activation list's query beyond OpenWhisk's limit/skip/count (list-params.ts): its filters,
 // OpenWhisk's (name, since, upto) and Wisp's (status, start, trigger, cause, minDuration), and
-// cursor paging. Every value is checked here; a store sees only valid filters (ADR 0022).
+// cursor paging. Every value is checked here; a store sees only valid filters (ADR 0023).
 
 type Query = Record<string, string | string[] | undefined>;
 

@@ -3,7 +3,7 @@ import { startControllerUnderTest, type ControllerUnderTest } from '../../test/h
 import { eventually } from '../../test/harness/eventually';
 
 // The new record annotations and the activation filters through the whole platform in one
-// process (ADR 0022): the invoker's pool says how each container started, the embedded store
+// process (ADR 0023): the invoker's pool says how each container started, the embedded store
 // indexes it, and GET /activations finds it by start kind, status and cause.
 
 jest.setTimeout(60_000);

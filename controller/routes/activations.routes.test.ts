@@ -6,7 +6,7 @@ import { expectErrorAnswer, okBody } from '../../test/harness/error-answer';
 import { encodeCursor } from '../http/activation-cursor';
 
 // GET /namespaces/{ns}/activations over HTTP: OpenWhisk's answer unchanged for a client that
-// sends none of the new parameters, the filters and cursor paging of ADR 0022, and the 400s.
+// sends none of the new parameters, the filters and cursor paging of ADR 0023, and the 400s.
 
 let t: ControllerUnderTest;
 const CAUSE = newActivationId();

@@ -12,7 +12,7 @@ import { queryBool } from '../http/query';
 import { resolveNamespace } from '../http/resolve-namespace';
 
 // Activation queries (CTL/Activations.scala): list newest first with name/since/upto, or one
-// record, its logs, its result. Beyond OpenWhisk (ADR 0022): filters by status, start kind,
+// record, its logs, its result. Beyond OpenWhisk (ADR 0023): filters by status, start kind,
 // cause, trigger (by name) and minimum duration, and cursor paging. The next page's cursor goes
 // out as the X-Next-Cursor header, which OpenWhisk clients ignore, so their array answer is
 // unchanged; `?paged=true` asks for `{activations, nextCursor}` instead.

@@ -16,7 +16,7 @@ import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE,
 //   activation-name-index:<ns>:<name>    zset    id by start
 //   activation-filter-index:<ns>:<sel>   zset    id by start, one per index of activation-index.ts
 //                                                 that names a status or start kind: <sel> is
-//                                                 [n<name>:][s<status>:][k<start kind>] (ADR 0022)
+//                                                 [n<name>:][s<status>:][k<start kind>] (ADR 0023)
 //   activation-cause-index:<ns>:<cause>  zset    id by start, records with that cause
 //   activation-trigger-index:<ns>:<trigger> zset  id by start, records a rule of that trigger invoked
 //   activation-meta:<ns>                 hash    id -> "<status>\t<start kind>\t<duration>\t<cause>\t<name>\t<trigger>",
@@ -174,7 +174,7 @@ class RedisActivationStore implements ActivationStore {
     return [this.indexKey(namespace, driver), this.namespaceIndex(namespace), this.expiryKey(namespace), this.metaKey(namespace)];
   }
 
-  /** The namespace and name indexes keep their names from before ADR 0022, so records written then stay listed. */
+  /** The namespace and name indexes keep their names from before ADR 0023, so records written then stay listed. */
   private indexKey(namespace: string, driver: IndexDriver): string {
     if (driver.by === 'cause') return this.causeIndexPrefix(namespace) + escapeKeyPart(driver.cause);
     if (driver.by === 'trigger') return this.triggerIndexPrefix(namespace) + escapeKeyPart(driver.trigger);

@@ -104,7 +104,7 @@ return out
 );
 
 // Drops index entries of records past retention. The expiry set holds, scored by expiry time,
-// "<id>\n<name>" (records written before ADR 0022) or "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>",
+// "<id>\n<name>" (records written before ADR 0023) or "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>",
 // from which every index the record is in follows (activation-index.ts's selectors, the key
 // layout of redis-activation-store.ts), and its entry in the meta hash.
 const PRUNE_EXPIRED = `
@@ -156,7 +156,7 @@ end
 
 // The record-by-record check of activation-index.ts against the meta hash's
 // "<status>\t<start kind>\t<duration>\t<cause>\t<name>\t<trigger>". A record without meta (written before
-// ADR 0022) matches no checked filter.
+// ADR 0023) matches no checked filter.
 const MATCHES = `
 local function matcher(meta, f_name, f_status, f_kind, f_cause, f_min, f_trigger)
   return function(id)
