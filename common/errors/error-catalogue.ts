@@ -39,7 +39,7 @@ export const ERROR_CATALOGUE = {
   'list-parameter-invalid': { status: 400, description: "A list's `limit` or `skip` is not an integer or is out of range." },
   'query-parameter-invalid': { status: 400, description: 'A query parameter has a value of the wrong form.' },
   'query-parameters-exclusive': { status: 400, description: 'Two query parameters were given that cannot be used together.' },
-  'activation-filter-invalid': { status: 400, description: 'An activation list filter (`status`, `start`, `trigger`, `cause`, `minDuration`, `paged`) has a value it does not take.' },
+  'activation-filter-invalid': { status: 400, description: 'An activation list filter (`status`, `start`, `trigger`, `cause`, `minDuration`) has a value it does not take.' },
   'activation-range-inverted': { status: 400, description: "An activation list's `since` is later than its `upto`." },
   'activation-cursor-invalid': { status: 400, description: "An activation list's `cursor` is not one the platform gave out." },
   'activation-query-too-broad': { status: 400, description: 'A count with filters checked record by record (`minDuration`, or `cause` with other filters) would check more records than allowed.' },

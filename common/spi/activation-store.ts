@@ -52,7 +52,8 @@ export interface ActivationQuery extends ActivationFilter {
 export interface ActivationPage {
   readonly records: ActivationRecord[];
   /**
-   * Where the next page starts; absent when the range is exhausted. A page may hold fewer than
+   * Where the next page starts; absent when the range is exhausted (a full page that ended at the
+   * range's last record may still name one, and the page after it is empty). A page may hold fewer than
    * `limit` records and still have a next one: a filter checked record by record scans a bounded
    * number of index entries per call.
    */
