@@ -404,16 +404,21 @@ describe('invoker service stem cells', () => {
       expect(first.response.result).toEqual({ n: 1 });
       expect(first.logs).toHaveLength(1);
       expect(annotationOf(first, 'initTime')).toEqual(expect.any(Number));
+      expect(annotationOf(first, 'startKind')).toBe('prewarmed');
       // No container was created for the activation: only stem cells, and the one taken is being replaced.
       expect(created.every((spec) => spec.name.includes('_prewarm_nodejs_'))).toBe(true);
       await waitUntil(() => stems().length === 2);
 
       // A 512 MB action has no stem cells: it creates its own container.
       const large = await world.harness.deploy('large', 'function main() { return { ok: true }; }', { limits: { memory: 512 } });
-      expect((await world.harness.invoke(config.invokerId, large)).response.statusCode).toBe(0);
+      const largeRecord = await world.harness.invoke(config.invokerId, large);
+      expect(largeRecord.response.statusCode).toBe(0);
+      expect(annotationOf(largeRecord, 'startKind')).toBe('cold');
       expect(created.filter((spec) => !spec.name.includes('_prewarm_'))).toEqual([expect.objectContaining({ memoryMb: 512 })]);
       // The warm container still serves the first action; the refilled stem cell is untouched.
-      expect((await world.harness.invoke(config.invokerId, action)).response.result).toEqual({ n: 2 });
+      const again = await world.harness.invoke(config.invokerId, action);
+      expect(again.response.result).toEqual({ n: 2 });
+      expect(annotationOf(again, 'startKind')).toBe('warm');
       expect(stems()).toHaveLength(2);
     } finally {
       await invoker.stop();

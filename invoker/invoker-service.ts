@@ -237,7 +237,7 @@ export class InvokerService {
   private async recordWorkerFailure(item: Intake): Promise<void> {
     if (!item.decoded.ok) return;
     const { message } = item.decoded;
-    const record = new ActivationRecordBuilder(message, false, 1, Date.now).failed(errorResponse(3, ActivationMessages.internalError));
+    const record = new ActivationRecordBuilder(message, false, 1, Date.now, this.deps.config.invokerId).failed(errorResponse(3, ActivationMessages.internalError));
     await this.complete(message.controllerId, record);
   }
 

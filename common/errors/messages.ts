@@ -100,6 +100,11 @@ export const Messages = {
   payloadInvalid: 'trigger_payload must be a JSON object or a string',
   feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
   feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
+  activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,
+  activationRangeInverted: (since: number, upto: number) => `The query parameter 'since' (${since}) is later than 'upto' (${upto}).`,
+  activationCursorInvalid: "The query parameter 'cursor' is not a cursor this platform gave out.",
+  activationQueryTooBroad: (budget: number) =>
+    `The query parameter 'minDuration' (or 'cause' with other filters) makes a count check more than ${budget} records; narrow it with 'since' and 'upto'.`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;

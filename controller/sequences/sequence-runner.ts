@@ -67,7 +67,7 @@ export class SequenceRunner {
   async invoke(request: InvokeRequest, blocking: boolean, maxWaitMs = 0): Promise<InvokeOutcome> {
     const activationId = request.activationId ?? newActivationId();
     const state: RunState = { identity: request.identity, transid: request.transid, acceptedAt: this.now(), atomic: 0 };
-    const run = this.runSequence(request, request.payload, activationId, request.cause, state, 0);
+    const run = this.runSequence(request, request.payload, activationId, request.cause, state, 0, request.trigger);
     this.track(run);
     void run.then(() => this.deps.onFinished?.(activationId));
     if (!blocking) return { kind: 'accepted', activationId };
@@ -106,6 +106,8 @@ export class SequenceRunner {
     cause: string | undefined,
     state: RunState,
     depth: number,
+    /** `ns/trigger` of the rule that invoked the topmost sequence. */
+    trigger?: string,
   ): Promise<ActivationRecord> {
     const start = this.now();
     let outcome: Outcome;
@@ -123,6 +125,7 @@ export class SequenceRunner {
       actionName: target.actionName,
       ...(cause !== undefined ? { cause } : {}),
       ...(target.binding ? { binding: target.binding } : {}),
+      ...(trigger !== undefined ? { trigger } : {}),
       start,
       end: this.now(),
       duration: outcome.duration,

@@ -67,7 +67,8 @@ export class TriggerFireService {
     // The rules are the trigger's namespace's (a rule may only name its own namespace's trigger),
     // so that is whose entitlement each action is resolved against, not the firer's.
     const owner = trigger.namespace;
-    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, transid })));
+    const path = `${trigger.namespace}/${trigger.name}`;
+    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, trigger: path, transid })));
     const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes, ...(fireId !== undefined ? { fireId } : {}) });
     try {
       await this.deps.activations.create(record);
@@ -79,7 +80,7 @@ export class TriggerFireService {
     return { kind: 'fired', activationId };
   }
 
-  private async runRule(input: { identity: Identity; owner: string; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; transid: string }): Promise<RuleOutcome> {
+  private async runRule(input: { identity: Identity; owner: string; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; trigger: string; transid: string }): Promise<RuleOutcome> {
     const { rule, link } = input;
     const action = refPath(link.action);
     if (link.status !== 'active') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleInactive(rule, action) };
@@ -95,7 +96,7 @@ export class TriggerFireService {
       const activationId = newActivationId();
       await this.deps.throttles?.acquire(namespace, activationId, found.action.doc.limits.timeout);
       try {
-        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', activationId }, false);
+        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', trigger: input.trigger, activationId }, false);
       } catch (err) {
         this.deps.throttles?.release(activationId);
         throw err;
