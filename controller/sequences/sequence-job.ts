@@ -6,7 +6,7 @@ import type { Stored } from '../../common/spi/entity-store';
 
 // A topmost sequence on the sequence topic (ADR 0016), from acceptance until its record is
 // written. Laid out like an activation message: ids, routing and the names an operator or the
-// undecodable-record path may read stay in the open; the caller's key, the payload and the
+// undecodable-record path may read stay in the open; the caller's key (uuid too), the payload and the
 // sequence's own document (its parameters may be secret) travel sealed under WISP_MESSAGE_KEY,
 // bound to the envelope (ADR 0014).
 
@@ -39,6 +39,7 @@ export type SequenceJobDecodeResult =
   | { readonly ok: false; readonly reason: string; readonly activationId?: string; readonly controllerId?: string; readonly transid?: string };
 
 interface SealedFields {
+  readonly uuid: string;
   readonly authKey: string;
   readonly payload: SequenceJob['payload'];
   readonly doc: ActionDoc;
@@ -58,9 +59,9 @@ export function sequenceJobAction(job: SequenceJob): Stored<ActionDoc> {
 
 export function encodeSequenceJob(job: SequenceJob, key: MessageKey): Buffer {
   const { user, payload, doc, ...envelope } = job;
-  const secret: SealedFields = { authKey: user.authKey, payload, doc };
+  const secret: SealedFields = { uuid: user.uuid, authKey: user.authKey, payload, doc };
   const sealed = seal(key, Buffer.from(JSON.stringify(secret)), associatedData(job));
-  return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace, uuid: user.uuid }, sealed }));
+  return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace }, sealed }));
 }
 
 /** Never throws: a job that cannot be decoded is reported with whatever ids could be read. */
@@ -89,7 +90,7 @@ export function decodeSequenceJob(raw: Buffer, key: MessageKey): SequenceJobDeco
   const action = m.action as Record<string, unknown> | undefined;
   if (!action || typeof action.namespace !== 'string' || typeof action.name !== 'string' || typeof action.revision !== 'string') return fail('missing or invalid action');
   const user = m.user as Record<string, unknown> | undefined;
-  if (!user || typeof user.subject !== 'string' || typeof user.namespace !== 'string' || typeof user.uuid !== 'string') return fail('missing or invalid user');
+  if (!user || typeof user.subject !== 'string' || typeof user.namespace !== 'string') return fail('missing or invalid user');
   if (typeof m.blocking !== 'boolean' || typeof m.acceptedAt !== 'number' || typeof m.deadline !== 'number') return fail('missing blocking, acceptedAt or deadline');
   if (m.cause !== undefined && (typeof m.cause !== 'string' || !isActivationId(m.cause))) return fail('invalid cause');
   if (m.causedBy !== undefined && m.causedBy !== 'trigger') return fail('invalid causedBy');
@@ -104,11 +105,11 @@ export function decodeSequenceJob(raw: Buffer, key: MessageKey): SequenceJobDeco
   } catch {
     return fail('sealed fields are not JSON');
   }
-  if (typeof secret.authKey !== 'string') return fail('missing or invalid user');
+  if (typeof secret.authKey !== 'string' || typeof secret.uuid !== 'string') return fail('missing or invalid user');
   if (typeof secret.payload !== 'object' || secret.payload === null) return fail('payload is not an object or array');
   const doc = secret.doc as Partial<ActionDoc> | undefined;
   if (typeof doc !== 'object' || doc === null || typeof doc.exec !== 'object' || doc.exec === null || doc.exec.kind !== 'sequence' || typeof doc.limits !== 'object') return fail('sealed document is not a sequence');
   const { sealed: _sealed, ...envelope } = m;
-  const job = { ...envelope, user: { subject: user.subject, namespace: user.namespace, uuid: user.uuid, authKey: secret.authKey }, payload: secret.payload, doc: secret.doc };
+  const job = { ...envelope, user: { subject: user.subject, namespace: user.namespace, uuid: secret.uuid, authKey: secret.authKey }, payload: secret.payload, doc: secret.doc };
   return { ok: true, job: job as unknown as SequenceJob };
 }
