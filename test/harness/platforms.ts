@@ -97,6 +97,8 @@ export interface DistributedPlatform {
   readonly processes: readonly PlatformProcess[];
   /** Starts (another life of) an invoker with the platform's settings; it is stopped with the rest. */
   startInvoker(id: string): PlatformProcess;
+  /** Starts one more controller (`controller<index>`, a new port) with the platform's settings, once it counts `invokers` healthy; it is stopped with the rest. */
+  startController(index: number, invokers?: number): Promise<{ readonly process: PlatformProcess; readonly apihost: string }>;
   /** Stops every process and deletes the run's Redis keys. */
   stop(): Promise<void>;
 }
@@ -112,6 +114,14 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
     const invoker = startProcess(id, 'invoker/main.ts', { ...env, WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
     processes.push(invoker);
     return invoker;
+  };
+  const startController = async (index: number, healthy = invokers.length) => {
+    const port = await freePort();
+    const apihost = `http://127.0.0.1:${port}`;
+    const controller = startProcess(`controller${index}`, 'controller/main.ts', { ...env, WISP_CONTROLLER_ID: `controller${index}`, WISP_CONTROLLER_PORT: String(port) });
+    processes.push(controller);
+    await waitForHealthyInvokers(apihost, healthy, [controller], 90_000);
+    return { process: controller, apihost };
   };
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
@@ -129,5 +139,5 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
     await stop();
     throw err;
   }
-  return { apihost: apihosts[0]!, apihosts, processes, startInvoker, stop };
+  return { apihost: apihosts[0]!, apihosts, processes, startInvoker, startController, stop };
 }
