@@ -138,7 +138,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     invokersReady: () => registry.waitForHealthy(60_000).catch(() => undefined),
   });
   dispatcher.handleSequencesWith(sequences);
-  // Joins the controllers' group: from here on this controller runs its share of sequences, replays included.
+  // Joins the controllers' group (in the background): from then on this controller runs its share of sequences, replays included.
   await sequences.start();
   await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules (when saved) and fires (every time) resolve a rule's action as sequence components are,

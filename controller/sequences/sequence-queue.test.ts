@@ -93,6 +93,7 @@ describe('SequenceQueue', () => {
       replayWindowMs: options.replayWindowMs ?? 60_000, ...(options.now ? { now: options.now } : {}),
     });
     await queue.start();
+    await queue.joined();
     const c = { queue, waiter, steps, stop: async () => (await queue.stop(50), await waiter.stop()) };
     started.push(c);
     return c;

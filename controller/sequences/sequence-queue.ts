@@ -54,12 +54,29 @@ export class SequenceQueue implements SequenceInvoker {
     this.now = deps.now ?? Date.now;
   }
 
+  /**
+   * Makes the topics (a job can be sent once this resolves), then joins the controllers' group in
+   * the background, trying again until it is in: the HTTP port need not wait for a rebalance,
+   * and jobs accepted meanwhile wait on the bus.
+   */
   async start(): Promise<void> {
-    const { bus, naming } = this.deps;
+    const { bus, naming, logger } = this.deps;
     await bus.ensureTopic(naming.sequenceTopic(), { partitions: SEQUENCE_TOPIC_PARTITIONS, config: SEQUENCE_TOPIC_CONFIG });
     await bus.ensureTopic(naming.deadLetterTopic(), DEAD_LETTER_TOPIC_OPTIONS);
     // A message can arrive before subscribe() resolves: its done() waits for the subscription.
-    this.subscription = bus.subscribe({ topic: naming.sequenceTopic(), groupId: naming.sequenceGroup(), onMessage: (message) => this.accept(message) });
+    this.subscription = retry(() => bus.subscribe({ topic: naming.sequenceTopic(), groupId: naming.sequenceGroup(), onMessage: (message) => this.accept(message) }), {
+      attempts: Infinity,
+      minDelayMs: 500,
+      maxDelayMs: 10_000,
+      signal: this.stopped.signal,
+      retryIf: () => true,
+      onRetry: (err) => logger.warn({ err }, 'could not join the sequence consumers; trying again'),
+    });
+    this.subscription.catch(() => undefined);
+  }
+
+  /** Resolves once this controller consumes the sequence topic (tests, and a caller that must know). */
+  async joined(): Promise<void> {
     await this.subscription;
   }
 
