@@ -17,6 +17,8 @@ export interface Naming {
   sequenceTopic(): string;
   /** Every controller consumes the sequence topic in this one group: a dead one's jobs move to another. */
   sequenceGroup(): string;
+  /** Every completed activation as an OpenWhisk user event, for downstream consumers (issue #15). */
+  userEventsTopic(): string;
   redisKey(...parts: string[]): string;
   containerName(invokerId: string, suffix: string): string;
   containerLabels(invokerId: string): Record<string, string>;
@@ -39,6 +41,7 @@ export function createNaming(prefix: string): Naming {
     deadLetterTopic: () => `${prefix}.dead-letter`,
     sequenceTopic: () => `${prefix}.sequences`,
     sequenceGroup: () => `${prefix}.sequences.consumer`,
+    userEventsTopic: () => `${prefix}.events`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
     containerLabels: (invokerId) => ({ [labelKey]: prefix, [invokerLabelKey]: invokerId }),

@@ -30,6 +30,17 @@ describe('controller HTTP contract', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('serves both swagger_paths that GET /api/v1 advertises, without auth', async () => {
+    const info = (await (await fetch(`${t.controller.url}/api/v1`)).json()) as { swagger_paths: { ui: string; 'api-docs': string } };
+    const docs = await fetch(`${t.controller.url}/api/v1${info.swagger_paths['api-docs']}`);
+    expect(docs.status).toBe(200);
+    expect(await docs.json()).toMatchObject({ swagger: '2.0', basePath: '/api/v1', paths: { '/namespaces/{namespace}/actions/{name}': { post: { summary: 'Invoke an action' } } } });
+    const ui = await fetch(`${t.controller.url}/api/v1${info.swagger_paths.ui}`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await ui.text()).toContain('/api/v1/namespaces/{namespace}/activations');
+  });
+
   it('echoes the caller X-Request-ID as the error code', async () => {
     const res = await call('GET', '/namespaces/_/actions/missing', undefined, { 'X-Request-ID': 'my-trace-1' });
     expect(res.status).toBe(404);

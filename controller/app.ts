@@ -7,6 +7,9 @@ import type { ActivationStore } from '../common/spi/activation-store';
 import { authenticate } from './http/authenticate';
 import { cors } from './http/cors';
 import { errorHandler } from './http/error-handler';
+import { readinessGate } from './http/readiness-gate';
+import { httpMetrics } from './http/http-metrics';
+import type { Registry } from 'prom-client';
 import type { RequestState } from './http/request-context';
 import { transactionId } from './http/transaction-id';
 import type { Dispatcher } from './invocation/dispatcher';
@@ -19,6 +22,7 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { webActionRoutes } from './routes/web-actions.routes';
 import type { ActionService } from './actions/action-service';
 import type { IdentityService } from './identity/identity-service';
 import type { PackageResolver } from './packages/package-resolver';
@@ -33,6 +37,10 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly build: string;
   readonly sandbox?: SandboxInfo;
+  /** Requests wait for it before any answer (standalone: until its own invoker is healthy). */
+  readonly ready?: Promise<void>;
+  /** The process's metrics registry: HTTP requests are counted into it when given. */
+  readonly metrics?: Registry;
   readonly identities: IdentityService;
   readonly limits: NamespaceLimitsService;
   readonly throttles: Throttler;
@@ -47,6 +55,11 @@ export interface AppDeps {
   readonly packageResolver: PackageResolver;
 }
 
+/** The authenticated routers under /api/v1; the API document is checked against exactly these. */
+export function apiRouters(deps: AppDeps): Router<RequestState>[] {
+  return [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)];
+}
+
 /** The Koa app; never listens, so tests can drive it directly. */
 export function buildApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
@@ -56,13 +69,16 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const system = systemRoutes({ build: deps.build, registry: deps.registry, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) });
   const api = new Router<RequestState>({ prefix: '/api/v1' });
   api.use('/namespaces', authenticate(deps.identities));
-  for (const routes of [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)]) {
+  for (const routes of apiRouters(deps)) {
     api.use(routes.routes(), routes.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   }
 
   app.use(transactionId(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(errorHandler());
+  app.use(readinessGate(deps.ready));
   app.use(cors());
+  app.use(webActionRoutes(deps));
   app.use(system.routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));

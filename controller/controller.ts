@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { defaultBounds } from '../common/entities/limits';
 import { systemLogger, type Logger } from '../common/logging/logger';
@@ -57,6 +58,10 @@ export interface ControllerDeps {
   readonly build?: string;
   /** Told by standalone, which chose its container factory; shown in GET /api/v1. */
   readonly sandbox?: SandboxInfo;
+  /** Requests are held until it resolves (standalone: its invoker is healthy); none are held when omitted. */
+  readonly ready?: Promise<void>;
+  /** The process's metrics registry (standalone shares it with its invoker); none kept when omitted. */
+  readonly metrics?: Registry;
 }
 
 export interface RunningController {
@@ -147,7 +152,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const triggers = new TriggerService(deps.entities);
   const rules = new RuleService({ store: deps.entities, lookupAction, logger: scope.child({ component: 'rules' }) });
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

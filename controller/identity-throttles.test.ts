@@ -95,7 +95,8 @@ describe('namespaces and keys', () => {
     const revokedAt = Date.now();
     await silent.revokeKey(splitAuth(auth).uuid);
     await eventually(async () => ((await call(auth, 'GET', '/namespaces/_/actions')).status === 401 ? true : undefined), 5000, 50);
-    expect(Date.now() - revokedAt).toBeLessThanOrEqual(CACHE_TTL_MS + 500);
+    // The margin covers one slow poll on a loaded machine; without the TTL the key would stay valid.
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(CACHE_TTL_MS + 1500);
   });
 
   it('refuses a key with the right uuid but a wrong key', async () => {

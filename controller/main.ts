@@ -10,6 +10,8 @@ import { createLogger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
 import { loadControllerConfig } from './config';
 import { startController } from './controller';
+import { createProcessRegistry } from '../common/metrics/process-registry';
+import { startMetricsServer } from '../common/metrics/metrics-server';
 
 // The distributed controller: Kafka for activation messages, NATS for acks and heartbeats,
 // Redis for entities and activations. Run as many as you like, each with its own
@@ -25,9 +27,12 @@ async function main(): Promise<void> {
   const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
   const throttles = createRedisThrottleStore({ redis: config.shared.redisUrl, naming });
   const leaderLock = createRedisLeaderLock({ redis: config.shared.redisUrl, key: naming.redisKey('leader', 'reaper') });
-  const controller = await startController({ config, logger, naming, bus, signals, entities, activations, throttles, leaderLock });
+  const metrics = config.shared.metrics ? createProcessRegistry({ service: 'controller', instance: config.controllerId }) : undefined;
+  const controller = await startController({ config, logger, naming, bus, signals, entities, activations, throttles, leaderLock, ...(metrics ? { metrics } : {}) });
+  const metricsServer = metrics && config.shared.metrics ? await startMetricsServer(metrics, config.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   stopOnSignals(logger, async () => {
+    await metricsServer?.close();
     await controller.stop();
     await Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close(), throttles.close(), leaderLock.close()]);
   });

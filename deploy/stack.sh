@@ -3,7 +3,7 @@
 #
 # The real services that integration tests, e2e tests and the distributed profile run against:
 # Kafka 3.9.1 (one KRaft node), Redis, NATS with JetStream, a Docker engine, plus the npm packages
-# the readiness probes need and the action runtime images.
+# the readiness probes need, the action runtime images and the prometheus binary the metrics test runs.
 #
 #   up      use whatever already answers, install what is missing (apt, Maven Central, npm), start
 #           what is down, wait until each answers. Never wipes data. Safe to run again and again.
@@ -23,7 +23,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for part in lib npm kafka redis nats docker images; do
+for part in lib npm kafka redis nats docker images prometheus; do
   # shellcheck source=/dev/null
   source "$ROOT/deploy/stack/$part.sh"
 done
@@ -38,6 +38,7 @@ cmd_up() {
   docker_up
   kafka_wait
   images_up
+  prometheus_up
   print_summary
   printf '\nstack: up in %ss; state and logs in %s\n' "$((SECONDS - started))" "$STATE_DIR"
 }

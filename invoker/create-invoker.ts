@@ -7,11 +7,14 @@ import type { ContainerFactory } from '../common/spi/container-factory';
 import type { EntityStore } from '../common/spi/entity-store';
 import type { MessageBus } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
+import type { Registry } from 'prom-client';
 import { createActionCache } from './action-cache';
 import { ActivationRunner } from './activation-runner';
 import type { InvokerConfig } from './config';
 import { ContainerPool } from './pool/container-pool';
-import { InvokerService } from './invoker-service';
+import { InvokerService, type RecordObserver } from './invoker-service';
+import { UserEventsPublisher } from './user-events-publisher';
+import { InvokerMetrics } from './invoker-metrics';
 
 // Wires one invoker from ports chosen elsewhere: invoker/main.ts picks Kafka, NATS, Redis and
 // Docker; the standalone launcher picks memory buses, embedded stores and either factory. The
@@ -26,6 +29,8 @@ export interface InvokerDeps {
   readonly activations: ActivationStore;
   readonly factory: ContainerFactory;
   readonly logger: Logger;
+  /** The process's metrics registry; no metrics are kept without one. */
+  readonly metrics?: Registry;
 }
 
 export function createInvoker(deps: InvokerDeps): InvokerService {
@@ -63,7 +68,20 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     runtimeImages: config.runtimeImages,
     logger,
   });
-  return new InvokerService({
+  let service: InvokerService | undefined;
+  const metrics = deps.metrics
+    ? new InvokerMetrics(deps.metrics, {
+        invokerId: config.invokerId,
+        pool: () => pool.census(),
+        consumer: () => service?.consumerHealth(),
+        intakeLength: () => service?.intakeLength() ?? 0,
+      })
+    : undefined;
+  const observers: RecordObserver[] = [];
+  if (metrics) observers.push(metrics);
+  if (config.userEvents) observers.push(new UserEventsPublisher({ bus: deps.bus, topic: naming.userEventsTopic(), source: config.invokerId, logger: logger.child({ component: 'user-events' }) }));
+  service = new InvokerService({
+    observers,
     config,
     naming,
     bus: deps.bus,
@@ -73,4 +91,5 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     runner,
     logger,
   });
+  return service;
 }

@@ -18,6 +18,7 @@ import { createInvoker } from './create-invoker';
 import { UNDECODABLE_NAMESPACE } from '../common/protocol/undecodable-record';
 import type { InvokerService } from './invoker-service';
 import { annotationOf, InvokerHarness } from '../test/harness/invoker-harness';
+import { eventually } from '../test/harness/eventually';
 import { testRuntimeProxies } from '../test/harness/runtime-proxies';
 import { TEST_MESSAGE_KEY, TEST_MESSAGE_KEY_ENV } from '../test/harness/message-key';
 import { ACTIVATION_MESSAGE_VERSION, encodeActivationMessage } from '../common/protocol/activation-message';
@@ -123,6 +124,32 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
     expect(annotationOf(record, 'limits')).toEqual(action.doc.limits);
     expect(annotationOf(record, 'waitTime')).toEqual(expect.any(Number));
     expect(annotationOf(record, 'initTime')).toEqual(expect.any(Number));
+  });
+
+  it('publishes each record it created as one OpenWhisk user event', async () => {
+    const events: Record<string, unknown>[] = [];
+    await world.bus.ensureTopic(world.naming.userEventsTopic());
+    const subscription = await world.bus.subscribe({
+      topic: world.naming.userEventsTopic(),
+      groupId: `${world.prefix}-events-reader`,
+      onMessage: (m) => void events.push(JSON.parse(m.value.toString()) as Record<string, unknown>),
+    });
+    try {
+      const action = await world.harness.deploy('evented', 'function main() { return { ok: true }; }');
+      const message = world.harness.message(action, {});
+      await world.harness.send(config.invokerId, message);
+      await world.harness.waitForAck(message.activationId);
+      const event = await eventually(async () => events.find((e) => (e.body as { activationId: string }).activationId === message.activationId));
+      expect(event).toMatchObject({
+        source: 'invoker0',
+        eventType: 'Activation',
+        namespace: 'guest',
+        subject: 'guest',
+        body: { name: 'guest/evented', activationId: message.activationId, statusCode: 0, kind: 'nodejs:20', conductor: false, memory: 256, waitTime: expect.any(Number), duration: expect.any(Number) },
+      });
+    } finally {
+      await subscription.close();
+    }
   });
 
   it('hands the activation context to the action as strings', async () => {
@@ -503,10 +530,20 @@ describe('invoker service pause and resume', () => {
   });
 
   it('does not pause a container used again within the grace', async () => {
-    const action = await world.harness.deploy('busy', 'function main() { return { ok: true }; }');
-    events.length = 0;
-    for (let i = 0; i < 5; i += 1) expect((await world.harness.invoke(config.invokerId, action)).response.statusCode).toBe(0);
-    expect(events.filter((e) => e.startsWith('pause ') || e.startsWith('resume '))).toEqual([]);
+    // An invoker of its own with a grace no gap between two invokes reaches on a loaded machine
+    // (with the 30 ms one above, a slow harness round trip was enough to pause and resume).
+    const ownEvents: string[] = [];
+    const env = { WISP_INVOKER_ID: 'invoker8', WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: '20000' };
+    const own = startInvoker(world, env, recordingPauses(ownEvents, { failResume: false }));
+    await own.invoker.start();
+    try {
+      const action = await world.harness.deploy('busy', 'function main() { return { ok: true }; }');
+      for (let i = 0; i < 5; i += 1) expect((await world.harness.invoke(own.config.invokerId, action)).response.statusCode).toBe(0);
+      expect(ownEvents.filter((e) => e.startsWith('create '))).toHaveLength(1);
+      expect(ownEvents.filter((e) => e.startsWith('pause ') || e.startsWith('resume '))).toEqual([]);
+    } finally {
+      await own.invoker.stop();
+    }
   });
 
   it('replaces a container that fails to resume with a cold start', async () => {

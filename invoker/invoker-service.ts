@@ -42,6 +42,14 @@ export interface InvokerServiceDeps {
   readonly heartbeatIntervalMs?: number;
   /** This process's life of the invoker id; random unless a test fixes it. */
   readonly incarnation?: string;
+  /** Told of each record this invoker created (not of duplicates): metrics, user events. Closed by stop(). */
+  readonly observers?: readonly RecordObserver[];
+}
+
+export interface RecordObserver {
+  /** Called on the activation's path: it must only note the record and return. */
+  recorded(record: ActivationRecord): void;
+  close?(): Promise<void>;
 }
 
 export interface StopOptions {
@@ -110,6 +118,16 @@ export class InvokerService {
     });
   }
 
+  /** The activation topic's consumer, once subscribed. */
+  consumerHealth(): ReturnType<Subscription['health']> | undefined {
+    return this.subscription?.health();
+  }
+
+  /** Messages fetched and waiting for a worker. */
+  intakeLength(): number {
+    return this.intake.length;
+  }
+
   get state(): InvokerState {
     return this.lifecycle;
   }
@@ -165,6 +183,7 @@ export class InvokerService {
     this.abandon.abort(new Abandoned('stop() gave up on the running activations'));
     await this.deps.pool.close();
     await this.subscription?.close();
+    await Promise.allSettled((this.deps.observers ?? []).map((observer) => observer.close?.()));
     this.lifecycle = 'stopped';
     this.deps.logger.info({ requeued: dropped.length, stats: this.stats }, 'invoker stopped');
   }
@@ -250,6 +269,7 @@ export class InvokerService {
   private async complete(controllerId: string | undefined, record: ActivationRecord): Promise<void> {
     const outcome = await this.retrying('record create', () => this.deps.activations.create(record));
     let acked = record;
+    if (outcome === 'created') for (const observer of this.deps.observers ?? []) observer.recorded(record);
     if (outcome === 'duplicate') {
       this.stats.duplicates += 1;
       this.deps.logger.warn({ activationId: record.activationId }, 'duplicate activation record: the first one stands');

@@ -16,6 +16,8 @@ import { loadInvokerConfig, type InvokerConfig } from './config';
 import { DockerContainerFactory } from './containers/docker-container-factory';
 import { ProcessContainerFactory } from './containers/process-container-factory';
 import { createInvoker } from './create-invoker';
+import { createProcessRegistry } from '../common/metrics/process-registry';
+import { startMetricsServer } from '../common/metrics/metrics-server';
 import { acquireInvokerId } from './invoker-id-lease';
 import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
@@ -74,32 +76,17 @@ export async function main(env: Env): Promise<void> {
   const config: InvokerConfig = { ...loaded, invokerId: lease.invokerId };
   const logger = createLogger({ service: 'wisp-invoker', level: config.shared.logLevel, instance: config.invokerId });
   const clientName = `${config.shared.prefix}-${config.invokerId}`;
-  const bus = createKafkaMessageBus({ brokers: config.shared.kafkaBrokers, clientId: clientName, logger: logger.child({ component: 'kafka' }) });
-  const signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: clientName, logger: logger.child({ component: 'nats' }) });
-  const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
-  const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
-  const closePorts = () => Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
-  const releaseLease = async () => {
-    await lease.release().catch((err: unknown) => logger.warn({ err }, 'invoker id lease not released'));
-    await leaseRedis.release();
-  };
 
-  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger });
-  try {
-    await invoker.start();
-  } catch (error) {
-    await closePorts();
-    await releaseLease();
-    throw error;
-  }
-
-  // Renewed with the heartbeat. A lost lease means another process may consume this id's topic
-  // already: stop fetching at once (stop() pauses first) and exit non-zero for the supervisor.
-  // A watchdog on its own timer ends this life before the lease can lapse, because a renewal
-  // that hangs (a stalled Redis connection) would otherwise let two lives run the same claims.
+  // Renewed with the heartbeat, from the moment the lease is held: a start slower than the ttl
+  // (a group join, a topic being created on a busy broker) must not let it lapse. A lost lease
+  // means another process may consume this id's topic already: stop fetching at once (stop()
+  // pauses first) and exit non-zero for the supervisor. A watchdog on its own timer ends this
+  // life before the lease can lapse, because a renewal that hangs (a stalled Redis connection)
+  // would otherwise let two lives run the same claims.
   const leaseLogger = systemLogger(logger, 'idLease');
   let renewing = false;
   let losing = false;
+  let stopRunning: () => Promise<unknown> = async () => undefined;
   const lose = async (why: string) => {
     if (losing) return;
     losing = true;
@@ -109,7 +96,7 @@ export async function main(env: Env): Promise<void> {
     // No drain: the id's new holder takes this life's claims over at once. The stop is bounded,
     // as it may itself wait on the stalled store; the exit is what guarantees no further run.
     const stopBound = Math.max(0, lease.remainingMs() - LEASE_EXIT_MARGIN_MS);
-    await Promise.race([invoker.stop({ drain: false }).then(closePorts).then(() => leaseRedis.release()), sleep(stopBound)]).catch(() => undefined);
+    await Promise.race([stopRunning().then(() => leaseRedis.release()), sleep(stopBound)]).catch(() => undefined);
     process.exit(LEASE_LOST_EXIT_CODE);
   };
   const renewal = setInterval(() => {
@@ -126,9 +113,34 @@ export async function main(env: Env): Promise<void> {
   }, WATCHDOG_TICK_MS);
   logger.info({ invokerId: config.invokerId, fromPool: config.idLease.fromPool }, 'invoker id leased');
 
+  const bus = createKafkaMessageBus({ brokers: config.shared.kafkaBrokers, clientId: clientName, logger: logger.child({ component: 'kafka' }) });
+  const signals = await createNatsSignalBus({ servers: config.shared.natsUrl, name: clientName, logger: logger.child({ component: 'nats' }) });
+  const entities = createRedisEntityStore({ redis: config.shared.redisUrl, naming, logger });
+  const activations = createRedisActivationStore({ redis: config.shared.redisUrl, naming, logger });
+  const closePorts = () => Promise.allSettled([bus.close(), signals.close(), entities.close(), activations.close()]);
+  const releaseLease = async () => {
+    clearInterval(renewal);
+    clearInterval(watchdog);
+    await lease.release().catch((err: unknown) => logger.warn({ err }, 'invoker id lease not released'));
+    await leaseRedis.release();
+  };
+
+  const metrics = config.shared.metrics ? createProcessRegistry({ service: 'invoker', instance: config.invokerId }) : undefined;
+  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger, ...(metrics ? { metrics } : {}) });
+  stopRunning = () => invoker.stop({ drain: false }).then(closePorts);
+  try {
+    await invoker.start();
+  } catch (error) {
+    await closePorts();
+    await releaseLease();
+    throw error;
+  }
+  const metricsServer = metrics && config.shared.metrics ? await startMetricsServer(metrics, config.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
+
   stopOnSignals(logger, async () => {
     clearInterval(renewal);
     clearInterval(watchdog);
+    await metricsServer?.close();
     await invoker.stop();
     await closePorts();
     await releaseLease();

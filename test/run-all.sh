@@ -6,6 +6,8 @@
 #   4. npm run build: dist/, which every process the tests start runs
 #   5. jest over the unit, integration and e2e projects, one file at a time
 #   6. the last line is "tests: N passed, N failed, N skipped" (test/harness/summary-reporter.js)
+#   7. when tests failed, the failed files (at most 3) are run once more, alone; the run passes only
+#      if each passes then and nothing else was wrong, and each is named on a FLAKY line (ADR 0020)
 # Exits non-zero when anything fails: the stack, the typecheck, a boundary, the build, a test, a project with no tests,
 # an integration/e2e test skipped under CI=true, or jest failing to exit after the run.
 # It takes no arguments; to run some tests, use `npx jest <path>` once the stack is up.
@@ -58,8 +60,17 @@ step "jest"
 # timing-sensitive tests are flaky when they compete; unit tests are quick either way.
 # --testTimeout: a test or hook that waits forever fails after 30 s instead of hanging the run;
 # tests that need longer say so themselves.
+results_dir=$(mktemp -d)
+export WISP_TEST_PROBLEMS_FILE=$results_dir/problems.txt
 jest_rc=0
 npx jest --selectProjects unit integration e2e --runInBand --testTimeout=30000 \
-  --reporters=default --reporters=./test/harness/summary-reporter.js || jest_rc=$?
+  --reporters=default --reporters=./test/harness/summary-reporter.js \
+  --json --outputFile="$results_dir/results.json" || jest_rc=$?
+
+if [[ $jest_rc -ne 0 ]]; then
+  step "rerun of failed files"
+  jest_rc=0
+  node test/harness/rerun-failed.js "$results_dir/results.json" "$WISP_TEST_PROBLEMS_FILE" || jest_rc=$?
+fi
 
 if [[ $typecheck == failed || $boundaries == failed || $jest_rc -ne 0 ]]; then exit 1; fi

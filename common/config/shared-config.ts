@@ -1,4 +1,5 @@
 import type { EnvReader } from './env-reader';
+import type { MetricsListenConfig } from '../metrics/metrics-server';
 
 // Settings every service shares: where the real services are and the one prefix from which
 // every topic, subject, key and container label is built (so parallel runs never collide).
@@ -13,6 +14,8 @@ export interface SharedConfig {
   readonly kafkaBrokers: readonly string[];
   readonly redisUrl: string;
   readonly natsUrl: string;
+  /** GET /metrics on a listener of its own when WISP_METRICS_PORT is set (0: a free port); none otherwise. */
+  readonly metrics?: MetricsListenConfig;
 }
 
 export function readSharedConfig(reader: EnvReader): SharedConfig {
@@ -26,5 +29,8 @@ export function readSharedConfig(reader: EnvReader): SharedConfig {
     kafkaBrokers: reader.list('WISP_KAFKA_BROKERS', ['127.0.0.1:9092']),
     redisUrl: reader.string('WISP_REDIS_URL', 'redis://127.0.0.1:6379'),
     natsUrl: reader.string('WISP_NATS_URL', 'nats://127.0.0.1:4222'),
+    ...(reader.optionalString('WISP_METRICS_PORT') !== undefined
+      ? { metrics: { host: reader.string('WISP_METRICS_HOST', '127.0.0.1'), port: reader.int('WISP_METRICS_PORT', 0, { min: 0, max: 65535 }) } }
+      : {}),
   };
 }

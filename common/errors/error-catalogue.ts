@@ -42,10 +42,15 @@ export const ERROR_CATALOGUE = {
   'activation-id-invalid': { status: 400, description: 'An activation id is not 32 lowercase hex characters.' },
   'timeout-invalid': { status: 400, description: 'A blocking invoke asked for a wait outside 1 to 60000 ms.' },
   'parameters-not-allowed': { status: 400, description: "An invoke's parameters override ones the action or package fixed." },
+  'web-response-invalid': { status: 400, description: "A web action's result does not fit the extension asked for (e.g. `.json` of a string, a malformed `.http` shape)." },
+  'web-response-content-type-unknown': { status: 400, description: "A web action's `.http` result names a content type that cannot be parsed." },
+  'web-response-content-type-mismatch': { status: 400, description: "A web action's `.http` body does not fit its content type (e.g. a binary type with a body that is not base64)." },
+  'web-action-failed': { status: 400, description: 'A web action ended in a developer or platform error; the details are in its activation record.' },
 
   // 401, 403: who is asking, and whether they may
   'authentication-missing': { status: 401, description: 'The request carries no Basic authentication.' },
   'authentication-invalid': { status: 401, description: 'The Basic authentication is malformed, unknown, revoked or wrong.' },
+  'web-authentication-failed': { status: 401, description: "A web action's `require-whisk-auth` was not met: a wrong or missing `X-Require-Whisk-Auth` secret, or no valid key of the owner's namespace." },
   'namespace-not-authorized': { status: 403, description: "The path names a namespace other than the caller's." },
   'entity-not-authorized': { status: 403, description: 'The entity belongs to another namespace and is not shared with the caller.' },
   'kind-not-authorized': { status: 403, description: "The namespace's limits do not allow actions of this kind." },
@@ -57,7 +62,10 @@ export const ERROR_CATALOGUE = {
   'rule-not-found': { status: 404, description: 'No rule of that name exists.' },
   'rule-trigger-missing': { status: 404, description: 'A rule cannot be activated because its trigger no longer exists.' },
   'activation-not-found': { status: 404, description: 'No activation record of that id exists in the namespace.' },
+  'web-action-not-found': { status: 404, description: 'No web action answers at that path: the namespace, package or action is missing, not readable, or not exported (one answer, so existence does not leak).' },
+  'web-property-not-found': { status: 404, description: "A web action's result lacks the property the path projects (or an application error without `error`)." },
   'method-not-allowed': { status: 405, description: 'The HTTP method is not one this collection answers.' },
+  'web-extension-not-acceptable': { status: 406, description: 'A web action was asked for with an extension other than `.http`, `.json`, `.html`, `.svg` or `.text`.' },
 
   // 409: the request conflicts with what is stored
   'entity-exists': { status: 409, description: 'An entity of that name exists and `overwrite` was not set.' },

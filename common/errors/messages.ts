@@ -56,6 +56,15 @@ export const Messages = {
   packageCannotBecomeBinding: 'Resource is a package and cannot be converted into a binding.',
   notAllowedOnBinding: 'Operation not permitted on package binding.',
   parametersNotAllowed: 'Request defines parameters that are not allowed (e.g., reserved properties).',
+  // OpenWhisk, web actions (CTL/WebActions.scala, HTTP/ErrorResponse.scala)
+  webAuthenticationFailed: 'Authentication is possible but has failed or not yet been provided.',
+  webExtensionNotSupported: (extensions: readonly string[]) => `Extension must be specified and one of [${extensions.join(', ')}].`,
+  webInvalidMedia: (mediaType: string) => `Response is not valid '${mediaType}'.`,
+  webPropertyNotFound: 'Response does not include requested property.',
+  webUnknownContentType: 'Response did not specify a known content-type.',
+  webContentTypeMismatch: 'Response type in header did not match generated content type.',
+  webErrorProcessingRequest: 'There was an error processing your request.',
+  webResponseNotReady: 'Response not yet ready.',
 
   // Wisp's own: name the field, the value given and the rule it broke.
   fieldType: (field: string, value: unknown, expected: string) =>

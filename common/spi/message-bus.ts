@@ -42,6 +42,11 @@ export interface ConsumerHealth {
   readonly state: ConsumerState;
   /** epoch ms of the last completed fetch (or 0); a stalled consumer shows an old value. */
   readonly lastFetchAt: number;
+  /**
+   * Messages on the assigned partitions not yet fetched, as of the last fetch (the log's end
+   * minus the consumer's position, summed); undefined until the adapter knows.
+   */
+  readonly lag?: number;
 }
 
 export interface Subscription {

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { RequestState } from '../http/request-context';
 import type { InvokerRegistry } from '../invocation/invoker-registry';
+import { apiDocsPage, apiDocument } from './api-document';
 
 // Unauthenticated routes: API info as `wsk` reads it, liveness, and invoker health.
 
@@ -24,6 +25,15 @@ export function systemRoutes(options: { build: string; registry: InvokerRegistry
       // An extra field: OpenWhisk clients ignore it, a person checking a deployment reads it.
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     };
+  });
+  // The paths swagger_paths advertises, relative to /api/v1.
+  const document = apiDocument(options.build);
+  router.get('/api/v1/api-docs', (ctx) => {
+    ctx.body = document;
+  });
+  router.get('/api/v1/docs', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = apiDocsPage();
   });
   router.get('/ping', (ctx) => {
     ctx.body = 'pong';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { bundleRuntime } from '../../actions/runtime-bundle';
 import { withBuildLock } from './build-lock';
@@ -16,6 +16,8 @@ const STAMP = join(DIST, '.inputs-hash');
 const SOURCE_DIRS = ['common', 'controller', 'invoker', 'actions', 'deploy'];
 const INPUT_FILES = ['package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const ASSETS = ['actions/runtime-python/proxy.py', 'actions/system'];
+/** The package.json `bin` entries, relative to dist/. */
+const BINS = ['deploy/cli/main.js'];
 /** The compiled runtime-proxy-files.ts looks for the bundle here (NODEJS_PROXY_BUNDLE_DIR). */
 const PROXY_BUNDLE_DIR = join(DIST, 'actions', 'runtime-nodejs', 'bundle');
 
@@ -33,6 +35,8 @@ async function main(args: readonly string[]): Promise<void> {
     if (tsc.status !== 0) throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal})`);
     await bundleRuntime('nodejs', PROXY_BUNDLE_DIR);
     for (const asset of ASSETS) cpSync(join(ROOT, asset), join(DIST, asset), { recursive: true });
+    // The package's bin (`npx wisp`) is run as a file, so it must be executable.
+    for (const bin of BINS) chmodSync(join(DIST, bin), 0o755);
     writeFileSync(STAMP, hash);
     say(`dist/ built in ${Date.now() - started} ms`);
   });

@@ -17,6 +17,8 @@ import { ProcessContainerFactory } from '../../invoker/containers/process-contai
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 import { dataDirMessageKey } from './message-key-file';
 import { sandboxOf } from './sandbox-info';
+import { createProcessRegistry } from '../../common/metrics/process-registry';
+import { startMetricsServer } from '../../common/metrics/metrics-server';
 import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
 // The standalone platform: controller and invoker in one process over the embedded message bus
@@ -42,27 +44,37 @@ async function main(): Promise<void> {
   const sandbox = sandboxOf(factoryKind);
   if (sandbox.warning) logger.warn({ containers: factoryKind }, sandbox.warning);
   // The controller listens first, so actions are told where it really is (its port may be 0,
-  // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. Work accepted before the
-  // invoker is up waits on the durable bus.
-  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox });
+  // chosen at listen) unless WISP_API_HOST_FOR_ACTIONS says otherwise. It answers nothing until
+  // the invoker below is healthy and the banner is out: an answer means an invoke will run.
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  // One registry for the process: the controller's HTTP figures and the invoker's on one GET /metrics.
+  const metrics = controllerConfig.shared.metrics ? createProcessRegistry({ service: 'standalone' }) : undefined;
+  const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox, ready, ...(metrics ? { metrics } : {}) });
   const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
-  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger });
+  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger, ...(metrics ? { metrics } : {}) });
   await invoker.start();
   await controller.registry.waitForHealthy(30_000);
+  const metricsServer = metrics && controllerConfig.shared.metrics ? await startMetricsServer(metrics, controllerConfig.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth;
   process.stdout.write(
     `\nWisp standalone is ready at ${controller.url}\n` +
       `  data dir:   ${standalone.dataDir}\n` +
       `  containers: ${factoryKind}\n` +
+      (metricsServer ? `  metrics:    ${metricsServer.url}\n` : '') +
       (sandbox.warning ? `  WARNING:    ${sandbox.warning}\n` : '') +
       (guest !== undefined
         ? `  guest key:  ${guest}\n  try:        curl -u ${guest} ${controller.url}/api/v1/namespaces/_/actions\n\n`
         : `  guest key:  none (WISP_ALLOW_DEV_KEYS=false); create a namespace with: npm run admin -- user create <subject>\n\n`),
   );
+  markReady();
 
   stopOnSignals(logger, async () => {
+    await metricsServer?.close();
     await controller.stop();
     await invoker.stop();
     await Promise.allSettled([bus.close(), signals.close()]);

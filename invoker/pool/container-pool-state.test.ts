@@ -44,6 +44,23 @@ describe('PoolState', () => {
     expect(pool.pump(6)).toEqual([{ requestId: 'r4', admission: { kind: 'cold', entryId: 'c4', evicted: [] } }]);
   });
 
+  it('counts its containers by state for the metrics', () => {
+    const pool = new PoolState(2048);
+    const stem = pool.addStem('nodejs:256', 256, 1)!;
+    expect(pool.census(() => false)).toEqual({ prewarmed: 0, starting: 1, busy: 0, idle: 0, paused: 0 });
+    pool.stemReady(stem, 2);
+    pool.request(req('r1', 'a'), 3); // c: starting
+    pool.markReady('c2');
+    pool.request(req('r2', 'b'), 4);
+    pool.markReady('c3');
+    pool.release('c3', true, 5); // idle
+    pool.request(req('r3', 'c'), 6);
+    pool.markReady('c4');
+    pool.release('c4', true, 7); // idle, and paused below
+    pool.request(req('r4', 'd'), 8); // starting
+    expect(pool.census((entryId) => entryId === 'c4')).toEqual({ prewarmed: 1, starting: 1, busy: 1, idle: 1, paused: 1 });
+  });
+
   it('refuses what can never fit', () => {
     expect(new PoolState(256).request(req('r1', 'a', 512), 1)).toEqual({ kind: 'too-large' });
   });

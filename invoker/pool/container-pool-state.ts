@@ -74,6 +74,10 @@ export interface Admitted {
   readonly admission: Extract<Admission, { kind: 'warm' | 'cold' | 'prewarmed' | 'joined' }>;
 }
 
+/** What an operator sees of a pool: how many containers are in each state. */
+export type PoolCensusState = 'prewarmed' | 'starting' | 'busy' | 'idle' | 'paused';
+export type PoolCensus = Record<PoolCensusState, number>;
+
 export class PoolState {
   private readonly entries = new Map<string, PoolEntry>();
   private readonly waiting: PoolRequest[] = [];
@@ -98,6 +102,19 @@ export class PoolState {
     for (const entry of this.entries.values()) if (!isIdle(entry)) held += entry.memoryMb;
     for (const request of this.waiting) held += request.memoryMb;
     return Math.max(0, this.capacityMb - held);
+  }
+
+  /** `paused` says which idle entries the pause scheduler holds paused. */
+  census(paused: (entryId: string) => boolean): PoolCensus {
+    const census: PoolCensus = { prewarmed: 0, starting: 0, busy: 0, idle: 0, paused: 0 };
+    for (const entry of this.entries.values()) {
+      if (!entry.ready) census.starting += 1;
+      else if (entry.stem !== undefined) census.prewarmed += 1;
+      else if (entry.active > 0) census.busy += 1;
+      else if (paused(entry.id)) census.paused += 1;
+      else census.idle += 1;
+    }
+    return census;
   }
 
   entry(entryId: string): PoolEntry | undefined {

@@ -1,7 +1,7 @@
 import type { ContainerRuntime } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
-import { PoolState, type Admission, type PoolRequest } from './container-pool-state';
+import { PoolState, type Admission, type PoolCensus, type PoolRequest } from './container-pool-state';
 import { PauseScheduler } from './pause-scheduler';
 import { StemCells, type PrewarmConfig } from './stem-cells';
 import { destroyWarm, warmContainer, type WarmContainer } from './warm-container';
@@ -175,6 +175,11 @@ export class ContainerPool {
     if (outcome === 'removed') this.destroyEntry(entryId);
     else if (outcome === 'kept') this.schedulePause(entryId);
     this.pump();
+  }
+
+  /** Containers by state, for the metrics. */
+  census(): PoolCensus {
+    return this.state.census((entryId) => this.pauses.isPaused(entryId));
   }
 
   availableMemoryMb(): number {

@@ -66,6 +66,11 @@ export class PauseScheduler<H> {
     return true;
   }
 
+  /** Paused, or being paused, now. */
+  isPaused(entryId: string): boolean {
+    return this.paused.has(entryId);
+  }
+
   /** The container is gone: nothing is paused or resumed for it any more (a resume under way still answers its holders). */
   forget(entryId: string): void {
     this.cancel(entryId);

@@ -278,6 +278,16 @@ export function describeMessageBusContract(
       expect(c.messages.slice(1).map(text).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `while-paused${i}`));
     });
 
+    it('reports no lag once everything sent has been fetched', async () => {
+      const topic = uniqueTopic();
+      await bus.ensureTopic(topic, { partitions: 2 });
+      const c = collector();
+      const subscription = await subscribe({ topic, groupId: uniqueGroup(), onMessage: c.onMessage });
+      await bus.send(topic, [0, 1, 2, 3, 4].map((i) => ({ key: `k${i}`, value: payload(`m${i}`) })));
+      await received(c, 5);
+      await until(() => (subscription.health().lag === 0 ? true : undefined));
+    });
+
     it('delivers nothing more after a pause from inside the handler, and the rest once each on resume', async () => {
       const topic = uniqueTopic();
       await bus.ensureTopic(topic, { partitions: 1 });

@@ -179,6 +179,8 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
     platform = await startDistributedPlatform({
       prefix,
       invokers: INVOKERS,
+      // The pool's own count of ready stem cells (GET /metrics) says when a stem cell can serve.
+      metrics: true,
       env: {
         WISP_INVOKER_PREWARM_NODEJS: '1',
         WISP_INVOKER_PAUSE_GRACE_MS: String(PAUSE_GRACE_MS),
@@ -467,15 +469,24 @@ describe('one controller, two invokers (distributed: Kafka, NATS, Redis, Docker)
     return running.filter((c) => c.Names.some((n) => n.includes(`_${invokerId}_prewarm_nodejs_`))).map((c) => c.Id);
   }
 
+  /** How many ready stem cells the invoker's pool counts, from its GET /metrics. */
+  async function prewarmedInPool(invokerId: InvokerId): Promise<number> {
+    const target = platform!.metricsTargets.find((t) => t.name === invokerId)!.target;
+    const text = await (await fetch(`http://${target}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`wisp_container_pool_containers{invoker="${invokerId}",state="prewarmed"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
   /**
-   * A stem cell of this invoker whose runtime accepts connections: the pool counts it ready
-   * within milliseconds of that, long before an invoke can reach the invoker through Kafka.
+   * A stem cell of this invoker whose runtime accepts connections and which the pool counts
+   * ready: on a loaded machine the pool's own readiness probe can lag the runtime by more than
+   * an invoke takes to arrive through Kafka, and the invoke would then start a container of its own.
    */
   function readyStemCell(invokerId: InvokerId): Promise<string> {
     return eventually(async () => {
       for (const id of await stemCells(invokerId)) {
         const address = (await docker.getContainer(id).inspect()).NetworkSettings.Networks[naming.networkName()]?.IPAddress;
-        if (address && (await acceptsConnections(address, 8080))) return id;
+        if (address && (await acceptsConnections(address, 8080)) && (await prewarmedInPool(invokerId)) >= 1) return id;
       }
       return undefined;
     }, SETTLE_MS, 100);

@@ -87,6 +87,8 @@ export interface DistributedPlatformOptions {
   readonly controllers?: number;
   /** More settings (WISP_* variables) for every process. */
   readonly env?: Record<string, string>;
+  /** Each process serves GET /metrics on a free port of its own, listed in `metricsTargets`. */
+  readonly metrics?: boolean;
 }
 
 export interface DistributedPlatform {
@@ -95,6 +97,8 @@ export interface DistributedPlatform {
   /** Every controller's URL, in order. */
   readonly apihosts: readonly string[];
   readonly processes: readonly PlatformProcess[];
+  /** With `metrics`: each process's name and `host:port` of its metrics listener. */
+  readonly metricsTargets: readonly { readonly name: string; readonly target: string }[];
   /** Starts (another life of) an invoker with the platform's settings; it is stopped with the rest. */
   startInvoker(id: string): PlatformProcess;
   /** Starts one more controller (`controller<index>`, a new port) with the platform's settings, once it counts `invokers` healthy; it is stopped with the rest. */
@@ -110,8 +114,11 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
   const apihosts = ports.map((port) => `http://127.0.0.1:${port}`);
   const env: Record<string, string> = { ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV, WISP_PREFIX: options.prefix, WISP_LOG_LEVEL: 'warn', WISP_API_HOST_FOR_ACTIONS: apihosts[0]!, ...options.env };
   const processes: PlatformProcess[] = [];
+  const metricsPorts = new Map<string, number>();
+  for (const name of [...invokers, ...ports.map((_port, i) => `controller${i}`)]) if (options.metrics) metricsPorts.set(name, await freePort());
+  const metricsEnv = (name: string): Record<string, string> => (metricsPorts.has(name) ? { WISP_METRICS_PORT: String(metricsPorts.get(name)) } : {});
   const startInvoker = (id: string) => {
-    const invoker = startProcess(id, 'invoker/main.ts', { ...env, WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
+    const invoker = startProcess(id, 'invoker/main.ts', { ...env, ...metricsEnv(id), WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
     processes.push(invoker);
     return invoker;
   };
@@ -132,12 +139,13 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
   try {
     for (const id of invokers) startInvoker(id);
     for (const [i, port] of ports.entries()) {
-      processes.push(startProcess(`controller${i}`, 'controller/main.ts', { ...env, WISP_CONTROLLER_ID: `controller${i}`, WISP_CONTROLLER_PORT: String(port) }));
+      processes.push(startProcess(`controller${i}`, 'controller/main.ts', { ...env, ...metricsEnv(`controller${i}`), WISP_CONTROLLER_ID: `controller${i}`, WISP_CONTROLLER_PORT: String(port) }));
     }
     for (const apihost of apihosts) await waitForHealthyInvokers(apihost, invokers.length, processes, 90_000);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { apihost: apihosts[0]!, apihosts, processes, startInvoker, startController, stop };
+  const metricsTargets = [...metricsPorts].map(([name, port]) => ({ name, target: `127.0.0.1:${port}` }));
+  return { apihost: apihosts[0]!, apihosts, processes, metricsTargets, startInvoker, startController, stop };
 }

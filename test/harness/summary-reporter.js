@@ -15,8 +15,17 @@
 // Failed counts include test files that crashed before running a test, which jest counts apart.
 // The lines are written on process exit: jest's own summary reporter always runs after custom
 // reporters, and the line must come after it.
+// When WISP_TEST_PROBLEMS_FILE names a file, these problems are appended to it too, so that
+// test/harness/rerun-failed.js never reruns away a failure that is not a failed test.
+
+const { appendFileSync } = require('node:fs');
 
 const WATCHDOG_MS = 30_000;
+
+function recordProblem(text) {
+  const file = process.env.WISP_TEST_PROBLEMS_FILE;
+  if (file) appendFileSync(file, `${text}\n`);
+}
 const SERVICE_TIERS = ['integration', 'e2e'];
 const SKIP_STATUSES = new Set(['pending', 'skipped', 'disabled']);
 
@@ -84,13 +93,17 @@ class SummaryReporter {
     for (const [name, c] of [...this.byProject].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`  ${name.padEnd(12)} ${c.files} files, ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
     }
-    for (const problem of this.problems) lines.push(`FAILED: ${problem}`);
+    for (const problem of this.problems) {
+      lines.push(`FAILED: ${problem}`);
+      recordProblem(problem);
+    }
     lines.push(summaryLine(totals));
     // 'exit' handlers must write synchronously; stdout to a file, pipe or terminal is synchronous on Linux.
     process.once('exit', () => process.stdout.write(`${lines.join('\n')}\n`));
 
     // unref(): the timer itself never keeps jest alive, so it only fires when something else does.
     setTimeout(() => {
+      recordProblem(`jest was still running ${WATCHDOG_MS / 1000}s after the last test (an open handle)`);
       process.stdout.write(
         `\nFAILED: jest was still running ${WATCHDOG_MS / 1000}s after the last test: an open handle ` +
           '(client, consumer, timer, child process) was not closed. Find it with ' +

@@ -55,6 +55,8 @@ export class KafkaSubscription implements Subscription {
   private consumer?: Consumer;
   private state: ConsumerState = 'starting';
   private lastFetchAt = 0;
+  /** kafkajs's offsetLag of each partition's last batch ("topic:partition" → messages behind the high watermark). */
+  private readonly lagByPartition = new Map<string, number>();
   /** Bumped on every group join: messages delivered under an older one are stale. */
   private generation = 0;
   private readonly watermark = new OffsetWatermark();
@@ -128,7 +130,9 @@ export class KafkaSubscription implements Subscription {
   }
 
   health(): ConsumerHealth {
-    return { state: this.state, lastFetchAt: this.lastFetchAt };
+    let lag: number | undefined;
+    for (const behind of this.lagByPartition.values()) lag = (lag ?? 0) + behind;
+    return { state: this.state, lastFetchAt: this.lastFetchAt, ...(lag !== undefined ? { lag } : {}) };
   }
 
   close(): Promise<void> {
@@ -161,12 +165,17 @@ export class KafkaSubscription implements Subscription {
       // after every crash instead, with its own backoff.
       retry: { initialRetryTime: 100, retries: 8, restartOnFailure: async () => false },
     });
-    const { GROUP_JOIN, FETCH, CRASH, STOP } = consumer.events;
+    const { GROUP_JOIN, FETCH, CRASH, STOP, END_BATCH_PROCESS } = consumer.events;
+    consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+      // offsetLag counts from the batch's last offset to the high watermark: what the next fetches still have to bring.
+      if (consumer === this.consumer) this.lagByPartition.set(`${payload.topic}:${payload.partition}`, Math.max(0, Number(payload.offsetLag)));
+    });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       if (consumer !== this.consumer) return;
       // kafkajs refetches every assigned partition from the committed offset after a join, so
       // everything in flight will be delivered again: forget it all, and what was not yet sent.
       this.generation++;
+      this.lagByPartition.clear();
       this.watermark.resetAll();
       this.commits.discard();
       this.restartAttempts = 0;

@@ -160,7 +160,13 @@ export class MemoryGroupMember implements Subscription {
     // There is no fetch in process: a member is stalled only while messages wait for a handler
     // that does not return, so an idle or paused member reports itself fresh.
     const waiting = !this.paused && this.hasWaitingMessages();
-    return { state: this.paused ? 'paused' : 'running', lastFetchAt: waiting ? this.lastProgressAt : Date.now() };
+    return { state: this.paused ? 'paused' : 'running', lastFetchAt: waiting ? this.lastProgressAt : Date.now(), lag: this.lag() };
+  }
+
+  private lag(): number {
+    let behind = 0;
+    for (const [partition, owned] of this.owned) behind += Math.max(0, (this.group.logs.partitions[partition]?.endOffset ?? 0) - owned.position);
+    return behind;
   }
 
   async close(): Promise<void> {

@@ -61,6 +61,19 @@ describe('memory message bus', () => {
     await bus.close();
   });
 
+  it('counts what a paused member has not fetched as its lag', async () => {
+    const bus = createMemoryMessageBus({ logger: silentLogger });
+    await bus.ensureTopic(topic, { partitions: 2 });
+    const subscription = await bus.subscribe({ topic, groupId: `${groupId}-lag`, onMessage: () => undefined });
+    subscription.pause();
+    await bus.send(topic, [0, 1, 2, 3, 4].map((i) => ({ key: `k${i}`, value: Buffer.from(String(i)) })));
+    expect(subscription.health().lag).toBe(5);
+    subscription.resume();
+    for (let i = 0; i < 5 && subscription.health().lag !== 0; i++) await tick();
+    expect(subscription.health().lag).toBe(0);
+    await bus.close();
+  });
+
   it('reports a stalled member: messages waiting behind a handler that never returns', async () => {
     const bus = createMemoryMessageBus({ logger: silentLogger });
     await bus.ensureTopic(topic, { partitions: 1 });
