@@ -21,6 +21,7 @@ import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
 import { InvokerReaper } from './invocation/invoker-reaper';
 import { SequenceRunner } from './sequences/sequence-runner';
+import { SequenceQueue } from './sequences/sequence-queue';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './actions/action-service';
 import { ruleActionLookup } from './actions/action-lookup';
@@ -126,15 +127,25 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   // Sequence components are found through packages and bindings, entitled like any read.
   const components = packageComponentResolver(entities, packageResolver);
   const actions = new ActionService(entities, (namespace) => limits.actionBounds(namespace), Date.now, components);
-  const sequences = new SequenceRunner({
-    invoker: dispatcher,
+  const sequenceLog = scope.child({ component: 'sequences' });
+  const sequences = new SequenceQueue({
+    controllerId: config.controllerId,
+    messageKey: config.messageKey,
+    bus: deps.bus,
+    signals: deps.signals,
+    naming,
     activations: deps.activations,
-    resolve: components,
-    logger: scope.child({ component: 'sequences' }),
-    // No invoker acks a sequence: its slot is freed when its record is written.
-    onFinished: (activationId) => throttles.release(activationId),
+    // Its acks free the sequence's throttle slot here, as an invoker's ack does an action's.
+    waiter,
+    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog }),
+    logger: sequenceLog,
+    replayWindowMs: config.sequenceReplayWindowMs,
+    // A job replayed at start (standalone starts its invoker after its controller) waits for one.
+    invokersReady: () => registry.waitForHealthy(60_000).catch(() => undefined),
   });
   dispatcher.handleSequencesWith(sequences);
+  // Joins the controllers' group (in the background): from then on this controller runs its share of sequences, replays included.
+  await sequences.start();
   await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules (when saved) and fires (every time) resolve a rule's action as sequence components are,
   // entitled as the rule's namespace: packages, that namespace's own bindings, parameters merged.

@@ -36,6 +36,8 @@ export const Messages = {
   sequenceComponentMissing: 'Sequence component does not exist.',
   sequenceComponentTimeout: (activationId: string) => `Timeout reached when retrieving activation ${activationId} for sequence component.`,
   sequenceFailed: 'Sequence failed.',
+  sequenceExpired: (windowMs: number) => `Sequence failed: it was not finished within ${Math.round(windowMs / 1000)} s of being accepted, and was not run further.`,
+  undecodableSequence: (reason: string) => `The sequence could not be decoded (${reason}); it was not run.`,
   blackboxImageUndefined: "'image' must be a string defined in 'exec' for 'blackbox' actions",
   ruleNeedsTriggerAndAction: 'rule requires a valid trigger and a valid action',
   triggerDoesNotExist: (path: string) => `trigger ${path} does not exist`,
