@@ -1,5 +1,6 @@
 import type { ActivationRecord, ActivationResponse, StartKind } from '../common/entities/activation';
 import type { KeyValue } from '../common/entities/parameters';
+import type { ContainerUsage } from '../common/spi/container-factory';
 import type { ActivationMessage } from '../common/protocol/activation-message';
 
 // The record of one activation as it is built: the timings and annotations OpenWhisk's
@@ -8,8 +9,9 @@ import type { ActivationMessage } from '../common/protocol/activation-message';
 //
 // Beyond OpenWhisk's annotations it adds some an OpenWhisk client ignores (ADR 0023): where the
 // activation ran (`invokerId`, `containerId`), how it started (`startKind`: a new container, a
-// stem cell, or a warm one) and `retryCount` (claims before this one). The container's memory
-// and CPU use are not recorded: see the ADR.
+// stem cell, or a warm one) and `retryCount` (claims before this one); and, where the factory
+// measures them and the activation ran alone in its container, `cpuTimeMs` and `memoryPeakMb`
+// of its /run (ADR 0023).
 
 
 export class ActivationRecordBuilder {
@@ -21,6 +23,8 @@ export class ActivationRecordBuilder {
   /** Unknown when the activation never reached a container. */
   startKind: StartKind | undefined;
   containerId: string | undefined;
+  private cpuTimeMs: number | undefined;
+  private memoryPeakMb: number | undefined;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
 
@@ -33,6 +37,13 @@ export class ActivationRecordBuilder {
     private readonly invokerId?: string,
   ) {
     this.kind = message.kind;
+  }
+
+  /** The container's figures before and after the /run; nothing is noted when either is missing. */
+  usage(before: ContainerUsage, after: ContainerUsage | undefined): void {
+    if (!after) return;
+    this.cpuTimeMs = Math.max(0, Math.round((after.cpuNanos - before.cpuNanos) / 1e4) / 100);
+    if (after.memoryPeakBytes !== undefined) this.memoryPeakMb = Math.round((after.memoryPeakBytes / (1024 * 1024)) * 10) / 10;
   }
 
   begin(): number {
@@ -73,6 +84,8 @@ export class ActivationRecordBuilder {
     if (this.invokerId !== undefined) annotations.push({ key: 'invokerId', value: this.invokerId });
     if (this.startKind !== undefined) annotations.push({ key: 'startKind', value: this.startKind });
     if (this.containerId !== undefined) annotations.push({ key: 'containerId', value: this.containerId });
+    if (this.cpuTimeMs !== undefined) annotations.push({ key: 'cpuTimeMs', value: this.cpuTimeMs });
+    if (this.memoryPeakMb !== undefined) annotations.push({ key: 'memoryPeakMb', value: this.memoryPeakMb });
     return {
       namespace: message.user.namespace,
       name: message.action.name,

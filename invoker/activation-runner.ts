@@ -150,8 +150,11 @@ export class ActivationRunner {
       activation.begin();
     }
 
+    // Alone in its container, the activation owns what the container used during its /run.
+    const before = activation.concurrent ? undefined : await warm.container.usage?.();
     const runStart = this.now();
     const runOutcome = await warm.client.run(runPayload(message, action, runStart), message.limits.timeout);
+    if (before) activation.usage(before, await warm.container.usage?.());
     const verdict = classifyRun(runOutcome, { timeoutMs: message.limits.timeout, oomKilled: await this.oomKilled(warm, runOutcome) });
     activation.timedOut = verdict.timedOut;
     return this.finish(activation, verdict.response, warm, release, logger);

@@ -77,6 +77,16 @@ export interface Container {
    */
   collectLogs(options: CollectOptions): Promise<CollectedLogs>;
   status(): Promise<ContainerStatus>;
+  /**
+   * Where the factory can measure it: CPU time used so far, and the memory peak since the
+   * previous call (each call restarts the peak). Absent, or undefined, where it cannot.
+   */
+  usage?(): Promise<ContainerUsage | undefined>;
+}
+
+export interface ContainerUsage {
+  readonly cpuNanos: number;
+  readonly memoryPeakBytes?: number;
 }
 
 export interface ContainerFactoryCapabilities {
