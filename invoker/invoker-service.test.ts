@@ -220,8 +220,9 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
       { limits: { timeout: 300 } },
     );
     const started = Date.now();
-    const record = await world.harness.invoke(config.invokerId, action, { ms: 2000 });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The action would sleep 10 s: an answer sooner (with room for a slow cold start) is the timeout's.
+    const record = await world.harness.invoke(config.invokerId, action, { ms: 10_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(record.response).toEqual({ statusCode: 2, result: { error: 'The action exceeded its time limits of 300 milliseconds.' } });
     expect(annotationOf(record, 'timeout')).toBe(true);
     expect(record.duration).toBeGreaterThanOrEqual(300);
@@ -772,12 +773,13 @@ describe('invoker service shutdown', () => {
     const first = startInvoker(world, env);
     await first.invoker.start();
     try {
-      // Timeout 500 ms: the claim lives 2 × 500 ms; the run takes 300 ms.
-      const action = await world.harness.deploy('abandoned', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 300)); }', { limits: { timeout: 500 } });
+      // Timeout 5 s: the claim lives 2 × 5 s, long enough for the next life to start on a loaded
+      // machine and find it live; the run takes 1.5 s, far past the 50 ms drain.
+      const action = await world.harness.deploy('abandoned', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 1500)); }', { limits: { timeout: 5000 } });
       const message = world.harness.message(action);
       await world.harness.send(first.config.invokerId, message);
-      await waitUntil(() => first.invoker.stats.received === 1);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Claimed and running, not merely fetched.
+      await waitUntil(() => first.invoker.runningCount() === 1);
       await first.invoker.stop();
       expect(first.invoker.stats.completed).toBe(0);
       expect(await world.stores.activations.getById(message.activationId)).toBeUndefined();

@@ -123,6 +123,11 @@ export class InvokerService {
     return this.subscription?.health();
   }
 
+  /** Activations this process holds the claim of and runs now. */
+  runningCount(): number {
+    return this.runningHere.size;
+  }
+
   /** Messages fetched and waiting for a worker. */
   intakeLength(): number {
     return this.intake.length;
