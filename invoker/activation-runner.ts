@@ -33,6 +33,8 @@ export interface ActivationRunnerDeps {
   readonly now?: () => number;
 }
 
+import { gpuPlacementKey } from '../common/entities/gpu';
+
 const MB = 1024 * 1024;
 const BLACKBOX_LOG_GRACE_MS = 250;
 const DEVELOPER_ERROR_LOG_GRACE_MS = 500;
@@ -50,6 +52,7 @@ export function slotRequestFor(message: ActivationMessage): SlotRequest {
     memoryMb: message.limits.memory,
     maxConcurrent: concurrencyOf(message),
     ...(family ? { family } : {}),
+    ...(message.limits.gpu ? { gpu: message.limits.gpu, placementKey: gpuPlacementKey(user.namespace, `${action.namespace}/${action.name}`) } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ import { createInvoker } from './create-invoker';
 import { createProcessRegistry } from '../common/metrics/process-registry';
 import { startMetricsServer } from '../common/metrics/metrics-server';
 import { acquireInvokerId } from './invoker-id-lease';
+import { detectGpus } from './gpu/gpu-inventory';
+import type { LedgerDevice } from './gpu/gpu-ledger';
 import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
@@ -28,7 +30,7 @@ import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
 export { createInvoker, type InvokerDeps } from './create-invoker';
 
-function containerFactory(config: InvokerConfig, logger: Logger): ContainerFactory {
+function containerFactory(config: InvokerConfig, logger: Logger, gpus: number): ContainerFactory {
   const naming = createNaming(config.shared.prefix);
   switch (config.containerFactory) {
     case 'docker':
@@ -40,6 +42,7 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
         apiHostForContainers: config.apiHostForActions,
         userMemoryMb: config.userMemoryMb,
         hardening: config.hardening,
+        gpus,
       });
     case 'process':
       return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });
@@ -58,8 +61,18 @@ export function watchdogMarginMs(ttlMs: number): number {
   return Math.max(300, Math.floor(ttlMs / 4));
 }
 
+/** The invoker's GPUs: the declared ones, or what nvidia-smi reports (a missing nvidia-smi is a start error). */
+async function inventory(config: InvokerConfig, logger: Logger): Promise<LedgerDevice[]> {
+  if (config.gpus.source === 'declared') return [...config.gpus.devices];
+  const detected = await detectGpus();
+  logger.info({ gpus: detected.map(({ index, uuid, name, memoryMb, usedMb }) => ({ index, uuid, name, memoryMb, usedMb })) }, `detected ${detected.length} GPU(s) with nvidia-smi`);
+  return detected.map(({ usedMb, ...device }) => ({ ...device, usedOutsideMb: usedMb }));
+}
+
 export async function main(env: Env): Promise<void> {
   const loaded = loadInvokerConfig(env);
+  // Before anything is leased or connected: a GPU invoker that cannot see its GPUs should not start.
+  const gpus = await inventory(loaded, createLogger({ service: 'wisp-invoker', level: loaded.shared.logLevel, instance: loaded.invokerId }));
   const naming = createNaming(loaded.shared.prefix);
   // The lease comes first: the id names the topic, the group, the containers and the logs.
   const leaseRedis = connectRedis(loaded.shared.redisUrl);
@@ -126,7 +139,7 @@ export async function main(env: Env): Promise<void> {
   };
 
   const metrics = config.shared.metrics ? createProcessRegistry({ service: 'invoker', instance: config.invokerId }) : undefined;
-  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger, ...(metrics ? { metrics } : {}) });
+  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger, gpus.length), logger, gpus, ...(metrics ? { metrics } : {}) });
   stopRunning = () => invoker.stop({ drain: false }).then(closePorts);
   try {
     await invoker.start();

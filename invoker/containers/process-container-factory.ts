@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { gpuEnv } from '../gpu/gpu-pinning';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
@@ -99,7 +100,7 @@ export class ProcessContainerFactory implements ContainerFactory {
     const port = await freePort();
     const labels = { ...spec.labels, ...this.labels() };
     const child = spawn(command.binary, [command.script, `--wisp-name=${spec.name}`, ...labelArguments(labels)], {
-      env: { ...command.env, ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
+      env: { ...command.env, ...this.options.baseEnv, ...spec.env, ...gpuEnv(spec.gpus, 'process'), PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
       // stdin is never written: the runtime exits when it closes, i.e. when this process is gone.
       stdio: ['pipe', 'pipe', 'pipe'],
     });
