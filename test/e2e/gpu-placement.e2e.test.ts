@@ -1,6 +1,7 @@
 import Dockerode from 'dockerode';
 import openwhisk from 'openwhisk';
 import { GUEST_AUTH } from '../../common/entities/credentials';
+import { Messages } from '../../common/errors/messages';
 import { createNaming } from '../../common/naming';
 import { eventually } from '../harness/eventually';
 import { startDistributedPlatform, type DistributedPlatform } from '../harness/platforms';
@@ -27,6 +28,7 @@ interface Seen {
 
 interface OwError {
   readonly statusCode?: number;
+  /** `code` is the transaction id, as OpenWhisk answers. */
   readonly error?: { error?: string; code?: string };
 }
 
@@ -103,7 +105,7 @@ describe('GPU placement (distributed: two invokers, one with a declared GPU)', (
     await create('gpu-big', { gpu: { memory: 20_000 } });
     const big = await refusal(invoke('gpu-big'));
     expect(big.statusCode).toBe(503);
-    expect(big.error).toMatchObject({ code: 'no-gpu-invoker', error: expect.stringContaining('the largest fleet device has 16384 MB') });
+    expect(big.error?.error).toBe(Messages.noGpuLargeEnough(20_000, 1, 16_384));
   });
 
   it('answers 503 with the reason once no GPU invoker is left, and still runs CPU actions', async () => {
@@ -115,7 +117,7 @@ describe('GPU placement (distributed: two invokers, one with a declared GPU)', (
     }, 30_000, 200);
     const gone = await refusal(invoke('gpu-a'));
     expect(gone.statusCode).toBe(503);
-    expect(gone.error).toMatchObject({ code: 'no-gpu-invoker', error: expect.stringContaining('No healthy invoker has a GPU') });
+    expect(gone.error?.error).toBe(Messages.noGpuInvokers(4000, 1));
     expect(await invoke('cpu-a')).toMatchObject({ cuda: null, nvidia: null });
   });
 });
