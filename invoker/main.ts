@@ -19,8 +19,7 @@ import { createInvoker } from './create-invoker';
 import { createProcessRegistry } from '../common/metrics/process-registry';
 import { startMetricsServer } from '../common/metrics/metrics-server';
 import { acquireInvokerId } from './invoker-id-lease';
-import { detectGpus } from './gpu/gpu-inventory';
-import type { LedgerDevice } from './gpu/gpu-ledger';
+import { invokerGpus } from './gpu/gpu-inventory';
 import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
@@ -61,18 +60,10 @@ export function watchdogMarginMs(ttlMs: number): number {
   return Math.max(300, Math.floor(ttlMs / 4));
 }
 
-/** The invoker's GPUs: the declared ones, or what nvidia-smi reports (a missing nvidia-smi is a start error). */
-async function inventory(config: InvokerConfig, logger: Logger): Promise<LedgerDevice[]> {
-  if (config.gpus.source === 'declared') return [...config.gpus.devices];
-  const detected = await detectGpus();
-  logger.info({ gpus: detected.map(({ index, uuid, name, memoryMb, usedMb }) => ({ index, uuid, name, memoryMb, usedMb })) }, `detected ${detected.length} GPU(s) with nvidia-smi`);
-  return detected.map(({ usedMb, ...device }) => ({ ...device, usedOutsideMb: usedMb }));
-}
-
 export async function main(env: Env): Promise<void> {
   const loaded = loadInvokerConfig(env);
   // Before anything is leased or connected: a GPU invoker that cannot see its GPUs should not start.
-  const gpus = await inventory(loaded, createLogger({ service: 'wisp-invoker', level: loaded.shared.logLevel, instance: loaded.invokerId }));
+  const gpus = await invokerGpus(loaded.gpus, createLogger({ service: 'wisp-invoker', level: loaded.shared.logLevel, instance: loaded.invokerId }));
   const naming = createNaming(loaded.shared.prefix);
   // The lease comes first: the id names the topic, the group, the containers and the logs.
   const leaseRedis = connectRedis(loaded.shared.redisUrl);

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { GpuDevice } from '../../common/entities/gpu';
+import type { Logger } from '../../common/logging/logger';
+import type { LedgerDevice } from './gpu-ledger';
 
 // Where an invoker's GPUs come from (DESIGN.md §8): declared in WISP_INVOKER_GPUS (tests, and
 // machines where detection is not wanted) or, with WISP_INVOKER_GPUS=detect, read from
@@ -85,6 +87,18 @@ export async function detectGpus(run: RunCommand = runFile, file = 'nvidia-smi')
     );
   }
   return parseNvidiaSmi(output);
+}
+
+/** The invoker's GPUs: the declared ones, or what nvidia-smi reports (a missing nvidia-smi is a start error). */
+export async function invokerGpus(
+  source: { readonly source: 'declared'; readonly devices: readonly GpuDevice[] } | { readonly source: 'detect' },
+  logger: Logger,
+  run?: RunCommand,
+): Promise<LedgerDevice[]> {
+  if (source.source === 'declared') return [...source.devices];
+  const detected = await detectGpus(run);
+  logger.info({ gpus: detected }, `detected ${detected.length} GPU(s) with nvidia-smi`);
+  return detected.map(({ usedMb, ...device }) => ({ ...device, usedOutsideMb: usedMb }));
 }
 
 function duplicates(devices: readonly GpuDevice[]): string[] {
