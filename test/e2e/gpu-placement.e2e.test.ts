@@ -86,6 +86,9 @@ describe('GPU placement (distributed: two invokers, one with a declared GPU)', (
     const first = await invoke('gpu-a');
     const second = await invoke('gpu-a');
     expect(second.host).toBe(first.host);
+    // The record says which device the activation was pinned to and how much it reserved there.
+    const record = (await ow().actions.invoke({ name: 'gpu-a', blocking: true })) as unknown as { annotations: { key: string; value: unknown }[] };
+    expect(record.annotations.find((a) => a.key === 'gpu')?.value).toEqual({ devices: [{ index: 0, uuid: DEVICE.uuid }], memory: 4000 });
   });
 
   it('never gives a CPU action the GPU variables, wherever it runs', async () => {
