@@ -81,6 +81,7 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
         pool: () => pool.census(),
         consumer: () => service?.consumerHealth(),
         intakeLength: () => service?.intakeLength() ?? 0,
+        gpus: () => pool.gpuStatus(),
       })
     : undefined;
   service = new InvokerService({
