@@ -23,7 +23,12 @@ export interface GpuDeviceStatus extends GpuDevice {
 export interface GpuLimit {
   readonly memory: number; // MB per device
   readonly count: number;
+  /** Idle containers of the action (per invoker) kept past the idle time; still evicted when a device's memory is needed. */
+  readonly keepWarm?: number;
 }
+
+/** The most containers `limits.gpu.keepWarm` may keep per invoker. */
+export const MAX_GPU_KEEP_WARM = 16;
 
 /** The system maximum of `limits.gpu` (controller config). */
 export interface GpuBounds {

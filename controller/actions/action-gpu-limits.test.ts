@@ -17,6 +17,13 @@ describe('limits.gpu', () => {
     expect(buildAction({ exec, limits: { gpu: { memory: 24_000, count: 2 } } }, context).limits.gpu).toEqual({ memory: 24_000, count: 2 });
   });
 
+  it('takes a keepWarm hint from 0 to 16', () => {
+    expect(buildAction({ exec, limits: { gpu: { memory: 8000, keepWarm: 2 } } }, context).limits.gpu).toEqual({ memory: 8000, count: 1, keepWarm: 2 });
+    expect(buildAction({ exec, limits: { gpu: { memory: 8000, keepWarm: 0 } } }, context).limits.gpu).toEqual({ memory: 8000, count: 1 });
+    expect(rejection(() => buildAction({ exec, limits: { gpu: { memory: 8000, keepWarm: 17 } } }, context))).toEqual({ status: 400, message: 'limits.gpu.keepWarm 17 exceeds allowed threshold of 16' });
+    expect(rejection(() => buildAction({ exec, limits: { gpu: { memory: 8000, keepWarm: -1 } } }, context)).status).toBe(400);
+  });
+
   it('is kept on an update that does not name it, and removed by null', () => {
     const created = buildAction({ exec, limits: { gpu: { memory: 8000 } } }, context);
     expect(buildAction({ limits: { timeout: 1000 } }, context, created).limits.gpu).toEqual({ memory: 8000, count: 1 });

@@ -16,7 +16,7 @@ import { isArchiveError } from '../../common/archive/archive-error';
 import { checkZip, isZip } from '../../common/archive/zip-check';
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
-import type { GpuBounds, GpuLimit } from '../../common/entities/gpu';
+import { MAX_GPU_KEEP_WARM, type GpuBounds, type GpuLimit } from '../../common/entities/gpu';
 import type { KeyValue } from '../../common/entities/parameters';
 import { malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
 import { parseComponents } from '../sequences/sequence-components';
@@ -152,14 +152,15 @@ function parseLimits(raw: unknown, bounds: LimitBounds, base: ActionLimits): Act
 function parseGpuLimit(raw: unknown, bounds: GpuBounds): GpuLimit {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('limits.gpu', raw, 'an object {memory, count}'));
   const given = raw as Record<string, unknown>;
-  const whole = (field: 'memory' | 'count', fallback: number | undefined, max: number, unit: string): number => {
+  const whole = (field: 'memory' | 'count' | 'keepWarm', fallback: number | undefined, max: number, unit: string, min = 1): number => {
     const value = given[field] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('field-invalid', Messages.fieldType(`limits.gpu.${field}`, value, 'an integer'));
-    if (value < 1) throw new PlatformError('limit-out-of-range', Messages.gpuLimitBelowOne(`limits.gpu.${field}`, value));
+    if (value < min) throw new PlatformError('limit-out-of-range', min === 1 ? Messages.gpuLimitBelowOne(`limits.gpu.${field}`, value) : Messages.limitBelow(`limits.gpu.${field}`, value, unit, min));
     if (value > max) throw new PlatformError('limit-out-of-range', Messages.gpuLimitAbove(`limits.gpu.${field}`, value, unit, max));
     return value;
   };
-  return { memory: whole('memory', undefined, bounds.maxMemory, ' MB'), count: whole('count', 1, bounds.maxCount, '') };
+  const keepWarm = given.keepWarm === undefined ? 0 : whole('keepWarm', 0, MAX_GPU_KEEP_WARM, '', 0);
+  return { memory: whole('memory', undefined, bounds.maxMemory, ' MB'), count: whole('count', 1, bounds.maxCount, ''), ...(keepWarm > 0 ? { keepWarm } : {}) };
 }
 
 function mergeAnnotations(old: readonly KeyValue[] | undefined, given: readonly KeyValue[] | undefined, remove: readonly string[], kind: string, creating: boolean): KeyValue[] {

@@ -83,6 +83,18 @@ describe('PoolState with GPUs', () => {
     expect(pool.gpuStatus().map((d) => d.freeMemoryMb)).toEqual([16_000, 24_000]);
   });
 
+  it('keeps the keepWarm most recently used idle containers of an action past the idle time, yet evicts them for memory', () => {
+    const pool = new PoolState(4096, [GPUS[0]!]);
+    const keep = { memory: 6000, count: 1, keepWarm: 1 };
+    const a = entryOf(pool.request({ ...gpuRequest('r1', 'llm', 6000), gpu: keep }, 0));
+    const b = entryOf(pool.request({ ...gpuRequest('r2', 'llm', 6000), gpu: keep }, 0));
+    pool.release(a, true, 1);
+    pool.release(b, true, 2);
+    expect(pool.expireIdle(10_000, 100, 100)).toEqual([a]);
+    expect(pool.expireIdle(20_000, 100, 100)).toEqual([]);
+    expect(pool.request(gpuRequest('r3', 'other', 16_000), 20_001)).toMatchObject({ kind: 'cold', evicted: [b] });
+  });
+
   type Op =
     | { op: 'request'; key: number; memory: number; count: number }
     | { op: 'initialized'; pick: number }

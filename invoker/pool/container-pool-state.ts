@@ -66,8 +66,8 @@ export interface PoolEntry {
   readonly retiring?: boolean;
   /** Requests holding a slot of this starting entry that wait for it to be initialised (no /init of their own). */
   readonly joined?: readonly PoolRequest[];
-  /** Set on a GPU container: its placement key (its devices are in the ledger under its id). */
-  readonly gpu?: { readonly placementKey: string };
+  /** Set on a GPU container: its placement key (its devices are in the ledger under its id), and how many of its key idle expiry spares. */
+  readonly gpu?: { readonly placementKey: string; readonly keepWarm: number };
 }
 
 export type Admission =
@@ -280,11 +280,24 @@ export class PoolState {
     return admitted;
   }
 
-  /** Drops idle containers unused for `idleMs` (GPU ones for `gpuIdleMs`: their models stay loaded longer); returns their ids for destruction. */
+  /**
+   * Drops idle containers unused for `idleMs` (GPU ones for `gpuIdleMs`: their models stay loaded
+   * longer, and the `keepWarm` most recently used of a key stay); returns their ids for destruction.
+   */
   expireIdle(now: number, idleMs: number, gpuIdleMs = idleMs): string[] {
     const expired: string[] = [];
-    for (const entry of this.entries.values()) {
-      if (isIdle(entry) && entry.stem === undefined && now - entry.lastUsed >= (entry.gpu ? gpuIdleMs : idleMs)) expired.push(entry.id);
+    const kept = new Map<string, number>();
+    const newestFirst = [...this.entries.values()].sort((a, b) => b.lastUsed - a.lastUsed);
+    for (const entry of newestFirst) {
+      if (!isIdle(entry) || entry.stem !== undefined) continue;
+      if (entry.gpu && entry.gpu.keepWarm > 0) {
+        const spared = kept.get(entry.key) ?? 0;
+        if (spared < entry.gpu.keepWarm) {
+          kept.set(entry.key, spared + 1);
+          continue;
+        }
+      }
+      if (now - entry.lastUsed >= (entry.gpu ? gpuIdleMs : idleMs)) expired.push(entry.id);
     }
     for (const id of expired) this.drop(id);
     return expired;
@@ -323,7 +336,7 @@ export class PoolState {
     for (const id of evicted) this.drop(id);
     const id = `c${++this.sequence}`;
     if (request.gpu && !this.ledger.allocate(id, request.gpu)) throw new Error(`GPU request ${request.requestId} admitted without device memory`);
-    const gpu = request.gpu ? { gpu: { placementKey: request.placementKey ?? request.key } } : {};
+    const gpu = request.gpu ? { gpu: { placementKey: request.placementKey ?? request.key, keepWarm: request.gpu.keepWarm ?? 0 } } : {};
     this.entries.set(id, { id, key: request.key, memoryMb: request.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now, ...gpu });
     return { kind: 'cold', entryId: id, evicted };
   }
