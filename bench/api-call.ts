@@ -18,9 +18,10 @@ export const BENCH_PLATFORM_ENV = { ...TEST_MESSAGE_KEY_ENV, ...DEV_KEYS_ENV };
 
 export const NO_STEM_CELLS = { WISP_INVOKER_PREWARM_NODEJS: '0', WISP_INVOKER_PAUSE_GRACE_MS: String(3_600_000) };
 
-export function apiCall(agent: Agent, url: string, method: string, body?: string): Promise<{ status: number; body: string }> {
+/** `anonymous` sends no key, as a browser calling a web action does. */
+export function apiCall(agent: Agent, url: string, method: string, body?: string, options: { anonymous?: boolean } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { Authorization: AUTH };
+    const headers: Record<string, string | number> = options.anonymous ? {} : { Authorization: AUTH };
     if (body !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     const req = request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];

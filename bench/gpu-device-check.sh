@@ -3,7 +3,7 @@
 # Starts one controller and one invoker with WISP_INVOKER_GPUS=detect on the distributed stack,
 # then checks (1) the invoker detected what nvidia-smi lists and (2) a GPU action's container
 # sees the device it was pinned to: NVIDIA_VISIBLE_DEVICES / CUDA_VISIBLE_DEVICES, /dev/nvidia*,
-# and nvidia-smi inside the container where the NVIDIA runtime injects it. See ADR 0023.
+# and nvidia-smi inside the container where the NVIDIA runtime injects it. See ADR 0024.
 #
 #   bash bench/gpu-device-check.sh            # from the repository root
 #   GPU_CHECK_MEMORY_MB=2048 bash bench/gpu-device-check.sh

@@ -31,6 +31,8 @@ export interface ControllerConfig {
   readonly reapAfterMs: number;
   /** A reaped activation accepted longer ago than this is recorded as failed rather than sent to another invoker. */
   readonly redispatchWindowMs: number;
+  /** A sequence accepted longer ago than this is recorded as failed rather than started or replayed (ADR 0016). */
+  readonly sequenceReplayWindowMs: number;
   /** Namespaces created at start with these `uuid:key` credentials (idempotent; a revoked key stays revoked). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
   /**
@@ -84,6 +86,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     throttleSlotGraceMs: reader.int('WISP_THROTTLE_SLOT_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
     redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
+    sequenceReplayWindowMs: reader.int('WISP_SEQUENCE_REPLAY_WINDOW_MS', 15 * 60_000, { min: 1000 }),
     allowDevKeys,
     bootstrap: [
       ...(guestAuth !== undefined ? [{ subject: 'guest', namespace: 'guest', auth: guestAuth }] : []),

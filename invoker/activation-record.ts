@@ -1,10 +1,16 @@
-import type { ActivationRecord, ActivationResponse } from '../common/entities/activation';
+import type { ActivationRecord, ActivationResponse, StartKind } from '../common/entities/activation';
 import type { KeyValue } from '../common/entities/parameters';
 import type { ActivationMessage } from '../common/protocol/activation-message';
 
 // The record of one activation as it is built: the timings and annotations OpenWhisk's
 // ContainerProxy writes. The runner sets what it learns along the way (the action's kind,
 // a timeout, /init's time) and asks for the record at the end.
+//
+// Beyond OpenWhisk's annotations it adds some an OpenWhisk client ignores (ADR 0023): where the
+// activation ran (`invokerId`, `containerId`), how it started (`startKind`: a new container, a
+// stem cell, or a warm one) and `retryCount` (claims before this one). The container's memory
+// and CPU use are not recorded: see the ADR.
+
 
 export class ActivationRecordBuilder {
   kind: string;
@@ -14,6 +20,9 @@ export class ActivationRecordBuilder {
   initTime: number | undefined;
   /** The devices a GPU activation's container is pinned to, and the memory it holds on each. */
   gpu: { readonly devices: readonly { index: number; uuid: string }[]; readonly memory: number } | undefined;
+  /** Unknown when the activation never reached a container. */
+  startKind: StartKind | undefined;
+  containerId: string | undefined;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
 
@@ -23,6 +32,7 @@ export class ActivationRecordBuilder {
     readonly concurrent: boolean,
     private readonly attempt: number,
     private readonly now: () => number,
+    private readonly invokerId?: string,
   ) {
     this.kind = message.kind;
   }
@@ -59,8 +69,13 @@ export class ActivationRecordBuilder {
     // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
     if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
     if (message.binding) annotations.push({ key: 'binding', value: message.binding });
+    if (typeof message.trigger === 'string') annotations.push({ key: 'trigger', value: message.trigger });
     // A run after an expired claim: another invoker (or an earlier life of this one) may have run it too.
     if (this.attempt > 1) annotations.push({ key: 'attempt', value: this.attempt });
+    annotations.push({ key: 'retryCount', value: Math.max(0, this.attempt - 1) });
+    if (this.invokerId !== undefined) annotations.push({ key: 'invokerId', value: this.invokerId });
+    if (this.startKind !== undefined) annotations.push({ key: 'startKind', value: this.startKind });
+    if (this.containerId !== undefined) annotations.push({ key: 'containerId', value: this.containerId });
     return {
       namespace: message.user.namespace,
       name: message.action.name,

@@ -76,7 +76,7 @@ export class ActivationRunner {
       namespace: message.user.namespace,
       action: actionPath(message),
     });
-    const activation = new ActivationRecordBuilder(message, concurrencyOf(message) > 1, attempt, this.now);
+    const activation = new ActivationRecordBuilder(message, concurrencyOf(message) > 1, attempt, this.now, this.deps.invokerId);
     let released = false;
     const release = (reusable: boolean) => {
       if (released || slot.kind === 'too-large') return;
@@ -139,6 +139,8 @@ export class ActivationRunner {
         return activation.failed(errorResponse(3, ActivationMessages.provisionFailed));
       }
       warm = created.warm;
+      activation.startKind = created.prewarmed ? 'prewarmed' : 'cold';
+      activation.containerId = warm.container.id;
       // As in OpenWhisk, the activation starts with /init; container creation counts as waiting.
       const initStart = activation.begin();
       const initOutcome = await warm.client.init(initPayload(message, action, initStart), message.limits.timeout);
@@ -151,6 +153,8 @@ export class ActivationRunner {
       this.deps.pool.initialized(slot.entryId);
     } else {
       warm = slot.warm;
+      activation.startKind = 'warm';
+      activation.containerId = warm.container.id;
       activation.begin();
     }
 

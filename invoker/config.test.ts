@@ -15,6 +15,7 @@ describe('loadInvokerConfig', () => {
       queueCapacity: 256,
       prewarm: { nodejs: 1, python: 0 },
       pauseGraceMs: 50,
+      userEvents: true,
       idleContainerMs: 600000,
       apiHostForActions: 'http://127.0.0.1:3233',
       claimGraceMs: 60000,
@@ -91,9 +92,11 @@ describe('loadInvokerConfig', () => {
       WISP_INVOKER_DRAIN_MS: '0',
       WISP_INVOKER_POOL_SIZE: '4',
       WISP_INVOKER_LEASE_TTL_MS: '3000',
+      WISP_USER_EVENTS: 'false',
       WISP_MESSAGE_KEY: KEY_HEX,
     });
     expect(config).toMatchObject({
+      userEvents: false,
       shared: { prefix: 'wisp-test-1' },
       invokerId: 'invoker3',
       userMemoryMb: 1024,

@@ -27,6 +27,8 @@ export interface InvokerConfig {
   readonly prewarm: Readonly<Record<RuntimeFamily, number>>;
   /** An idle warm container is paused after this long unused (OpenWhisk: 50 ms), where the factory can pause. */
   readonly pauseGraceMs: number;
+  /** Publish every record created as an OpenWhisk user event on `<prefix>.events`. */
+  readonly userEvents: boolean;
   /** An idle warm container is removed after this long unused. */
   readonly idleContainerMs: number;
   /** Handed to every container as __OW_API_HOST so actions can call the API. */
@@ -84,6 +86,7 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       python: reader.int('WISP_INVOKER_PREWARM_PYTHON', 0, { min: 0, max: 64 }),
     },
     pauseGraceMs: reader.int('WISP_INVOKER_PAUSE_GRACE_MS', 50, { min: 0 }),
+    userEvents: reader.bool('WISP_USER_EVENTS', true),
     idleContainerMs: reader.int('WISP_INVOKER_IDLE_CONTAINER_MS', 600000, { min: 1 }),
     apiHostForActions,
     claimGraceMs: reader.int('WISP_INVOKER_CLAIM_GRACE_MS', 60000, { min: 0 }),

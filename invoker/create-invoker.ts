@@ -2,7 +2,6 @@ import type { RuntimeFamily } from '../common/entities/action';
 import { DEFAULT_LIMITS } from '../common/entities/limits';
 import type { Logger } from '../common/logging/logger';
 import { createNaming } from '../common/naming';
-import type { ActivationRecord } from '../common/entities/activation';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { ContainerFactory } from '../common/spi/container-factory';
 import type { EntityStore } from '../common/spi/entity-store';
@@ -13,7 +12,8 @@ import { createActionCache } from './action-cache';
 import { ActivationRunner } from './activation-runner';
 import type { InvokerConfig } from './config';
 import { ContainerPool } from './pool/container-pool';
-import { InvokerService } from './invoker-service';
+import { InvokerService, type RecordObserver } from './invoker-service';
+import { UserEventsPublisher } from './user-events-publisher';
 import { InvokerMetrics } from './invoker-metrics';
 import type { LedgerDevice } from './gpu/gpu-ledger';
 
@@ -84,8 +84,11 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
         gpus: () => pool.gpuStatus(),
       })
     : undefined;
+  const observers: RecordObserver[] = [];
+  if (metrics) observers.push(metrics);
+  if (config.userEvents) observers.push(new UserEventsPublisher({ bus: deps.bus, topic: naming.userEventsTopic(), source: config.invokerId, logger: logger.child({ component: 'user-events' }) }));
   service = new InvokerService({
-    ...(metrics ? { onRecorded: (record: ActivationRecord) => metrics.recorded(record) } : {}),
+    observers,
     config,
     naming,
     bus: deps.bus,

@@ -15,7 +15,7 @@ export interface InvokerMetricsSources {
   readonly pool: () => PoolCensus;
   readonly consumer: () => ConsumerHealth | undefined;
   readonly intakeLength: () => number;
-  /** The invoker's GPUs with their free memory (ADR 0023); no GPU series without it. */
+  /** The invoker's GPUs with their free memory (ADR 0024); no GPU series without it. */
   readonly gpus?: () => readonly GpuDeviceStatus[];
 }
 

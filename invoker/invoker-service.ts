@@ -5,7 +5,7 @@ import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
 import { encodeCompletion } from '../common/protocol/completion-message';
-import { deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
+import { DEAD_LETTER_TOPIC_OPTIONS, deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { MessageBus, ReceivedMessage, Subscription } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
@@ -42,8 +42,14 @@ export interface InvokerServiceDeps {
   readonly heartbeatIntervalMs?: number;
   /** This process's life of the invoker id; random unless a test fixes it. */
   readonly incarnation?: string;
-  /** Told of each record this invoker created (not of duplicates), for the metrics. */
-  readonly onRecorded?: (record: ActivationRecord) => void;
+  /** Told of each record this invoker created (not of duplicates): metrics, user events. Closed by stop(). */
+  readonly observers?: readonly RecordObserver[];
+}
+
+export interface RecordObserver {
+  /** Called on the activation's path: it must only note the record and return. */
+  recorded(record: ActivationRecord): void;
+  close?(): Promise<void>;
 }
 
 export interface StopOptions {
@@ -56,7 +62,6 @@ export interface StopOptions {
 
 // Topic settings (DESIGN.md §6): room for 1 MB payloads plus the envelope; 48 h to survive a weekend outage.
 const INVOKER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(48 * 3600 * 1000) };
-const DEAD_LETTER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(7 * 24 * 3600 * 1000) };
 
 interface Intake {
   readonly received: ReceivedMessage;
@@ -135,7 +140,7 @@ export class InvokerService {
     const { bus, naming, config } = this.deps;
     try {
       await bus.ensureTopic(naming.invokerTopic(config.invokerId), { partitions: 1, config: INVOKER_TOPIC_CONFIG });
-      await bus.ensureTopic(naming.deadLetterTopic(), { partitions: 1, config: DEAD_LETTER_TOPIC_CONFIG });
+      await bus.ensureTopic(naming.deadLetterTopic(), DEAD_LETTER_TOPIC_OPTIONS);
       await this.deps.pool.start();
       this.subscription = await bus.subscribe({
         topic: naming.invokerTopic(config.invokerId),
@@ -180,6 +185,7 @@ export class InvokerService {
     this.abandon.abort(new Abandoned('stop() gave up on the running activations'));
     await this.deps.pool.close();
     await this.subscription?.close();
+    await Promise.allSettled((this.deps.observers ?? []).map((observer) => observer.close?.()));
     this.lifecycle = 'stopped';
     this.deps.logger.info({ requeued: dropped.length, stats: this.stats }, 'invoker stopped');
   }
@@ -232,7 +238,7 @@ export class InvokerService {
   private async recordWorkerFailure(item: Intake): Promise<void> {
     if (!item.decoded.ok) return;
     const { message } = item.decoded;
-    const record = new ActivationRecordBuilder(message, false, 1, Date.now).failed(errorResponse(3, ActivationMessages.internalError));
+    const record = new ActivationRecordBuilder(message, false, 1, Date.now, this.deps.config.invokerId).failed(errorResponse(3, ActivationMessages.internalError));
     await this.complete(message.controllerId, record);
   }
 
@@ -265,7 +271,7 @@ export class InvokerService {
   private async complete(controllerId: string | undefined, record: ActivationRecord): Promise<void> {
     const outcome = await this.retrying('record create', () => this.deps.activations.create(record));
     let acked = record;
-    if (outcome === 'created') this.deps.onRecorded?.(record);
+    if (outcome === 'created') for (const observer of this.deps.observers ?? []) observer.recorded(record);
     if (outcome === 'duplicate') {
       this.stats.duplicates += 1;
       this.deps.logger.warn({ activationId: record.activationId }, 'duplicate activation record: the first one stands');

@@ -1,4 +1,4 @@
-// GPUs (DESIGN.md §8, ADR 0023): what an invoker has and what an action asks for. An action
+// GPUs (DESIGN.md §8, ADR 0024): what an invoker has and what an action asks for. An action
 // without `limits.gpu` never gets a device; one with it runs only where a device has the memory.
 
 /** One device of an invoker, as declared (WISP_INVOKER_GPUS) or detected (nvidia-smi). */

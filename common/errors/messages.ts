@@ -40,6 +40,8 @@ export const Messages = {
   sequenceComponentMissing: 'Sequence component does not exist.',
   sequenceComponentTimeout: (activationId: string) => `Timeout reached when retrieving activation ${activationId} for sequence component.`,
   sequenceFailed: 'Sequence failed.',
+  sequenceExpired: (windowMs: number) => `Sequence failed: it was not finished within ${Math.round(windowMs / 1000)} s of being accepted, and was not run further.`,
+  undecodableSequence: (reason: string) => `The sequence could not be decoded (${reason}); it was not run.`,
   blackboxImageUndefined: "'image' must be a string defined in 'exec' for 'blackbox' actions",
   ruleNeedsTriggerAndAction: 'rule requires a valid trigger and a valid action',
   triggerDoesNotExist: (path: string) => `trigger ${path} does not exist`,
@@ -58,6 +60,15 @@ export const Messages = {
   packageCannotBecomeBinding: 'Resource is a package and cannot be converted into a binding.',
   notAllowedOnBinding: 'Operation not permitted on package binding.',
   parametersNotAllowed: 'Request defines parameters that are not allowed (e.g., reserved properties).',
+  // OpenWhisk, web actions (CTL/WebActions.scala, HTTP/ErrorResponse.scala)
+  webAuthenticationFailed: 'Authentication is possible but has failed or not yet been provided.',
+  webExtensionNotSupported: (extensions: readonly string[]) => `Extension must be specified and one of [${extensions.join(', ')}].`,
+  webInvalidMedia: (mediaType: string) => `Response is not valid '${mediaType}'.`,
+  webPropertyNotFound: 'Response does not include requested property.',
+  webUnknownContentType: 'Response did not specify a known content-type.',
+  webContentTypeMismatch: 'Response type in header did not match generated content type.',
+  webErrorProcessingRequest: 'There was an error processing your request.',
+  webResponseNotReady: 'Response not yet ready.',
 
   // Wisp's own: name the field, the value given and the rule it broke.
   fieldType: (field: string, value: unknown, expected: string) =>
@@ -81,6 +92,27 @@ export const Messages = {
   gpuLimitBelowOne: (field: string, value: number) => `${field} ${value} must be at least 1`,
   /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
   undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
+  // Feeds (the alarms package): OpenWhisk's alarmWebAction sentences where it has one.
+  feedUnknown: (feed: unknown, known: readonly string[]) => `'feed' must be one of '${known.join("', '")}', but was ${describeValue(feed)}.`,
+  feedParameterMissing: (feed: string, param: string) => `${feed} trigger feed is missing the ${param} parameter`,
+  cronInvalid: (cron: unknown, reason: string) => `cron pattern ${describeValue(cron)} is not valid: ${reason}`,
+  cronFieldCount: (count: number) => `cron pattern must have 5 fields (minute to weekday) or 6 (with seconds first), but had ${count}`,
+  timezoneInvalid: (zone: unknown) => `timezone ${describeValue(zone)} is not a known IANA time zone`,
+  minutesNotInteger: 'the minutes parameter must be an integer',
+  minutesOutOfRange: (max: number) => `the minutes parameter must be an integer greater than zero and at most ${max}`,
+  dateInvalid: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} is not a valid Date`,
+  dateNotFuture: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} must be in the future`,
+  dateNotAfterStart: (param: string, date: unknown, start: unknown) => `${param} parameter ${describeValue(date)} must be greater than the startDate parameter ${describeValue(start)}`,
+  noTickBeforeStop: (cron: string) => `cron pattern '${cron}' has no scheduled time between the startDate and the stopDate`,
+  deleteAfterFireInvalid: 'deleteAfterFire parameter must be one of [false, true, rules].',
+  payloadInvalid: 'trigger_payload must be a JSON object or a string',
+  feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
+  feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
+  activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,
+  activationRangeInverted: (since: number, upto: number) => `The query parameter 'since' (${since}) is later than 'upto' (${upto}).`,
+  activationCursorInvalid: "The query parameter 'cursor' is not a cursor this platform gave out.",
+  activationQueryTooBroad: (budget: number) =>
+    `The query parameter 'minDuration' (or 'cause' with other filters) makes a count check more than ${budget} records; narrow it with 'since' and 'upto'.`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;

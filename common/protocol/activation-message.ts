@@ -31,6 +31,8 @@ export interface ActivationMessage {
   readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when the action was invoked through a package binding (annotated on the record). */
   readonly binding?: string;
+  /** `ns/trigger` when a rule of that trigger invoked it (annotated on the record, indexed for queries). */
+  readonly trigger?: string;
 }
 
 export type DecodeResult =

@@ -64,6 +64,12 @@ export interface Container {
   readonly name: string;
   /** Where the runtime proxy listens, e.g. `http://172.18.0.5:8080`. */
   readonly baseUrl: string;
+  /**
+   * The secret its runtime proxy wants in `x-wisp-proxy-token` on every /init and /run, made by
+   * the factory for this container alone and handed to the runtime at its start. Never logged.
+   * A runtime without Wisp's proxy (a blackbox image) ignores it.
+   */
+  readonly proxyToken: string;
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Idempotent. */

@@ -36,6 +36,13 @@ export async function readJsonObject(ctx: Context, limitBytes: number, field = '
   return body as Record<string, unknown>;
 }
 
+/** The body's bytes whatever their type (web actions take any body), with the same 413 past the limit. */
+export async function readRawBody(ctx: Context, limitBytes: number, field = 'Request'): Promise<Buffer> {
+  const length = ctx.request.length;
+  if (length !== undefined && length > limitBytes) throw tooLarge(ctx, field, length, limitBytes);
+  return readAtMost(ctx, limitBytes, field);
+}
+
 function tooLarge(ctx: Context, field: string, size: number, limitBytes: number): PlatformError {
   ctx.req.pause();
   return new PlatformError('body-too-large', Messages.entityTooLarge(field, size, limitBytes), { headers: { Connection: 'close' } });

@@ -22,6 +22,10 @@ interface KeyLookup {
   readonly doc: IdentityDoc | undefined;
 }
 
+interface OwnerLookup {
+  readonly owner: Identity | undefined;
+}
+
 export interface IdentityServiceOptions {
   readonly store: EntityStore;
   readonly cacheTtlMs?: number;
@@ -32,12 +36,14 @@ export class IdentityService {
   readonly records: IdentityRecords;
   private readonly keys: LRUCache<string, KeyLookup> | undefined;
   private readonly subjects: LRUCache<string, readonly string[]> | undefined;
+  private readonly owners: LRUCache<string, OwnerLookup> | undefined;
 
   constructor(options: IdentityServiceOptions) {
     const ttlMs = options.cacheTtlMs ?? DEFAULT_IDENTITY_CACHE_TTL_MS;
     this.records = new IdentityRecords({ store: options.store, ...(options.now ? { now: options.now } : {}) });
     this.keys = lookupCache(ttlMs, (uuid) => this.loadKey(uuid), options.now);
     this.subjects = lookupCache(ttlMs, (subject) => this.loadSubject(subject), options.now);
+    this.owners = lookupCache(ttlMs, (namespace) => this.loadOwner(namespace), options.now);
   }
 
   /** Resolves an Authorization header to an identity, or throws 401 with OpenWhisk's messages. */
@@ -51,6 +57,15 @@ export class IdentityService {
     const { doc } = await (this.keys ? this.keys.forceFetch(uuid) : this.loadKey(uuid));
     if (!doc || doc.revoked || !keyMatches(doc, key)) throw unauthorized('authentication-invalid', Messages.authenticationInvalid);
     return { subject: doc.subject, namespace: doc.namespace, uuid: doc.uuid, authKey: `${uuid}:${key}` };
+  }
+
+  /**
+   * The identity a namespace acts as when no caller key is involved (web actions run as their
+   * owner). It has no key: keys are stored only as hashes, so `authKey` is empty.
+   */
+  async ownerOf(namespace: string): Promise<Identity | undefined> {
+    const { owner } = await (this.owners ? this.owners.forceFetch(namespace) : this.loadOwner(namespace));
+    return owner;
   }
 
   /** Every namespace the identity's subject owns, its own first (GET /api/v1/namespaces). */
@@ -72,14 +87,23 @@ export class IdentityService {
     if (change === 'all') {
       this.keys?.clear();
       this.subjects?.clear();
+      this.owners?.clear();
       return;
     }
     for (const uuid of change.uuids ?? []) this.keys?.delete(uuid);
     for (const subject of change.subjects ?? []) this.subjects?.delete(subject);
+    for (const namespace of change.namespaces ?? []) this.owners?.delete(namespace);
   }
 
   private async loadKey(uuid: string): Promise<KeyLookup> {
     return { doc: await this.records.key(uuid) };
+  }
+
+  private async loadOwner(namespace: string): Promise<OwnerLookup> {
+    const doc = await this.records.namespace(namespace);
+    // A namespace whose keys are all gone acts for nobody.
+    if (!doc || doc.keys.length === 0) return { owner: undefined };
+    return { owner: { subject: doc.subject, namespace: doc.namespace, uuid: doc.keys[0]!, authKey: '' } };
   }
 
   private async loadSubject(subject: string): Promise<readonly string[]> {

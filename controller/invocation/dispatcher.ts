@@ -28,6 +28,8 @@ export interface InvokeRequest {
   readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when invoked through a package binding. */
   readonly binding?: string;
+  /** `ns/trigger` when a rule of that trigger invoked it. */
+  readonly trigger?: string;
   /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
   readonly activationId?: string;
 }
@@ -106,6 +108,7 @@ export class Dispatcher {
       ...(request.cause ? { cause: request.cause } : {}),
       ...(request.causedBy ? { causedBy: request.causedBy } : {}),
       ...(request.binding ? { binding: request.binding } : {}),
+      ...(request.trigger ? { trigger: request.trigger } : {}),
     };
     // The waiter exists before the message does, so the ack cannot outrun it.
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;

@@ -1,6 +1,6 @@
 import { bestFitDevices, type GpuLimit } from '../../common/entities/gpu';
 
-// Where a GPU action goes (DESIGN.md §8, ADR 0023), as a pure function of what the invokers'
+// Where a GPU action goes (DESIGN.md §8, ADR 0024), as a pure function of what the invokers'
 // heartbeats said less this controller's own reservations. In order:
 //   1. only invokers with `count` devices each large enough to ever hold `memory`: none is a 503;
 //   2. an invoker with a warm, idle container of the action (its model is loaded: no new device

@@ -19,7 +19,7 @@ import type { InvokerView } from './invoker-registry';
 // its warm containers) while that one still had room.
 //
 // A GPU action (limits.gpu) is placed by gpu-placement.ts instead: only on invokers with devices
-// that can hold it, warm first, then best fit by free device memory (DESIGN.md §8, ADR 0023).
+// that can hold it, warm first, then best fit by free device memory (DESIGN.md §8, ADR 0024).
 // Its reservations count against device memory the same way, and are released the same way.
 
 /** How long after the action's timeout a reservation nobody released is dropped. */

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { apiRouters, type AppDeps } from '../app';
 import type { RequestState } from '../http/request-context';
-import { API_OPERATIONS, OPEN_OPERATIONS, apiDocsPage, apiDocument } from './api-document';
+import { API_OPERATIONS, OPEN_OPERATIONS, WEB_OPERATIONS, apiDocsPage, apiDocument } from './api-document';
 import { systemRoutes } from './system.routes';
 
 // The document GET /api/v1/api-docs serves is kept in step with the routes: every route the app
@@ -37,6 +37,12 @@ describe('the API document', () => {
     const system = systemRoutes({ build: 'test', registry: noDeps.registry });
     const served = routesOf([system], (path) => path.startsWith('/api/v1')).map((r) => r.replace(' /api/v1', ' ').replace(/ $/, ' /').replace(' //', ' /'));
     expect(OPEN_OPERATIONS.map((op) => `${op.method} ${op.path}`).sort()).toEqual(served);
+  });
+
+  it('lists the web action path with every method the web routes answer', () => {
+    const doc = apiDocument('test') as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/web/{namespace}/{package}/{action}'] ?? {}).sort()).toEqual(['delete', 'get', 'head', 'options', 'patch', 'post', 'put']);
+    expect(WEB_OPERATIONS.every((op) => op.open)).toBe(true);
   });
 
   it('is a Swagger 2.0 document whose path parameters match its paths', () => {

@@ -1,11 +1,13 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../http/list-params';
+import { WEB_METHODS } from '../web/web-cors';
+import { WEB_EXTENSIONS, WEB_PREFIX } from '../web/web-path';
 
 // The OpenAPI 2.0 (Swagger) document that GET /api/v1 advertises under swagger_paths, as
 // OpenWhisk serves its apiv1swagger.json. Written as a table of operations rather than kept as a
 // generated file: `api-document.test.ts` checks it against the routers, so a route added without
 // a line here (or a line left for a route removed) fails the unit tests.
 
-export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch' | 'head' | 'options';
 
 interface QueryParam {
   readonly name: string;
@@ -61,6 +63,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   { method: 'post', path: '/namespaces/{namespace}/actions/{pkg}/{name}', tag: 'Actions', summary: 'Invoke an action in a package', query: invokeQuery, body: 'parameters' },
   ...crud('packages', 'Packages', 'package or binding', { deleteQuery: [{ name: 'force', type: 'boolean', description: 'delete a package that still holds actions' }] }),
   ...crud('triggers', 'Triggers', 'trigger', { post: { summary: 'Fire a trigger', body: 'parameters' } }),
+  // Wisp's extension (ADR 0017): what the /whisk.system/alarms feed actions call for each lifecycle event.
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Register a feed on a trigger (CREATE): {feed: 'alarm' | 'interval' | 'once', ...its parameters}", body: 'feed parameters' },
+  { method: 'get', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Read a trigger's feed registration and its status (READ)" },
+  { method: 'put', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Change a feed registration's parameters (UPDATE)", body: 'feed parameters' },
+  { method: 'delete', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: 'Delete a feed registration for good (DELETE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/active', tag: 'Feeds', summary: 'Resume a paused feed from now (UNPAUSE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/paused', tag: 'Feeds', summary: 'Pause a feed, keeping its registration (PAUSE)' },
   ...crud('rules', 'Rules', 'rule', { post: { summary: 'Enable or disable a rule ({"status": "active" | "inactive"})', body: 'status' } }),
   {
     method: 'get',
@@ -73,6 +82,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       { name: 'since', type: 'integer', description: 'started at or after this epoch ms' },
       { name: 'upto', type: 'integer', description: 'started at or before this epoch ms' },
       { name: 'docs', type: 'boolean', description: 'whole records instead of summaries' },
+      { name: 'status', type: 'string', description: "only this outcome: 'success', 'application_error', 'developer_error' or 'internal_error'" },
+      { name: 'start', type: 'string', description: "only activations whose container started so: 'cold', 'prewarmed' or 'warm'" },
+      { name: 'cause', type: 'string', description: "only activations caused by this sequence's or trigger's activation id" },
+      { name: 'trigger', type: 'string', description: "only activations the rules of this trigger (its name) invoked" },
+      { name: 'minDuration', type: 'integer', description: 'only activations that ran at least this many ms' },
+      { name: 'cursor', type: 'string', description: 'go on after the page whose X-Next-Cursor (or nextCursor) this is' },
+      { name: 'paged', type: 'boolean', description: 'answer {activations, nextCursor} instead of the array' },
     ],
   },
   { method: 'get', path: '/namespaces/{namespace}/activations/{id}', tag: 'Activations', summary: 'Get an activation record' },
@@ -87,11 +103,20 @@ export const OPEN_OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: '/docs', tag: 'System', summary: 'This document as a page to read', open: true },
 ];
 
+/** Web actions (ADR 0019): one path, every method a web action may answer, no basic auth needed. */
+export const WEB_OPERATIONS: readonly ApiOperation[] = WEB_METHODS.map((method) => ({
+  method: method.toLowerCase() as HttpMethod,
+  path: `/${WEB_PREFIX.slice('/api/v1/'.length)}{namespace}/{package}/{action}`,
+  tag: 'Web actions',
+  summary: `Call a web action (web-export: true); {action} may end in .${WEB_EXTENSIONS.join(', .')} and a projection path; {package} is 'default' for none`,
+  open: true,
+}));
+
 const ENTITY_SCHEMA = { type: 'object', description: 'OpenWhisk entity JSON (see openwhisk docs/rest_api.md)' };
 
 export function apiDocument(build: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS]) {
+  for (const op of [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]) {
     const pathParams = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, type: 'string' }));
     const parameters = [
       ...pathParams,
@@ -131,7 +156,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 /** The `ui` path: the same operations as a plain page, served locally (no CDN, no script). */
 export function apiDocsPage(): string {
-  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS]
+  const rows = [...OPEN_OPERATIONS, ...API_OPERATIONS, ...WEB_OPERATIONS]
     .map((op) => {
       const query = (op.query ?? []).map((q) => `<code>${escapeHtml(q.name)}</code> ${escapeHtml(q.description)}`).join('<br>');
       return `<tr><td>${op.method.toUpperCase()}</td><td><code>/api/v1${escapeHtml(op.path === '/' ? '' : op.path)}</code></td><td>${escapeHtml(op.summary)}</td><td>${query}</td></tr>`;

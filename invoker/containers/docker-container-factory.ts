@@ -17,6 +17,7 @@ import { DockerContainer, removeContainer, statusCodeOf } from './docker-contain
 import { hasNvidiaRuntime } from '../gpu/gpu-pinning';
 import { DEFAULT_HARDENING, dockerCreateOptions, type ContainerHardening } from './docker-create-options';
 import { LogBuffer } from './log-buffer';
+import { newProxyToken } from './proxy-token';
 import { waitForPort } from './wait-for-port';
 
 // Action containers in the local Docker engine, with OpenWhisk's docker run flags (reference
@@ -101,7 +102,8 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   private async createOnce(spec: ContainerSpec): Promise<Container> {
-    const container = await this.docker.createContainer(this.containerOptions(spec));
+    const proxyToken = newProxyToken();
+    const container = await this.docker.createContainer(this.containerOptions(spec, proxyToken));
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
     let output: Readable | undefined;
     let waitingForReady = false;
@@ -126,7 +128,7 @@ export class DockerContainerFactory implements ContainerFactory {
       // millisecond of polling delay is a millisecond of every cold start.
       waitingForReady = true;
       await waitForPort(address, RUNTIME_PORT, { timeoutMs: spec.readyTimeoutMs ?? this.options.startTimeoutMs ?? 10_000, intervalMs: 1, signal: exited.signal });
-      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, logs, output, () =>
+      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, proxyToken, logs, output, () =>
         this.containers.delete(created),
       );
       this.containers.add(created);
@@ -149,7 +151,7 @@ export class DockerContainerFactory implements ContainerFactory {
     }
   }
 
-  private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  private containerOptions(spec: ContainerSpec, proxyToken: string): Dockerode.ContainerCreateOptions {
     return dockerCreateOptions(spec, {
       hardening: this.options.hardening ?? DEFAULT_HARDENING,
       networkRef: this.network.ref,
@@ -157,6 +159,7 @@ export class DockerContainerFactory implements ContainerFactory {
       labels: this.labels(),
       userMemoryMb: this.options.userMemoryMb ?? 4096,
       nvidiaRuntime: this.nvidiaRuntime,
+      proxyToken,
     });
   }
 

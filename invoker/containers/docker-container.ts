@@ -13,6 +13,7 @@ export class DockerContainer implements Container {
     private readonly container: Dockerode.Container,
     readonly name: string,
     readonly baseUrl: string,
+    readonly proxyToken: string,
     private readonly logs: LogBuffer,
     private readonly output: Readable,
     private readonly onDestroyed: () => void,

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { PROXY_TOKEN_ENV } from '../../common/protocol/runtime-protocol';
 import type { ContainerSpec } from '../../common/spi/container-factory';
 import { gpuDeviceRequests, gpuEnv } from '../gpu/gpu-pinning';
 
@@ -31,6 +32,8 @@ export interface CreateOptionsContext {
   readonly userMemoryMb: number;
   /** The engine has the NVIDIA runtime: GPU containers get DeviceRequests, not only the variables. */
   readonly nvidiaRuntime?: boolean;
+  /** This container's secret for its runtime proxy (common/protocol/runtime-protocol.ts PROXY_TOKEN_ENV). */
+  readonly proxyToken: string;
 }
 
 const MIB = 1024 * 1024;
@@ -41,7 +44,8 @@ export function dockerCreateOptions(spec: ContainerSpec, context: CreateOptionsC
   // A user's image may set NVIDIA_VISIBLE_DEVICES=all (CUDA base images do): where the engine
   // could honour it, a container without devices is told it has none.
   const noGpu = gpus.length === 0 && context.nvidiaRuntime ? { NVIDIA_VISIBLE_DEVICES: 'void' } : {};
-  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env, ...noGpu, ...gpuEnv(gpus, 'docker') };
+  // The token last: a spec cannot choose it.
+  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env, ...noGpu, ...gpuEnv(gpus, 'docker'), [PROXY_TOKEN_ENV]: context.proxyToken };
   // A blackbox image is the user's own: it may need its own user and to write where it was
   // built to. It still gets every other limit.
   const managed = spec.family !== 'blackbox';

@@ -1,6 +1,6 @@
 import { bestFitDevices, type GpuDevice, type GpuLimit } from '../../common/entities/gpu';
 
-// The invoker's per-device GPU memory ledger (DESIGN.md §8, ADR 0023), free of I/O. A holder (a
+// The invoker's per-device GPU memory ledger (DESIGN.md §8, ADR 0024), free of I/O. A holder (a
 // pool entry: one container) reserves `memory` on each of `count` devices, chosen best fit, and
 // holds it for as long as the container exists, since a loaded model stays in device memory
 // while the container is warm. An allocation that would overcommit a device is refused: the

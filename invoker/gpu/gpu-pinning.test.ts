@@ -7,7 +7,7 @@ const gpus = [
   { index: 2, uuid: 'GPU-ccc', name: 'T4', memoryMb: 16_000 },
 ];
 const spec = (extra: Partial<ContainerSpec> = {}): ContainerSpec => ({ name: 'wisp_c', family: 'nodejs', image: 'img', memoryMb: 256, env: {}, ...extra });
-const context = (nvidiaRuntime: boolean) => ({ hardening: DEFAULT_HARDENING, networkRef: 'net', apiHost: undefined, labels: {}, userMemoryMb: 4096, nvidiaRuntime });
+const context = (nvidiaRuntime: boolean) => ({ hardening: DEFAULT_HARDENING, networkRef: 'net', apiHost: undefined, labels: {}, userMemoryMb: 4096, nvidiaRuntime, proxyToken: 't0ken' });
 
 describe('GPU pinning', () => {
   it('reads the NVIDIA runtime from docker info', () => {

@@ -1,6 +1,6 @@
 import type { GpuDevice } from '../../common/entities/gpu';
 
-// How a container is pinned to its devices (DESIGN.md §8, ADR 0023). Devices are named by uuid,
+// How a container is pinned to its devices (DESIGN.md §8, ADR 0024). Devices are named by uuid,
 // which both the NVIDIA container runtime and CUDA accept and which, unlike an index, names the
 // same device inside a container that sees only some of them.
 

@@ -24,7 +24,7 @@
 // start to join, so a deterministic failure costs one more round of cold starts, not a chain of
 // them, and a transient one does not fail requests that never reached a container.
 //
-// GPU actions (DESIGN.md §8, ADR 0023): a request with `gpu` also needs device memory, which a
+// GPU actions (DESIGN.md §8, ADR 0024): a request with `gpu` also needs device memory, which a
 // GpuLedger accounts per device. A container holds its devices from its cold start until it is
 // dropped, by whatever path (failure, retirement, idle expiry, eviction, clear), since its model
 // stays loaded while it is warm. A cold start that does not fit the devices evicts idle GPU

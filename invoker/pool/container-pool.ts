@@ -56,7 +56,7 @@ export interface ContainerPoolOptions {
   readonly gpus?: readonly LedgerDevice[];
   /** An idle GPU container is removed after this long unused; `idleContainerMs` when absent. */
   readonly gpuIdleContainerMs?: number;
-  /** Whether idle GPU containers are paused too; they are not by default (ADR 0023). */
+  /** Whether idle GPU containers are paused too; they are not by default (ADR 0024). */
   readonly gpuPause?: boolean;
   /** Wait after a failed stem cell creation before trying again. */
   readonly prewarmRetryMs?: number;

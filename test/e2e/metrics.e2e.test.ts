@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createKafkaMessageBus } from '../../common/adapters/kafka/kafka-message-bus';
 import { GUEST_AUTH } from '../../common/entities/credentials';
+import { silentLogger } from '../../common/logging/logger';
+import { createNaming } from '../../common/naming';
 import { eventually } from '../harness/eventually';
 import { freePort } from '../harness/free-port';
 import { startDistributedPlatform, startStandalonePlatform, type DistributedPlatform, type StandalonePlatform } from '../harness/platforms';
@@ -30,14 +33,15 @@ async function deployAndInvoke(apihost: string, name: string, successes: number)
   expect(failed.status).toBe(502);
 }
 
-describe('metrics scraped by a real Prometheus (distributed)', () => {
+describe('metrics scraped by a real Prometheus, and user events on Kafka (distributed)', () => {
   let platform: DistributedPlatform | undefined;
   let prometheus: ChildProcess | undefined;
   let promUrl = '';
   let promOutput = '';
+  const prefix = `e2e-metrics-${process.pid}`;
 
   beforeAll(async () => {
-    platform = await startDistributedPlatform({ prefix: `e2e-metrics-${process.pid}`, metrics: true });
+    platform = await startDistributedPlatform({ prefix, metrics: true });
     const dir = tempDir();
     const config = [
       'global:',
@@ -98,6 +102,25 @@ describe('metrics scraped by a real Prometheus (distributed)', () => {
     expect(await want('sum(wisp_http_requests_total{job="controller0",method="POST",route="/api/v1/namespaces/:namespace/actions/:name",status="200"})', (v) => v === 3)).toBe(3);
     expect(await want('sum(wisp_http_requests_total{job="controller0",route="/api/v1/namespaces/:namespace/actions/:name",status="502"})', (v) => v === 1)).toBe(1);
     expect(await want('process_resident_memory_bytes{job="invoker0"}', (v) => v > 0)).toBeGreaterThan(0);
+  });
+
+  it('publishes each activation as an OpenWhisk user event on <prefix>.events', async () => {
+    await deployAndInvoke(platform!.apihost, 'evented', 2);
+    const bus = createKafkaMessageBus({ brokers: ['127.0.0.1:9092'], clientId: `${prefix}-events-reader`, logger: silentLogger });
+    const events: { body: { name: string; statusCode: number; activationId: string }; eventType: string; source: string }[] = [];
+    try {
+      const topic = createNaming(prefix).userEventsTopic();
+      await bus.ensureTopic(topic);
+      const subscription = await bus.subscribe({ topic, groupId: `${prefix}-events-reader`, onMessage: (m) => void events.push(JSON.parse(m.value.toString())) });
+      const mine = () => events.filter((e) => e.body.name === 'guest/evented');
+      await eventually(async () => (mine().length >= 3 ? true : undefined), 30_000, 100);
+      await subscription.close();
+      expect(mine().map((e) => e.body.statusCode).sort()).toEqual([0, 0, 1]);
+      expect(new Set(mine().map((e) => e.body.activationId)).size).toBe(3);
+      expect(mine().every((e) => e.eventType === 'Activation' && e.source === 'invoker0')).toBe(true);
+    } finally {
+      await bus.close();
+    }
   });
 
   it('keeps the figures off the API port', async () => {

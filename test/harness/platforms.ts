@@ -103,6 +103,8 @@ export interface DistributedPlatform {
   readonly metricsTargets: readonly { readonly name: string; readonly target: string }[];
   /** Starts (another life of) an invoker with the platform's settings; it is stopped with the rest. */
   startInvoker(id: string): PlatformProcess;
+  /** Starts one more controller (`controller<index>`, a new port) with the platform's settings, once it counts `invokers` healthy; it is stopped with the rest. */
+  startController(index: number, invokers?: number): Promise<{ readonly process: PlatformProcess; readonly apihost: string }>;
   /** Stops every process and deletes the run's Redis keys. */
   stop(): Promise<void>;
 }
@@ -122,6 +124,14 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
     processes.push(invoker);
     return invoker;
   };
+  const startController = async (index: number, healthy = invokers.length) => {
+    const port = await freePort();
+    const apihost = `http://127.0.0.1:${port}`;
+    const controller = startProcess(`controller${index}`, 'controller/main.ts', { ...env, WISP_CONTROLLER_ID: `controller${index}`, WISP_CONTROLLER_PORT: String(port) });
+    processes.push(controller);
+    await waitForHealthyInvokers(apihost, healthy, [controller], 90_000);
+    return { process: controller, apihost };
+  };
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     const redis = new Redis(env.WISP_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -139,5 +149,5 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
     throw err;
   }
   const metricsTargets = [...metricsPorts].map(([name, port]) => ({ name, target: `127.0.0.1:${port}` }));
-  return { apihost: apihosts[0]!, apihosts, processes, metricsTargets, startInvoker, stop };
+  return { apihost: apihosts[0]!, apihosts, processes, metricsTargets, startInvoker, startController, stop };
 }
