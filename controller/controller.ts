@@ -90,7 +90,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     if ((await identities.ensure(subject, namespace, auth)) === 'revoked') bootstrapLog.warn({ namespace, uuid: splitAuth(auth).uuid }, 'a bootstrap key was revoked, so it is not made valid again');
   }
   if (!config.allowDevKeys) await refuseLiveDevKeys(identities);
-  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
+  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency, config.maxActionGpu) }, cacheTtlMs: config.identityCacheTtlMs });
   const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], scope.child({ component: 'identity-changes' }));
   const throttleStore = deps.throttles ?? createMemoryThrottleStore();
   const throttles = new Throttler({ store: throttleStore, limits, logger: scope.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
@@ -146,7 +146,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   dispatcher.handleSequencesWith(sequences);
   // Joins the controllers' group (in the background): from then on this controller runs its share of sequences, replays included.
   await sequences.start();
-  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency, config.maxActionGpu), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules (when saved) and fires (every time) resolve a rule's action as sequence components are,
   // entitled as the rule's namespace: packages, that namespace's own bindings, parameters merged.
   const lookupAction = ruleActionLookup(components);

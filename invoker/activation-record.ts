@@ -20,6 +20,8 @@ export class ActivationRecordBuilder {
   /** The runtime ends each activation's output with sentinels (every managed runtime does). */
   sentinelled = true;
   initTime: number | undefined;
+  /** The devices a GPU activation's container is pinned to, and the memory it holds on each. */
+  gpu: { readonly devices: readonly { index: number; uuid: string }[]; readonly memory: number } | undefined;
   /** Unknown when the activation never reached a container. */
   startKind: StartKind | undefined;
   containerId: string | undefined;
@@ -74,6 +76,7 @@ export class ActivationRecordBuilder {
       { key: 'limits', value: message.limits },
     ];
     if (this.initTime !== undefined) annotations.push({ key: 'initTime', value: this.initTime });
+    if (this.gpu) annotations.push({ key: 'gpu', value: this.gpu });
     // OpenWhisk annotates sequence components only; rule-caused activations keep `cause` alone.
     if (message.causedBy === 'sequence') annotations.push({ key: 'causedBy', value: 'sequence' });
     if (message.binding) annotations.push({ key: 'binding', value: message.binding });

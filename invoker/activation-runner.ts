@@ -33,6 +33,8 @@ export interface ActivationRunnerDeps {
   readonly now?: () => number;
 }
 
+import { gpuPlacementKey } from '../common/entities/gpu';
+
 const MB = 1024 * 1024;
 const BLACKBOX_LOG_GRACE_MS = 250;
 const DEVELOPER_ERROR_LOG_GRACE_MS = 500;
@@ -50,6 +52,7 @@ export function slotRequestFor(message: ActivationMessage): SlotRequest {
     memoryMb: message.limits.memory,
     maxConcurrent: concurrencyOf(message),
     ...(family ? { family } : {}),
+    ...(message.limits.gpu ? { gpu: message.limits.gpu, placementKey: gpuPlacementKey(user.namespace, `${action.namespace}/${action.name}`) } : {}),
   };
 }
 
@@ -92,8 +95,13 @@ export class ActivationRunner {
   private async runInSlot(activation: ActivationRecordBuilder, slot: RunnableSlot, release: (reusable: boolean) => void, logger: Logger): Promise<ActivationRecord> {
     const { message } = activation;
     if (slot.kind === 'too-large') {
+      if (message.limits.gpu && message.limits.memory <= this.deps.pool.userMemoryMb) {
+        return activation.failed(errorResponse(3, ActivationMessages.gpuExceedsInvoker(message.limits.gpu.memory, message.limits.gpu.count)));
+      }
       return activation.failed(errorResponse(3, ActivationMessages.memoryExceedsInvoker(message.limits.memory, this.deps.pool.userMemoryMb)));
     }
+    const devices = message.limits.gpu ? this.deps.pool.gpuDevicesOf(slot.entryId) : undefined;
+    if (devices && message.limits.gpu) activation.gpu = { devices: devices.map(({ index, uuid }) => ({ index, uuid })), memory: message.limits.gpu.memory };
     const fetched = await this.deps.actions.fetch(message.action);
     if (!fetched.ok) {
       logger.warn({ reason: fetched.reason }, 'action not runnable');

@@ -340,7 +340,7 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
   it('sends heartbeats with free memory and consumer health', async () => {
     await waitUntil(() => beats.length >= 2);
     const beat = beats.at(-1)!;
-    expect(beat).toMatchObject({ v: 1, invokerId: 'invoker0', userMemoryMb: 4096, consumer: { state: 'running' } });
+    expect(beat).toMatchObject({ v: 2, invokerId: 'invoker0', userMemoryMb: 4096, consumer: { state: 'running' }, gpus: [], gpuWarm: [] });
     expect(beat.freeMemoryMb).toBeGreaterThan(0);
     expect(beat.freeMemoryMb).toBeLessThanOrEqual(4096);
   });

@@ -112,6 +112,8 @@ export class InvokerService {
       invokerId: config.invokerId,
       userMemoryMb: config.userMemoryMb,
       freeMemoryMb: () => deps.pool.availableMemoryMb(),
+      gpus: () => deps.pool.gpuStatus(),
+      gpuWarm: () => deps.pool.gpuWarm(),
       consumer: () => this.subscription?.health(),
       logger: deps.logger,
       ...(deps.heartbeatIntervalMs !== undefined ? { intervalMs: deps.heartbeatIntervalMs } : {}),

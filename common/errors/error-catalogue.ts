@@ -20,7 +20,7 @@ export const ERROR_CATALOGUE = {
   'action-code-missing': { status: 400, description: "The action's `exec.code` is missing or empty." },
   'action-archive-invalid': { status: 400, description: "A zip action's archive is corrupt, has too many entries, inflates past the cap, or has an entry outside the action's folder." },
   'image-invalid': { status: 400, description: "A blackbox action's `exec.image` is missing or not a Docker image reference." },
-  'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency) is outside the allowed range." },
+  'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency, gpu.memory, gpu.count) is outside the allowed range." },
   'concurrency-unsupported': { status: 400, description: "The action's kind cannot run activations concurrently." },
   'sequence-components-missing': { status: 400, description: 'A sequence was given no components.' },
   'sequence-component-name-invalid': { status: 400, description: 'A sequence component is not a fully qualified action name.' },
@@ -95,6 +95,7 @@ export const ERROR_CATALOGUE = {
   // 500, 503: the platform's own failures
   'internal-error': { status: 500, description: 'Something failed that the caller cannot fix; the details are only in the log.' },
   'no-healthy-invoker': { status: 503, description: 'No healthy invoker has room for the action.' },
+  'no-gpu-invoker': { status: 503, description: 'The action asks for a GPU (limits.gpu) and no healthy invoker has a device that could ever hold it.' },
   'activation-not-queued': { status: 503, description: 'The activation could not be handed to the message bus.' },
 } as const satisfies Readonly<Record<string, ErrorEntry>>;
 

@@ -27,6 +27,10 @@ export const Messages = {
   activationIdLength: (length: number) => `Activation id length is ${length} but must be 32.`,
   activationIdInvalid: 'The activation id is not valid.',
   noInvokers: 'No invokers available',
+  noGpuInvokers: (memoryMb: number, count: number) =>
+    `No healthy invoker has a GPU: the action asks for ${count} device(s) with ${memoryMb} MB each (limits.gpu), and no invoker of this deployment declares or detected one.`,
+  noGpuLargeEnough: (memoryMb: number, count: number, largest: number) =>
+    `No healthy invoker has ${count} GPU device(s) with ${memoryMb} MB each (limits.gpu); the largest fleet device has ${largest} MB.`,
   internalError: 'There was an internal server error.',
   throttledRate: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
   throttledConcurrent: (count: number, allowed: number) => `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
@@ -84,6 +88,8 @@ export const Messages = {
     `'exec.components[${index}]' must be a fully qualified action name like '/namespace/action' or '/namespace/package/action', but was ${describeValue(value)}.`,
   limitAbove: (what: string, value: number, unit: string, max: number) => `${what} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
+  gpuLimitAbove: (field: string, value: number, unit: string, max: number) => `${field} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
+  gpuLimitBelowOne: (field: string, value: number) => `${field} ${value} must be at least 1`,
   /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
   undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
   // Feeds (the alarms package): OpenWhisk's alarmWebAction sentences where it has one.

@@ -92,6 +92,10 @@ export function decodeActivationMessage(raw: Buffer, key: MessageKey): DecodeRes
   if (!limits || !['timeout', 'memory', 'logs', 'concurrency'].every((k) => typeof limits[k] === 'number')) {
     return fail('missing or invalid limits');
   }
+  const gpu = limits.gpu as Record<string, unknown> | undefined;
+  if (gpu !== undefined && (typeof gpu !== 'object' || gpu === null || !Number.isInteger(gpu.memory) || !Number.isInteger(gpu.count))) {
+    return fail('invalid limits.gpu');
+  }
   if (typeof m.kind !== 'string' || typeof m.blocking !== 'boolean' || typeof m.acceptedAt !== 'number') return fail('missing kind, blocking or acceptedAt');
   if (typeof m.sealed !== 'string') return fail('missing sealed fields');
   const bound = { activationId, controllerId, user: { subject: user.subject, namespace: user.namespace }, action: action as { namespace: string; name: string; revision: string } };

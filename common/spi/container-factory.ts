@@ -1,4 +1,5 @@
 import type { ContainerRuntime } from '../entities/action';
+import type { GpuDevice } from '../entities/gpu';
 
 // ContainerFactory: create / pause / resume / destroy action containers and stream their logs.
 // Adapters: docker (dockerode), process (the same runtime proxy as a local child process).
@@ -19,6 +20,8 @@ export interface ContainerSpec {
   readonly labels?: Readonly<Record<string, string>>;
   /** How long the runtime may take to accept connections; the factory's own bound when absent. */
   readonly readyTimeoutMs?: number;
+  /** GPUs the container is pinned to (DESIGN.md §8): the pool sets them from its ledger; none for a CPU action. */
+  readonly gpus?: readonly GpuDevice[];
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -90,7 +90,7 @@ export class Dispatcher {
     }
     const activationId = request.activationId ?? newActivationId();
     const actionPath = `${request.actionNamespace}/${request.actionName}`;
-    const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory);
+    const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory, doc.limits.gpu);
     const runParameters = doc.parameters.filter((p) => !p.init);
     const message: ActivationMessage = {
       v: ACTIVATION_MESSAGE_VERSION,
@@ -112,7 +112,7 @@ export class Dispatcher {
     };
     // The waiter exists before the message does, so the ack cannot outrun it.
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;
-    this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout);
+    this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout, doc.limits.gpu);
     try {
       await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message, this.deps.messageKey) }]);
     } catch (err) {

@@ -12,6 +12,7 @@ import { loadControllerConfig } from '../../controller/config';
 import { startController } from '../../controller/controller';
 import { loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
 import { createInvoker } from '../../invoker/create-invoker';
+import { invokerGpus } from '../../invoker/gpu/gpu-inventory';
 import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
   const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox, ready, ...(metrics ? { metrics } : {}) });
   const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
-  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger, ...(metrics ? { metrics } : {}) });
+  const gpus = await invokerGpus(invokerConfig.gpus, logger);
+  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger, gpus, ...(metrics ? { metrics } : {}) });
   await invoker.start();
   await controller.registry.waitForHealthy(30_000);
   // Feeds fire through the controller's REST API as in the distributed profile; the leases are

@@ -14,6 +14,7 @@ import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
 import { ActionNetwork, isNetworkGone } from './action-network';
 import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
+import { hasNvidiaRuntime } from '../gpu/gpu-pinning';
 import { DEFAULT_HARDENING, dockerCreateOptions, type ContainerHardening } from './docker-create-options';
 import { LogBuffer } from './log-buffer';
 import { newProxyToken } from './proxy-token';
@@ -44,6 +45,8 @@ export interface DockerContainerFactoryOptions {
   readonly maxLogBufferBytes?: number;
   /** Limits every container gets (docker-create-options.ts); DEFAULT_HARDENING when absent. */
   readonly hardening?: ContainerHardening;
+  /** How many GPUs the invoker has: with some and no NVIDIA runtime on the engine, init says so once. */
+  readonly gpus?: number;
 }
 
 const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
@@ -55,6 +58,8 @@ export class DockerContainerFactory implements ContainerFactory {
   private readonly network: ActionNetwork;
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
+  /** Whether `docker info` lists the NVIDIA runtime; read at init. */
+  private nvidiaRuntime = false;
 
   constructor(private readonly options: DockerContainerFactoryOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -69,6 +74,10 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   async init(): Promise<void> {
+    this.nvidiaRuntime = hasNvidiaRuntime(await this.docker.info());
+    if ((this.options.gpus ?? 0) > 0 && !this.nvidiaRuntime) {
+      this.logger.warn({ gpus: this.options.gpus }, 'GPUs are declared but the Docker engine has no NVIDIA runtime: GPU containers get NVIDIA_VISIBLE_DEVICES and CUDA_VISIBLE_DEVICES only, no devices');
+    }
     await this.network.ensure();
     await this.checkImages();
     await this.removeOwned('orphan');
@@ -149,6 +158,7 @@ export class DockerContainerFactory implements ContainerFactory {
       apiHost: this.network.apiHostEnv,
       labels: this.labels(),
       userMemoryMb: this.options.userMemoryMb ?? 4096,
+      nvidiaRuntime: this.nvidiaRuntime,
       proxyToken,
     });
   }

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { gpuEnv } from '../gpu/gpu-pinning';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
@@ -106,6 +107,7 @@ export class ProcessContainerFactory implements ContainerFactory {
         ...command.env,
         ...this.options.baseEnv,
         ...spec.env,
+        ...gpuEnv(spec.gpus, 'process'),
         PORT: String(port),
         WISP_RUNTIME_HOST: '127.0.0.1',
         WISP_RUNTIME_EXIT_WITH_STDIN: 'true',

@@ -87,6 +87,8 @@ export interface DistributedPlatformOptions {
   readonly controllers?: number;
   /** More settings (WISP_* variables) for every process. */
   readonly env?: Record<string, string>;
+  /** Settings for one invoker only, by id, over `env` (e.g. a different WISP_INVOKER_GPUS each). */
+  readonly invokerEnv?: Readonly<Record<string, Record<string, string>>>;
   /** Each process serves GET /metrics on a free port of its own, listed in `metricsTargets`. */
   readonly metrics?: boolean;
 }
@@ -118,7 +120,7 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
   for (const name of [...invokers, ...ports.map((_port, i) => `controller${i}`)]) if (options.metrics) metricsPorts.set(name, await freePort());
   const metricsEnv = (name: string): Record<string, string> => (metricsPorts.has(name) ? { WISP_METRICS_PORT: String(metricsPorts.get(name)) } : {});
   const startInvoker = (id: string) => {
-    const invoker = startProcess(id, 'invoker/main.ts', { ...env, ...metricsEnv(id), WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
+    const invoker = startProcess(id, 'invoker/main.ts', { ...env, ...options.invokerEnv?.[id], ...metricsEnv(id), WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
     processes.push(invoker);
     return invoker;
   };
