@@ -38,7 +38,7 @@ module.exports = {
       name: 'no-build-tools-at-run-time',
       comment: 'production runs compiled JavaScript: tsx, esbuild and the image builders are for development and builds only',
       severity: 'error',
-      from: { path: '^(controller/main|invoker/main|deploy/standalone/main|controller/admin/wisp-admin|deploy/cli/main)\\.ts$' },
+      from: { path: '^(controller/main|invoker/main|triggers/main|deploy/standalone/main|controller/admin/wisp-admin|deploy/cli/main)\\.ts$' },
       to: { path: '^(node_modules/(tsx|esbuild|typescript)/|actions/(build-images|build-config|runtime-bundle|runtime-image|python-image|debian-base-image|debian-rootfs|local-images)\\.ts$|deploy/build/)', reachable: true },
     },
     {

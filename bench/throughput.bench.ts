@@ -5,7 +5,7 @@ import { createNaming } from '../common/naming';
 import { freePort } from '../test/harness/free-port';
 import { eventually } from '../test/harness/eventually';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
-import { measureBareRun } from './floors/container-run';
+import { containerProxyToken, measureBareRun } from './floors/container-run';
 import { BENCH_PLATFORM_ENV, NO_STEM_CELLS, apiCall } from './api-call';
 
 // Non-blocking throughput of a no-op action through the distributed processes (HTTP → controller
@@ -129,17 +129,22 @@ async function main(): Promise<void> {
 
     const docker = new Dockerode();
     const containers = await docker.listContainers({ filters: { label: [`${naming.containerLabelKey}=${prefix}`] } });
-    const urls = containers
-      .map((c) => c.NetworkSettings.Networks[naming.networkName()]?.IPAddress)
-      .filter((ip): ip is string => Boolean(ip))
-      .map((ip) => `http://${ip}:8080`);
+    const urls = (
+      await Promise.all(
+        containers.map(async (c) => {
+          const ip = c.NetworkSettings.Networks[naming.networkName()]?.IPAddress;
+          return ip ? [{ baseUrl: `http://${ip}:8080`, proxyToken: await containerProxyToken(docker, c.Id) }] : [];
+        }),
+      )
+    ).flat();
     if (urls.length === 0) throw new Error('could not find the warm containers');
     // C requests in flight spread over the containers there are (one each when the invoker made C).
     const floorStarted = performance.now();
     const floorSamples = await Promise.all(
-      urls.map((baseUrl, i) => {
+      urls.map(({ baseUrl, proxyToken }, i) => {
         const share = Math.floor(CONCURRENCY / urls.length) + (i < CONCURRENCY % urls.length ? 1 : 0);
-        return share === 0 ? Promise.resolve([]) : measureBareRun({ baseUrl, iterations: Number.MAX_SAFE_INTEGER, concurrency: share, durationMs: SECONDS * 1000 });
+        const token = proxyToken !== undefined ? { proxyToken } : {};
+        return share === 0 ? Promise.resolve([]) : measureBareRun({ baseUrl, iterations: Number.MAX_SAFE_INTEGER, concurrency: share, durationMs: SECONDS * 1000, ...token });
       }),
     );
     const floorMs = performance.now() - floorStarted;

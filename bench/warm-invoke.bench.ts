@@ -3,7 +3,7 @@ import Dockerode from 'dockerode';
 import { createNaming } from '../common/naming';
 import { freePort } from '../test/harness/free-port';
 import { startProcess, waitForHealthyInvokers, type PlatformProcess } from '../test/harness/platform-process';
-import { measureBareRun } from './floors/container-run';
+import { containerProxyToken, measureBareRun } from './floors/container-run';
 import { measureKafkaRoundTrip } from './floors/kafka-round-trip';
 import { measureNatsRoundTrip } from './floors/nats-round-trip';
 import { measureRedisRoundTrip } from './floors/redis-round-trip';
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     const [info] = await docker.listContainers({ filters: { label: [`${naming.containerLabelKey}=${prefix}`] } });
     const ip = info?.NetworkSettings.Networks[naming.networkName()]?.IPAddress;
     if (!ip) throw new Error('could not find the warm container');
-    const bareRun = await measureBareRun({ baseUrl: `http://${ip}:8080`, iterations: ITERATIONS });
+    const proxyToken = await containerProxyToken(docker, info!.Id);
+    const bareRun = await measureBareRun({ baseUrl: `http://${ip}:8080`, iterations: ITERATIONS, ...(proxyToken !== undefined ? { proxyToken } : {}) });
     const kafka = await measureKafkaRoundTrip({ brokers: ['127.0.0.1:9092'], iterations: ITERATIONS });
     const nats = await measureNatsRoundTrip({ servers: '127.0.0.1:4222', iterations: ITERATIONS });
     const redis = await measureRedisRoundTrip({ url: 'redis://127.0.0.1:6379', iterations: ITERATIONS });

@@ -13,6 +13,10 @@ export interface Naming {
   identityChangeSubject(): string;
   /** Where invokers put raw messages that carry no readable activation id (counted, kept for inspection). */
   deadLetterTopic(): string;
+  /** Topmost sequences from acceptance until their record is written (ADR 0016). */
+  sequenceTopic(): string;
+  /** Every controller consumes the sequence topic in this one group: a dead one's jobs move to another. */
+  sequenceGroup(): string;
   /** Every completed activation as an OpenWhisk user event, for downstream consumers (issue #15). */
   userEventsTopic(): string;
   redisKey(...parts: string[]): string;
@@ -35,6 +39,8 @@ export function createNaming(prefix: string): Naming {
     cacheInvalidationSubject: () => `${prefix}.cache-invalidation`,
     identityChangeSubject: () => `${prefix}.identity-change`,
     deadLetterTopic: () => `${prefix}.dead-letter`,
+    sequenceTopic: () => `${prefix}.sequences`,
+    sequenceGroup: () => `${prefix}.sequences.consumer`,
     userEventsTopic: () => `${prefix}.events`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,

@@ -22,6 +22,8 @@ import { packageRoutes } from './routes/packages.routes';
 import { ruleRoutes } from './routes/rules.routes';
 import { systemRoutes, type SandboxInfo } from './routes/system.routes';
 import { triggerRoutes } from './routes/triggers.routes';
+import { feedRegistrationRoutes } from './routes/feed-registrations.routes';
+import type { FeedRegistrations } from './feeds/feed-registrations';
 import { webActionRoutes } from './routes/web-actions.routes';
 import { apiGatewayRoutes } from './routes/api-gateway.routes';
 import { apiManagementRoutes } from './routes/api-management.routes';
@@ -54,6 +56,7 @@ export interface AppDeps {
   readonly registry: InvokerRegistry;
   readonly triggers: TriggerService;
   readonly fires: TriggerFireService;
+  readonly feedRegistrations: FeedRegistrations;
   readonly rules: RuleService;
   readonly packages: PackageService;
   readonly packageResolver: PackageResolver;
@@ -63,7 +66,7 @@ export interface AppDeps {
 
 /** The authenticated routers under /api/v1; the API document is checked against exactly these. */
 export function apiRouters(deps: AppDeps): Router<RequestState>[] {
-  return [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), ruleRoutes(deps)];
+  return [namespaceRoutes(deps), packageRoutes(deps), packageActionRoutes(deps), actionRoutes(deps), activationRoutes(deps.activations), triggerRoutes(deps), feedRegistrationRoutes(deps), ruleRoutes(deps)];
 }
 
 /** The Koa app; never listens, so tests can drive it directly. */

@@ -4,6 +4,7 @@ import { readSharedConfig, type SharedConfig } from '../common/config/shared-con
 import type { MessageKey } from '../common/protocol/message-seal';
 import { GUEST_AUTH, isPublicDevKey, SYSTEM_AUTH } from '../common/entities/credentials';
 import { defaultBounds } from '../common/entities/limits';
+import { DEFAULT_GPU_BOUNDS, type GpuBounds } from '../common/entities/gpu';
 import { DEFAULT_THROTTLES } from '../common/entities/namespace-limits';
 
 export interface ControllerConfig {
@@ -16,6 +17,8 @@ export interface ControllerConfig {
   readonly maxActionMemoryMb: number;
   /** System maximum of an action's `limits.concurrency` (nodejs kinds only run more than 1 per container). */
   readonly maxActionConcurrency: number;
+  /** System maxima of an action's `limits.gpu` (DESIGN.md §8): MB per device and devices. */
+  readonly maxActionGpu: GpuBounds;
   /** How long a cached action or package may be served without a store read (0: no cache). */
   readonly entityCacheTtlMs: number;
   /** System throttles per namespace, unless the namespace's limits doc says otherwise. */
@@ -28,6 +31,8 @@ export interface ControllerConfig {
   readonly reapAfterMs: number;
   /** A reaped activation accepted longer ago than this is recorded as failed rather than sent to another invoker. */
   readonly redispatchWindowMs: number;
+  /** A sequence accepted longer ago than this is recorded as failed rather than started or replayed (ADR 0016). */
+  readonly sequenceReplayWindowMs: number;
   /** Namespaces created at start with these `uuid:key` credentials (idempotent; a revoked key stays revoked). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
   /**
@@ -35,7 +40,7 @@ export interface ControllerConfig {
    * bootstraps them nor starts while the store holds one that works (standalone turns it on).
    */
   readonly allowDevKeys: boolean;
-  /** Requests per minute one API (namespace and base path) may take at its gateway URL, per controller (0: no limit). ADR 0024. */
+  /** Requests per minute one API (namespace and base path) may take at its gateway URL, per controller (0: no limit). ADR 0025. */
   readonly apiRatePerMinute: number;
 }
 
@@ -69,6 +74,10 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     port: reader.int('WISP_CONTROLLER_PORT', 3233, { min: 0, max: 65535 }),
     maxActionMemoryMb: reader.int('WISP_MAX_ACTION_MEMORY_MB', 512, { min: 128, max: 1024 * 1024 }),
     maxActionConcurrency: reader.int('WISP_MAX_ACTION_CONCURRENCY', 1, { min: 1, max: 500 }),
+    maxActionGpu: {
+      maxMemory: reader.int('WISP_MAX_ACTION_GPU_MEMORY_MB', DEFAULT_GPU_BOUNDS.maxMemory, { min: 1, max: 16 * 1024 * 1024 }),
+      maxCount: reader.int('WISP_MAX_ACTION_GPU_COUNT', DEFAULT_GPU_BOUNDS.maxCount, { min: 1, max: 64 }),
+    },
     entityCacheTtlMs: reader.int('WISP_ENTITY_CACHE_TTL_MS', 15_000, { min: 0, max: 30_000 }),
     throttles: {
       invocationsPerMinute: reader.int('WISP_INVOCATIONS_PER_MINUTE', DEFAULT_THROTTLES.invocationsPerMinute, { min: 0 }),
@@ -79,6 +88,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     throttleSlotGraceMs: reader.int('WISP_THROTTLE_SLOT_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
     redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
+    sequenceReplayWindowMs: reader.int('WISP_SEQUENCE_REPLAY_WINDOW_MS', 15 * 60_000, { min: 1000 }),
     allowDevKeys,
     apiRatePerMinute: reader.int('WISP_API_RATE_PER_MINUTE', 600, { min: 0 }),
     bootstrap: [

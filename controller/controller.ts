@@ -15,11 +15,13 @@ import type { LeaderLock } from '../common/spi/leader-lock';
 import { buildApp } from './app';
 import { closeJsonParseWorker } from './http/json-parse-worker';
 import type { SandboxInfo } from './routes/system.routes';
+import { FeedRegistrations } from './feeds/feed-registrations';
 import { CompletionWaiter } from './invocation/completion-waiter';
 import { Dispatcher } from './invocation/dispatcher';
 import { InvokerRegistry } from './invocation/invoker-registry';
 import { InvokerReaper } from './invocation/invoker-reaper';
 import { SequenceRunner } from './sequences/sequence-runner';
+import { SequenceQueue } from './sequences/sequence-queue';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './actions/action-service';
 import { ruleActionLookup } from './actions/action-lookup';
@@ -90,7 +92,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     if ((await identities.ensure(subject, namespace, auth)) === 'revoked') bootstrapLog.warn({ namespace, uuid: splitAuth(auth).uuid }, 'a bootstrap key was revoked, so it is not made valid again');
   }
   if (!config.allowDevKeys) await refuseLiveDevKeys(identities);
-  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency) }, cacheTtlMs: config.identityCacheTtlMs });
+  const limits = new NamespaceLimitsService({ records: identities.records, system: { ...config.throttles, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency, config.maxActionGpu) }, cacheTtlMs: config.identityCacheTtlMs });
   const identityChanges = await listenForIdentityChanges(deps.signals, naming, [identities, limits], scope.child({ component: 'identity-changes' }));
   const throttleStore = deps.throttles ?? createMemoryThrottleStore();
   const throttles = new Throttler({ store: throttleStore, limits, logger: scope.child({ component: 'throttles' }), slotGraceMs: config.throttleSlotGraceMs });
@@ -127,16 +129,26 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   // Sequence components are found through packages and bindings, entitled like any read.
   const components = packageComponentResolver(entities, packageResolver);
   const actions = new ActionService(entities, (namespace) => limits.actionBounds(namespace), Date.now, components);
-  const sequences = new SequenceRunner({
-    invoker: dispatcher,
+  const sequenceLog = scope.child({ component: 'sequences' });
+  const sequences = new SequenceQueue({
+    controllerId: config.controllerId,
+    messageKey: config.messageKey,
+    bus: deps.bus,
+    signals: deps.signals,
+    naming,
     activations: deps.activations,
-    resolve: components,
-    logger: scope.child({ component: 'sequences' }),
-    // No invoker acks a sequence: its slot is freed when its record is written.
-    onFinished: (activationId) => throttles.release(activationId),
+    // Its acks free the sequence's throttle slot here, as an invoker's ack does an action's.
+    waiter,
+    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog }),
+    logger: sequenceLog,
+    replayWindowMs: config.sequenceReplayWindowMs,
+    // A job replayed at start (standalone starts its invoker after its controller) waits for one.
+    invokersReady: () => registry.waitForHealthy(60_000).catch(() => undefined),
   });
   dispatcher.handleSequencesWith(sequences);
-  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency), logger: bootstrapLog.child({ component: 'system-packages' }) });
+  // Joins the controllers' group (in the background): from then on this controller runs its share of sequences, replays included.
+  await sequences.start();
+  await ensureSystemPackages({ store: entities, bounds: defaultBounds(config.maxActionMemoryMb, config.maxActionConcurrency, config.maxActionGpu), logger: bootstrapLog.child({ component: 'system-packages' }) });
   // Rules (when saved) and fires (every time) resolve a rule's action as sequence components are,
   // entitled as the rule's namespace: packages, that namespace's own bindings, parameters merged.
   const lookupAction = ruleActionLookup(components);
@@ -145,7 +157,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
   const apis = new ApiService({ store: deps.entities, actions, packageResolver });
   const apiRateLimit = new ApiRateLimit(config.apiRatePerMinute);
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, rules, packages, packageResolver, apis, apiRateLimit });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey), rules, packages, packageResolver, apis, apiRateLimit });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -123,6 +123,8 @@ describe('namespace limits', () => {
       maxActionLogs: 10,
       minActionConcurrency: 1,
       maxActionConcurrency: 1,
+      maxActionGpuMemory: 81920,
+      maxActionGpuCount: 8,
       maxParameterSize: '1 MB',
       storeActivations: true,
     });

@@ -86,6 +86,21 @@ describe('action client', () => {
     expect(await client.run({}, 1000)).toEqual({ kind: 'response', status: 200, body: 'y'.repeat(16) });
   });
 
+  it("sends the container's proxy token on every /init and /run, and no token header when it has none", async () => {
+    const seen: (string | undefined)[] = [];
+    handler = (req, res) => {
+      seen.push(`${req.url} ${String(req.headers['x-wisp-proxy-token'])}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    const port = (server.address() as AddressInfo).port;
+    const tokened = createActionClient(`http://127.0.0.1:${port}`, { proxyToken: 'tok-1' });
+    expect(await tokened.init({ value: {} }, 1000)).toMatchObject({ kind: 'response', status: 200 });
+    for (let n = 0; n < 3; n += 1) expect(await tokened.run({ value: { n } }, 1000)).toMatchObject({ kind: 'response', status: 200 });
+    tokened.close();
+    expect(await client.run({ value: {} }, 1000)).toMatchObject({ kind: 'response', status: 200 });
+    expect(seen).toEqual(['/init tok-1', '/run tok-1', '/run tok-1', '/run tok-1', '/run undefined']);
+  });
+
   it('reports a refused connection as dropped', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { PROXY_TOKEN_HEADER } from '../common/protocol/runtime-protocol';
 import { MAX_RESULT_BYTES, type CallOutcome } from './call-outcome';
 
 // HTTP client for one container's runtime proxy. One keep-alive agent per container, so a warm
@@ -14,13 +15,16 @@ export interface ActionClient {
 
 export interface ActionClientOptions {
   readonly maxBodyBytes?: number;
+  /** The container's proxy token, sent with every /init and /run (a runtime without Wisp's proxy ignores it). */
+  readonly proxyToken?: string;
 }
 
 export function createActionClient(baseUrl: string, options: ActionClientOptions = {}): ActionClient {
   const agent = new http.Agent({ keepAlive: true });
   const maxBodyBytes = options.maxBodyBytes ?? MAX_RESULT_BYTES;
+  const headers: Readonly<Record<string, string>> = options.proxyToken !== undefined ? { [PROXY_TOKEN_HEADER]: options.proxyToken } : {};
   const post = (path: string, payload: unknown, timeoutMs: number, mayRetry: boolean) =>
-    postJson({ url: new URL(path, baseUrl), agent, body: Buffer.from(JSON.stringify(payload)), deadline: Date.now() + timeoutMs, maxBodyBytes, mayRetry });
+    postJson({ url: new URL(path, baseUrl), agent, headers, body: Buffer.from(JSON.stringify(payload)), deadline: Date.now() + timeoutMs, maxBodyBytes, mayRetry });
   return {
     // A second /init is harmless: a proxy that got the first refuses it without running code.
     init: (payload, timeoutMs) => post('/init', payload, timeoutMs, true),
@@ -34,6 +38,7 @@ export function createActionClient(baseUrl: string, options: ActionClientOptions
 interface PostRequest {
   readonly url: URL;
   readonly agent: http.Agent;
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
   readonly deadline: number;
   readonly maxBodyBytes: number;
@@ -52,7 +57,7 @@ function postJson(request: PostRequest): Promise<CallOutcome> {
     const req = http.request(request.url, {
       method: 'POST',
       agent: request.agent,
-      headers: { 'content-type': 'application/json', 'content-length': String(request.body.length) },
+      headers: { ...request.headers, 'content-type': 'application/json', 'content-length': String(request.body.length) },
     });
     const timer = setTimeout(() => {
       settle({ kind: 'timeout' });

@@ -28,6 +28,8 @@ export const ActivationMessages = {
     `The action was updated after this activation was accepted (revision '${requested}' was invoked, '${stored}' is stored); it was not run.`,
   memoryExceedsInvoker: (memoryMb: number, userMemoryMb: number) =>
     `The action's memory limit of ${memoryMb} MB exceeds this invoker's user memory of ${userMemoryMb} MB.`,
+  gpuExceedsInvoker: (memoryMb: number, count: number) =>
+    `The action's GPU limit of ${count} device(s) with ${memoryMb} MB each exceeds this invoker's GPUs.`,
   unsupportedKind: (kind: string) => `The action's kind '${kind}' has no runtime on this invoker.`,
   internalError: 'An internal error occurred while running the action.',
   blackboxUnsupported: (image: string) =>

@@ -36,6 +36,7 @@ type RunHandler = (res: ServerResponse, container: ScriptedContainer, req: Incom
 class ScriptedContainer implements Container {
   readonly id = 'scripted';
   readonly name = 'scripted';
+  readonly proxyToken = 'scripted-token';
   readonly logs = new LogBuffer();
   statusCalls = 0;
 
@@ -199,5 +200,34 @@ describe('ActivationRunner: logs of a developer error', () => {
     const record = await current.run({ timeout: 300 });
     expect(record.response).toEqual(errorResponse(2, ActivationMessages.timedOut(300, false)));
     expect(record.logs.map((line) => line.replace(/^\S+\s+/, ''))).toEqual(['stdout: started', `stderr: ${ActivationMessages.logsAfterDeveloperError}`]);
+  });
+});
+
+describe('ActivationRunner: where and how an activation ran', () => {
+  let current: Scene | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+
+  const annotation = (record: { annotations: readonly { key: string; value: unknown }[] }, key: string) => record.annotations.find((a) => a.key === key)?.value;
+
+  it('annotates the invoker, the container, a cold then a warm start and the retry count', async () => {
+    current = await scene((res, container) => {
+      container.logs.write('stdout', `${LOG_SENTINEL}\n`);
+      container.logs.write('stderr', `${LOG_SENTINEL}\n`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const cold = await current.run();
+    expect(cold.response.statusCode).toBe(0);
+    expect(annotation(cold, 'startKind')).toBe('cold');
+    expect(annotation(cold, 'invokerId')).toBe('invoker0');
+    expect(annotation(cold, 'containerId')).toBe('scripted');
+    expect(annotation(cold, 'retryCount')).toBe(0);
+    expect(annotation(cold, 'initTime')).toEqual(expect.any(Number));
+    const warm = await current.run();
+    expect(annotation(warm, 'startKind')).toBe('warm');
+    expect(annotation(warm, 'containerId')).toBe('scripted');
+    expect(annotation(warm, 'initTime')).toBeUndefined();
   });
 });

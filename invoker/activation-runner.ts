@@ -33,6 +33,8 @@ export interface ActivationRunnerDeps {
   readonly now?: () => number;
 }
 
+import { gpuPlacementKey } from '../common/entities/gpu';
+
 const MB = 1024 * 1024;
 const BLACKBOX_LOG_GRACE_MS = 250;
 const DEVELOPER_ERROR_LOG_GRACE_MS = 500;
@@ -50,6 +52,7 @@ export function slotRequestFor(message: ActivationMessage): SlotRequest {
     memoryMb: message.limits.memory,
     maxConcurrent: concurrencyOf(message),
     ...(family ? { family } : {}),
+    ...(message.limits.gpu ? { gpu: message.limits.gpu, placementKey: gpuPlacementKey(user.namespace, `${action.namespace}/${action.name}`) } : {}),
   };
 }
 
@@ -73,7 +76,7 @@ export class ActivationRunner {
       namespace: message.user.namespace,
       action: actionPath(message),
     });
-    const activation = new ActivationRecordBuilder(message, concurrencyOf(message) > 1, attempt, this.now);
+    const activation = new ActivationRecordBuilder(message, concurrencyOf(message) > 1, attempt, this.now, this.deps.invokerId);
     let released = false;
     const release = (reusable: boolean) => {
       if (released || slot.kind === 'too-large') return;
@@ -92,8 +95,13 @@ export class ActivationRunner {
   private async runInSlot(activation: ActivationRecordBuilder, slot: RunnableSlot, release: (reusable: boolean) => void, logger: Logger): Promise<ActivationRecord> {
     const { message } = activation;
     if (slot.kind === 'too-large') {
+      if (message.limits.gpu && message.limits.memory <= this.deps.pool.userMemoryMb) {
+        return activation.failed(errorResponse(3, ActivationMessages.gpuExceedsInvoker(message.limits.gpu.memory, message.limits.gpu.count)));
+      }
       return activation.failed(errorResponse(3, ActivationMessages.memoryExceedsInvoker(message.limits.memory, this.deps.pool.userMemoryMb)));
     }
+    const devices = message.limits.gpu ? this.deps.pool.gpuDevicesOf(slot.entryId) : undefined;
+    if (devices && message.limits.gpu) activation.gpu = { devices: devices.map(({ index, uuid }) => ({ index, uuid })), memory: message.limits.gpu.memory };
     const fetched = await this.deps.actions.fetch(message.action);
     if (!fetched.ok) {
       logger.warn({ reason: fetched.reason }, 'action not runnable');
@@ -131,6 +139,8 @@ export class ActivationRunner {
         return activation.failed(errorResponse(3, ActivationMessages.provisionFailed));
       }
       warm = created.warm;
+      activation.startKind = created.prewarmed ? 'prewarmed' : 'cold';
+      activation.containerId = warm.container.id;
       // As in OpenWhisk, the activation starts with /init; container creation counts as waiting.
       const initStart = activation.begin();
       const initOutcome = await warm.client.init(initPayload(message, action, initStart), message.limits.timeout);
@@ -143,11 +153,16 @@ export class ActivationRunner {
       this.deps.pool.initialized(slot.entryId);
     } else {
       warm = slot.warm;
+      activation.startKind = 'warm';
+      activation.containerId = warm.container.id;
       activation.begin();
     }
 
+    // Alone in its container, the activation owns what the container used during its /run.
+    const before = activation.concurrent ? undefined : await warm.container.usage?.();
     const runStart = this.now();
     const runOutcome = await warm.client.run(runPayload(message, action, runStart), message.limits.timeout);
+    if (before) activation.usage(before, await warm.container.usage?.());
     const verdict = classifyRun(runOutcome, { timeoutMs: message.limits.timeout, oomKilled: await this.oomKilled(warm, runOutcome) });
     activation.timedOut = verdict.timedOut;
     return this.finish(activation, verdict.response, warm, release, logger);

@@ -66,6 +66,7 @@ describe('claims of a previous life of the same invoker id', () => {
     const record = await harness.recordAfterAck(message.activationId);
     expect(record.response).toMatchObject({ statusCode: 0, result: { ran: true } });
     expect(annotationOf(record, 'attempt')).toBe(2);
+    expect(annotationOf(record, 'retryCount')).toBe(1);
     expect(invoker.stats.claimsTakenOver).toBe(1);
   });
 

@@ -23,7 +23,29 @@ describe('loadInvokerConfig', () => {
       idLease: { fromPool: true, poolSize: 16, ttlMs: 5000 },
       hardening: { pidsLimit: 256, tmpfsMb: 64, milliCpus: 1000, user: '65534:65534' },
       messageKey: Buffer.from(KEY_HEX, 'hex'),
+      gpus: { source: 'declared', devices: [] },
+      gpuIdleContainerMs: 3_600_000,
+      gpuPause: false,
     });
+  });
+
+  it('takes declared GPUs, or detection, and reports a bad GPU list with the other problems', () => {
+    const declared = '[{"index":0,"uuid":"GPU-fake-0","name":"Declared 16GB","memoryMb":16384}]';
+    expect(loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX, WISP_INVOKER_GPUS: declared }).gpus).toEqual({
+      source: 'declared',
+      devices: [{ index: 0, uuid: 'GPU-fake-0', name: 'Declared 16GB', memoryMb: 16384 }],
+    });
+    expect(loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX, WISP_INVOKER_GPUS: 'detect' }).gpus).toEqual({ source: 'detect' });
+    let error: unknown;
+    try {
+      loadInvokerConfig({ WISP_MESSAGE_KEY: KEY_HEX, WISP_INVOKER_GPUS: '[{"index":0,"uuid":"u","name":"n","memoryMb":0}]', WISP_INVOKER_USER_MEMORY_MB: '1' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining(['WISP_INVOKER_GPUS[0].memoryMb must be a whole number of MB from 1, but was 0', expect.stringContaining('WISP_INVOKER_USER_MEMORY_MB')]),
+    );
   });
 
   it('refuses a root or named container user, and reports it with the other problems', () => {

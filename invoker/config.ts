@@ -4,6 +4,8 @@ import { readSharedConfig, type SharedConfig } from '../common/config/shared-con
 import type { MessageKey } from '../common/protocol/message-seal';
 import type { RuntimeFamily } from '../common/entities/action';
 import { runtimeImage } from '../actions/runtime-image-names';
+import type { GpuDevice } from '../common/entities/gpu';
+import { parseDeclaredGpus } from './gpu/gpu-inventory';
 import { DEFAULT_HARDENING, type ContainerHardening } from './containers/docker-create-options';
 
 // The invoker's settings, read from an environment passed in. Every problem is collected and
@@ -44,6 +46,12 @@ export interface InvokerConfig {
   readonly hardening: ContainerHardening;
   /** Opens the sealed fields of activation messages (WISP_MESSAGE_KEY, ADR 0014). */
   readonly messageKey: MessageKey;
+  /** WISP_INVOKER_GPUS: declared devices (none by default), or detect them with nvidia-smi at start (DESIGN.md §8). */
+  readonly gpus: { readonly source: 'declared'; readonly devices: readonly GpuDevice[] } | { readonly source: 'detect' };
+  /** An idle GPU container is removed after this long unused: its model stays loaded longer than a CPU container's state. */
+  readonly gpuIdleContainerMs: number;
+  /** Whether idle GPU containers are paused (they keep their device memory either way); off by default. */
+  readonly gpuPause: boolean;
 }
 
 // The tags actions/build-images.ts builds.
@@ -89,6 +97,9 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
       milliCpus: reader.int('WISP_CONTAINER_CPU_MILLICORES', DEFAULT_HARDENING.milliCpus, { min: 10, max: 256_000 }),
       user: reader.string('WISP_CONTAINER_USER', DEFAULT_HARDENING.user),
     },
+    gpus: readGpus(reader, reader.optionalString('WISP_INVOKER_GPUS')),
+    gpuIdleContainerMs: reader.int('WISP_INVOKER_GPU_IDLE_CONTAINER_MS', 3_600_000, { min: 1 }),
+    gpuPause: reader.bool('WISP_INVOKER_GPU_PAUSE', false),
     idLease: {
       fromPool: env.WISP_INVOKER_ID === undefined,
       poolSize: reader.int('WISP_INVOKER_POOL_SIZE', 16, { min: 1, max: 1024 }),
@@ -100,6 +111,14 @@ export function loadInvokerConfig(env: Env): InvokerConfig {
   else if (/^0(:|$)/.test(config.hardening.user)) reader.problem('WISP_CONTAINER_USER must not be root (uid 0): every action is hostile code');
   reader.done();
   return config;
+}
+
+function readGpus(reader: EnvReader, raw: string | undefined): InvokerConfig['gpus'] {
+  if (raw === undefined || raw.trim() === '') return { source: 'declared', devices: [] };
+  if (raw.trim() === 'detect') return { source: 'detect' };
+  const { devices, problems } = parseDeclaredGpus(raw);
+  for (const problem of problems) reader.problem(problem);
+  return { source: 'declared', devices };
 }
 
 function isHttpUrl(value: string): boolean {

@@ -15,6 +15,7 @@ import { ContainerPool } from './pool/container-pool';
 import { InvokerService, type RecordObserver } from './invoker-service';
 import { UserEventsPublisher } from './user-events-publisher';
 import { InvokerMetrics } from './invoker-metrics';
+import type { LedgerDevice } from './gpu/gpu-ledger';
 
 // Wires one invoker from ports chosen elsewhere: invoker/main.ts picks Kafka, NATS, Redis and
 // Docker; the standalone launcher picks memory buses, embedded stores and either factory. The
@@ -31,6 +32,8 @@ export interface InvokerDeps {
   readonly logger: Logger;
   /** The process's metrics registry; no metrics are kept without one. */
   readonly metrics?: Registry;
+  /** The GPUs detected at start (WISP_INVOKER_GPUS=detect); the declared ones otherwise. */
+  readonly gpus?: readonly LedgerDevice[];
 }
 
 export function createInvoker(deps: InvokerDeps): InvokerService {
@@ -42,6 +45,9 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
     userMemoryMb: config.userMemoryMb,
     idleContainerMs: config.idleContainerMs,
     pauseGraceMs: config.pauseGraceMs,
+    gpus: deps.gpus ?? (config.gpus.source === 'declared' ? config.gpus.devices : []),
+    gpuIdleContainerMs: config.gpuIdleContainerMs,
+    gpuPause: config.gpuPause,
     prewarm: (Object.keys(config.prewarm) as RuntimeFamily[]).map((family) => {
       let seq = 0;
       return {
@@ -75,6 +81,7 @@ export function createInvoker(deps: InvokerDeps): InvokerService {
         pool: () => pool.census(),
         consumer: () => service?.consumerHealth(),
         intakeLength: () => service?.intakeLength() ?? 0,
+        gpus: () => pool.gpuStatus(),
       })
     : undefined;
   const observers: RecordObserver[] = [];

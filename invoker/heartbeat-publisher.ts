@@ -1,6 +1,7 @@
 import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
-import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS } from '../common/protocol/heartbeat';
+import type { GpuDeviceStatus } from '../common/entities/gpu';
+import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS, HEARTBEAT_VERSION } from '../common/protocol/heartbeat';
 import type { ConsumerHealth } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 
@@ -14,6 +15,10 @@ export interface HeartbeatPublisherOptions {
   readonly invokerId: string;
   readonly userMemoryMb: number;
   readonly freeMemoryMb: () => number;
+  /** The invoker's GPUs and their free memory; none on an invoker without GPUs. */
+  readonly gpus?: () => readonly GpuDeviceStatus[];
+  /** Placement keys of the GPU containers initialised and idle. */
+  readonly gpuWarm?: () => readonly string[];
   /** Undefined until the invoker has subscribed to its topic. */
   readonly consumer: () => ConsumerHealth | undefined;
   readonly logger: Logger;
@@ -45,12 +50,14 @@ export class HeartbeatPublisher {
       options.signals.publish(
         options.naming.healthSubject(),
         encodeHeartbeat({
-          v: 1,
+          v: HEARTBEAT_VERSION,
           invokerId: options.invokerId,
           sentAt: Date.now(),
           userMemoryMb: options.userMemoryMb,
           freeMemoryMb: options.freeMemoryMb(),
           consumer: options.consumer() ?? { state: 'starting', lastFetchAt: 0 },
+          gpus: options.gpus?.() ?? [],
+          gpuWarm: options.gpuWarm?.() ?? [],
         }),
       );
     } catch (error) {

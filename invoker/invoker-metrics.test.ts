@@ -52,6 +52,17 @@ describe('InvokerMetrics', () => {
     expect(text).toContain('wisp_activation_init_seconds_count{kind="nodejs:20"} 1');
   });
 
+  it('samples the memory of each GPU device by state at scrape time, and has no GPU series without GPUs', async () => {
+    const own = new Registry();
+    const gpus = [{ index: 0, uuid: 'GPU-a', name: 'T4', memoryMb: 16_000, freeMemoryMb: 6000, idleMemoryMb: 4000 }];
+    new InvokerMetrics(own, { invokerId: 'invoker3', pool: () => ({ prewarmed: 0, starting: 0, busy: 0, idle: 0, paused: 0 }), consumer: () => undefined, intakeLength: () => 0, gpus: () => gpus });
+    const text = await own.metrics();
+    expect(text).toContain('wisp_gpu_memory_megabytes{invoker="invoker3",gpu="GPU-a",state="free"} 6000');
+    expect(text).toContain('wisp_gpu_memory_megabytes{invoker="invoker3",gpu="GPU-a",state="idle"} 4000');
+    expect(text).toContain('wisp_gpu_memory_megabytes{invoker="invoker3",gpu="GPU-a",state="busy"} 6000');
+    expect(await registry.metrics()).not.toContain('wisp_gpu_memory_megabytes');
+  });
+
   it('samples the pool, the consumer lag and the intake queue at scrape time', async () => {
     let text = await registry.metrics();
     expect(text).toContain('wisp_container_pool_containers{invoker="invoker3",state="paused"} 3');

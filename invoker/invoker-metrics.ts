@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { STATUS_BY_CODE, type ActivationRecord } from '../common/entities/activation';
 import { annotation } from '../common/entities/parameters';
 import type { ConsumerHealth } from '../common/spi/message-bus';
+import type { GpuDeviceStatus } from '../common/entities/gpu';
 import type { PoolCensus, PoolCensusState } from './pool/container-pool-state';
 
 // The invoker's figures for Prometheus (issue #15), read off each stored record so they count
@@ -14,6 +15,8 @@ export interface InvokerMetricsSources {
   readonly pool: () => PoolCensus;
   readonly consumer: () => ConsumerHealth | undefined;
   readonly intakeLength: () => number;
+  /** The invoker's GPUs with their free memory (ADR 0024); no GPU series without it. */
+  readonly gpus?: () => readonly GpuDeviceStatus[];
 }
 
 export class InvokerMetrics {
@@ -56,6 +59,25 @@ export class InvokerMetrics {
       registers,
       collect() {
         this.set({ invoker: sources.invokerId }, sources.intakeLength());
+      },
+    });
+    if (sources.gpus) InvokerMetrics.gpuGauge(registry, sources);
+  }
+
+  /** Per device: memory free, held by idle warm containers (evictable) and by busy or starting ones. */
+  private static gpuGauge(registry: Registry, sources: InvokerMetricsSources): void {
+    new Gauge({
+      name: 'wisp_gpu_memory_megabytes',
+      help: "GPU device memory of this invoker by device and state: free, idle (held by idle warm containers, evictable), busy (held by running or starting ones, or used outside Wisp at detection)",
+      labelNames: ['invoker', 'gpu', 'state'],
+      registers: [registry],
+      collect() {
+        for (const device of sources.gpus?.() ?? []) {
+          const labels = { invoker: sources.invokerId, gpu: device.uuid };
+          this.set({ ...labels, state: 'free' }, device.freeMemoryMb);
+          this.set({ ...labels, state: 'idle' }, device.idleMemoryMb);
+          this.set({ ...labels, state: 'busy' }, device.memoryMb - device.freeMemoryMb - device.idleMemoryMb);
+        }
       },
     });
   }

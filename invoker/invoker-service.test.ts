@@ -5,10 +5,10 @@ import { openEmbeddedStores, type EmbeddedStores } from '../common/adapters/embe
 import { createMemoryMessageBus } from '../common/adapters/memory/memory-message-bus';
 import { createMemorySignalBus } from '../common/adapters/memory/memory-signal-bus';
 import { newActivationId, newTransactionId } from '../common/ids';
-import { silentLogger } from '../common/logging/logger';
+import { createLogger, silentLogger, type Logger } from '../common/logging/logger';
 import { createNaming, type Naming } from '../common/naming';
 import { decodeHeartbeat, type Heartbeat } from '../common/protocol/heartbeat';
-import type { ContainerFactory, ContainerSpec } from '../common/spi/container-factory';
+import type { Container, ContainerFactory, ContainerSpec } from '../common/spi/container-factory';
 import type { MessageBus, ReceivedMessage } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 import { ProcessContainerFactory } from './containers/process-container-factory';
@@ -63,9 +63,10 @@ function startInvoker(
   world: World,
   env: Record<string, string> = {},
   wrap: (factory: ContainerFactory) => ContainerFactory = (factory) => factory,
+  logger: Logger = silentLogger,
 ): { invoker: InvokerService; config: InvokerConfig } {
   const config = loadInvokerConfig({ ...TEST_MESSAGE_KEY_ENV, WISP_PREFIX: world.prefix, WISP_CONTAINER_FACTORY: 'process', WISP_INVOKER_DRAIN_MS: '5000', ...env });
-  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger: silentLogger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
+  const factory = wrap(new ProcessContainerFactory({ invokerId: config.invokerId, naming: world.naming, logger, proxies: testRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } }));
   const invoker = createInvoker({
     config,
     bus: world.bus,
@@ -73,7 +74,7 @@ function startInvoker(
     entities: world.stores.entities,
     activations: world.stores.activations,
     factory,
-    logger: silentLogger,
+    logger,
   });
   return { invoker, config };
 }
@@ -219,8 +220,9 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
       { limits: { timeout: 300 } },
     );
     const started = Date.now();
-    const record = await world.harness.invoke(config.invokerId, action, { ms: 2000 });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The action would sleep 10 s: an answer sooner (with room for a slow cold start) is the timeout's.
+    const record = await world.harness.invoke(config.invokerId, action, { ms: 10_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(record.response).toEqual({ statusCode: 2, result: { error: 'The action exceeded its time limits of 300 milliseconds.' } });
     expect(annotationOf(record, 'timeout')).toBe(true);
     expect(record.duration).toBeGreaterThanOrEqual(300);
@@ -338,7 +340,7 @@ describe('invoker service (memory buses, embedded stores, process containers)', 
   it('sends heartbeats with free memory and consumer health', async () => {
     await waitUntil(() => beats.length >= 2);
     const beat = beats.at(-1)!;
-    expect(beat).toMatchObject({ v: 1, invokerId: 'invoker0', userMemoryMb: 4096, consumer: { state: 'running' } });
+    expect(beat).toMatchObject({ v: 2, invokerId: 'invoker0', userMemoryMb: 4096, consumer: { state: 'running' }, gpus: [], gpuWarm: [] });
     expect(beat.freeMemoryMb).toBeGreaterThan(0);
     expect(beat.freeMemoryMb).toBeLessThanOrEqual(4096);
   });
@@ -403,22 +405,66 @@ describe('invoker service stem cells', () => {
       expect(first.response.result).toEqual({ n: 1 });
       expect(first.logs).toHaveLength(1);
       expect(annotationOf(first, 'initTime')).toEqual(expect.any(Number));
+      expect(annotationOf(first, 'startKind')).toBe('prewarmed');
       // No container was created for the activation: only stem cells, and the one taken is being replaced.
       expect(created.every((spec) => spec.name.includes('_prewarm_nodejs_'))).toBe(true);
       await waitUntil(() => stems().length === 2);
 
       // A 512 MB action has no stem cells: it creates its own container.
       const large = await world.harness.deploy('large', 'function main() { return { ok: true }; }', { limits: { memory: 512 } });
-      expect((await world.harness.invoke(config.invokerId, large)).response.statusCode).toBe(0);
+      const largeRecord = await world.harness.invoke(config.invokerId, large);
+      expect(largeRecord.response.statusCode).toBe(0);
+      expect(annotationOf(largeRecord, 'startKind')).toBe('cold');
       expect(created.filter((spec) => !spec.name.includes('_prewarm_'))).toEqual([expect.objectContaining({ memoryMb: 512 })]);
       // The warm container still serves the first action; the refilled stem cell is untouched.
-      expect((await world.harness.invoke(config.invokerId, action)).response.result).toEqual({ n: 2 });
+      const again = await world.harness.invoke(config.invokerId, action);
+      expect(again.response.result).toEqual({ n: 2 });
+      expect(annotationOf(again, 'startKind')).toBe('warm');
       expect(stems()).toHaveLength(2);
     } finally {
       await invoker.stop();
       expect(await findLabelledProcesses(world.naming.containerLabels(config.invokerId))).toEqual([]);
       await closeWorld(world);
     }
+  });
+
+  it('gives each container, stem cells included, its own proxy token, which no log line shows', async () => {
+    const world = await openWorld();
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'invoker', level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    const containers: Container[] = [];
+    const recording = (factory: ContainerFactory): ContainerFactory => ({
+      capabilities: factory.capabilities,
+      init: () => factory.init(),
+      close: () => factory.close(),
+      create: async (spec) => {
+        const container = await factory.create(spec);
+        containers.push(container);
+        return container;
+      },
+    });
+    const { invoker, config } = startInvoker(world, { WISP_INVOKER_ID: 'invoker8', WISP_INVOKER_USER_MEMORY_MB: '1024' }, recording, logger);
+    await invoker.start();
+    try {
+      // The runtime proxies refuse a request without the token: every activation served proves
+      // that the invoker sent its container's token, the stem cell's too.
+      await waitUntil(() => containers.length === 1);
+      expect(containers[0]!.name).toContain('_prewarm_nodejs_');
+      const prewarmed = await world.harness.deploy('tokened', "let n = 0; function main() { n += 1; console.log('run', n); return { n }; }");
+      expect((await world.harness.invoke(config.invokerId, prewarmed)).response.result).toEqual({ n: 1 });
+      expect((await world.harness.invoke(config.invokerId, prewarmed)).response.result).toEqual({ n: 2 });
+      const own = await world.harness.deploy('own-container', "function main() { throw new Error('boom'); }", { limits: { memory: 512 } });
+      expect((await world.harness.invoke(config.invokerId, own)).response.statusCode).toBe(2);
+      await waitUntil(() => containers.length >= 3);
+      const tokens = containers.map((c) => c.proxyToken);
+      expect(new Set(tokens).size).toBe(tokens.length);
+      expect(lines.length).toBeGreaterThan(0);
+    } finally {
+      await invoker.stop();
+      await closeWorld(world);
+    }
+    const logged = lines.join('');
+    for (const container of containers) expect(logged).not.toContain(container.proxyToken);
   });
 
   it('creates no stem cells when prewarming is off', async () => {
@@ -459,6 +505,7 @@ function recordingPauses(events: string[], faults: PauseFaults): (factory: Conta
         id: container.id,
         name: container.name,
         baseUrl: container.baseUrl,
+        proxyToken: container.proxyToken,
         pause: async () => {
           await container.pause();
           events.push(`pause ${container.id}`);
@@ -726,12 +773,13 @@ describe('invoker service shutdown', () => {
     const first = startInvoker(world, env);
     await first.invoker.start();
     try {
-      // Timeout 500 ms: the claim lives 2 × 500 ms; the run takes 300 ms.
-      const action = await world.harness.deploy('abandoned', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 300)); }', { limits: { timeout: 500 } });
+      // Timeout 5 s: the claim lives 2 × 5 s, long enough for the next life to start on a loaded
+      // machine and find it live; the run takes 1.5 s, far past the 50 ms drain.
+      const action = await world.harness.deploy('abandoned', 'function main() { return new Promise((r) => setTimeout(() => r({ done: true }), 1500)); }', { limits: { timeout: 5000 } });
       const message = world.harness.message(action);
       await world.harness.send(first.config.invokerId, message);
-      await waitUntil(() => first.invoker.stats.received === 1);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Claimed and running, not merely fetched.
+      await waitUntil(() => first.invoker.runningCount() === 1);
       await first.invoker.stop();
       expect(first.invoker.stats.completed).toBe(0);
       expect(await world.stores.activations.getById(message.activationId)).toBeUndefined();

@@ -5,7 +5,7 @@ import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import { decodeActivationMessage, type ActivationMessage, type DecodeResult } from '../common/protocol/activation-message';
 import { encodeCompletion } from '../common/protocol/completion-message';
-import { deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
+import { DEAD_LETTER_TOPIC_OPTIONS, deadLetterEntry, undecodableRecord } from '../common/protocol/undecodable-record';
 import type { ActivationStore } from '../common/spi/activation-store';
 import type { MessageBus, ReceivedMessage, Subscription } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
@@ -62,7 +62,6 @@ export interface StopOptions {
 
 // Topic settings (DESIGN.md §6): room for 1 MB payloads plus the envelope; 48 h to survive a weekend outage.
 const INVOKER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(48 * 3600 * 1000) };
-const DEAD_LETTER_TOPIC_CONFIG = { 'max.message.bytes': '2097152', 'retention.ms': String(7 * 24 * 3600 * 1000) };
 
 interface Intake {
   readonly received: ReceivedMessage;
@@ -113,6 +112,8 @@ export class InvokerService {
       invokerId: config.invokerId,
       userMemoryMb: config.userMemoryMb,
       freeMemoryMb: () => deps.pool.availableMemoryMb(),
+      gpus: () => deps.pool.gpuStatus(),
+      gpuWarm: () => deps.pool.gpuWarm(),
       consumer: () => this.subscription?.health(),
       logger: deps.logger,
       ...(deps.heartbeatIntervalMs !== undefined ? { intervalMs: deps.heartbeatIntervalMs } : {}),
@@ -122,6 +123,11 @@ export class InvokerService {
   /** The activation topic's consumer, once subscribed. */
   consumerHealth(): ReturnType<Subscription['health']> | undefined {
     return this.subscription?.health();
+  }
+
+  /** Activations this process holds the claim of and runs now. */
+  runningCount(): number {
+    return this.runningHere.size;
   }
 
   /** Messages fetched and waiting for a worker. */
@@ -139,7 +145,7 @@ export class InvokerService {
     const { bus, naming, config } = this.deps;
     try {
       await bus.ensureTopic(naming.invokerTopic(config.invokerId), { partitions: 1, config: INVOKER_TOPIC_CONFIG });
-      await bus.ensureTopic(naming.deadLetterTopic(), { partitions: 1, config: DEAD_LETTER_TOPIC_CONFIG });
+      await bus.ensureTopic(naming.deadLetterTopic(), DEAD_LETTER_TOPIC_OPTIONS);
       await this.deps.pool.start();
       this.subscription = await bus.subscribe({
         topic: naming.invokerTopic(config.invokerId),
@@ -237,7 +243,7 @@ export class InvokerService {
   private async recordWorkerFailure(item: Intake): Promise<void> {
     if (!item.decoded.ok) return;
     const { message } = item.decoded;
-    const record = new ActivationRecordBuilder(message, false, 1, Date.now).failed(errorResponse(3, ActivationMessages.internalError));
+    const record = new ActivationRecordBuilder(message, false, 1, Date.now, this.deps.config.invokerId).failed(errorResponse(3, ActivationMessages.internalError));
     await this.complete(message.controllerId, record);
   }
 

@@ -19,6 +19,7 @@ import { createInvoker } from './create-invoker';
 import { createProcessRegistry } from '../common/metrics/process-registry';
 import { startMetricsServer } from '../common/metrics/metrics-server';
 import { acquireInvokerId } from './invoker-id-lease';
+import { invokerGpus } from './gpu/gpu-inventory';
 import { sleep } from '../common/retry/retry';
 import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
@@ -28,7 +29,7 @@ import { builtRuntimeProxies } from '../actions/runtime-proxy-files';
 
 export { createInvoker, type InvokerDeps } from './create-invoker';
 
-function containerFactory(config: InvokerConfig, logger: Logger): ContainerFactory {
+function containerFactory(config: InvokerConfig, logger: Logger, gpus: number): ContainerFactory {
   const naming = createNaming(config.shared.prefix);
   switch (config.containerFactory) {
     case 'docker':
@@ -40,6 +41,7 @@ function containerFactory(config: InvokerConfig, logger: Logger): ContainerFacto
         apiHostForContainers: config.apiHostForActions,
         userMemoryMb: config.userMemoryMb,
         hardening: config.hardening,
+        gpus,
       });
     case 'process':
       return new ProcessContainerFactory({ invokerId: config.invokerId, naming, logger, proxies: builtRuntimeProxies(), baseEnv: { __OW_API_HOST: config.apiHostForActions } });
@@ -60,6 +62,8 @@ export function watchdogMarginMs(ttlMs: number): number {
 
 export async function main(env: Env): Promise<void> {
   const loaded = loadInvokerConfig(env);
+  // Before anything is leased or connected: a GPU invoker that cannot see its GPUs should not start.
+  const gpus = await invokerGpus(loaded.gpus, createLogger({ service: 'wisp-invoker', level: loaded.shared.logLevel, instance: loaded.invokerId }));
   const naming = createNaming(loaded.shared.prefix);
   // The lease comes first: the id names the topic, the group, the containers and the logs.
   const leaseRedis = connectRedis(loaded.shared.redisUrl);
@@ -126,7 +130,7 @@ export async function main(env: Env): Promise<void> {
   };
 
   const metrics = config.shared.metrics ? createProcessRegistry({ service: 'invoker', instance: config.invokerId }) : undefined;
-  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger), logger, ...(metrics ? { metrics } : {}) });
+  const invoker = createInvoker({ config, bus, signals, entities, activations, factory: containerFactory(config, logger, gpus.length), logger, gpus, ...(metrics ? { metrics } : {}) });
   stopRunning = () => invoker.stop({ drain: false }).then(closePorts);
   try {
     await invoker.start();

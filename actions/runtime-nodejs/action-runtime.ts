@@ -7,6 +7,8 @@ import { runAction } from './run-action';
 // counted rather than flagged: with concurrency allowed, `maxConcurrent` is large and each run's
 // output is tagged with its activation id (`withActivation`), its sentinels too.
 
+const OW_PREFIX = '__OW_';
+
 export type RuntimeStatus = 'uninitialized' | 'starting' | 'ready' | 'failed';
 
 export interface RuntimeHooks {
@@ -25,7 +27,7 @@ export class ActionRuntime {
   private state: RuntimeStatus = 'uninitialized';
   private main: ActionMain | undefined;
   private running = 0;
-  /** The __OW_* names the last /run exported: one the next run lacks is removed, not left over. */
+  /** The __OW_* names the last /run (or /init) exported: one the next run lacks is removed, not left over. */
   private runEnv = new Set<string>();
 
   constructor(private readonly hooks: RuntimeHooks) {}
@@ -44,7 +46,14 @@ export class ActionRuntime {
     }
     this.state = 'starting';
     // Init parameters are visible while the code loads, as a module's top level may read them.
-    if (isRecord(message.env)) for (const [name, value] of Object.entries(message.env)) this.hooks.setEnv(name, envString(value));
+    if (isRecord(message.env)) {
+      for (const [name, value] of Object.entries(message.env)) {
+        this.hooks.setEnv(name, envString(value));
+        // The first activation's context (its caller's __OW_API_KEY too) belongs to that activation
+        // only: a run that lacks a field drops it, as it drops the previous run's.
+        if (name.startsWith(OW_PREFIX)) this.runEnv.add(name);
+      }
+    }
     try {
       this.main = await this.hooks.load({ main, code, binary: message.binary === true });
       this.state = 'ready';
@@ -65,7 +74,7 @@ export class ActionRuntime {
     // Only strings are exported, as upstream does: a number here would be a platform bug.
     const exported = new Map<string, string>();
     for (const [field, value] of Object.entries(request)) {
-      if (field !== 'value' && typeof value === 'string') exported.set(`__OW_${field.toUpperCase()}`, value);
+      if (field !== 'value' && typeof value === 'string') exported.set(`${OW_PREFIX}${field.toUpperCase()}`, value);
     }
     // The previous caller's __OW_API_KEY (or any variable this run lacks) must not reach this one.
     for (const name of this.runEnv) if (!exported.has(name)) this.hooks.unsetEnv(name);

@@ -1,19 +1,29 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import type { ActionRuntime } from './action-runtime';
 import { isBodyError, readJsonBody, sendJson } from './http-json';
 import { RuntimeMessages, type Reply } from './runtime-messages';
+import { tokenMatcher } from './proxy-token';
 import { EncodedJson } from './run-action';
 
 // Routes POST /init and POST /run to the runtime; everything else, and any body that is not
-// JSON, is 500 {"error":"Bad request."} as OpenWhisk's nodejs proxy answers.
+// JSON, is 500 {"error":"Bad request."} as OpenWhisk's nodejs proxy answers. With a proxy token,
+// a request without it is 403 before its body is read, and its connection is closed.
 
 export interface ProxyServerOptions {
   /** /init carries the action's code (up to 48 MB, base64 inside JSON). */
   readonly maxBodyBytes: number;
+  /** When set, only requests carrying it in PROXY_TOKEN_HEADER are served (proxy-token.ts). */
+  readonly proxyToken?: string;
 }
 
 export function createProxyServer(runtime: ActionRuntime, options: ProxyServerOptions): Server {
+  const matches = options.proxyToken !== undefined ? tokenMatcher(options.proxyToken) : undefined;
   const server = createServer((req, res) => {
+    if (matches && !matches(req.headers[PROXY_TOKEN_HEADER])) {
+      refuse(res);
+      return;
+    }
     void route(runtime, options, req, res).catch((error: unknown) => {
       console.error('proxy: request failed', error);
       if (!res.headersSent) sendJson(res, 500, { error: RuntimeMessages.badRequest });
@@ -44,6 +54,16 @@ async function route(runtime: ActionRuntime, options: ProxyServerOptions, req: I
   }
   const reply = target === '/init' ? await runtime.init(body) : await runtime.run(body);
   send(res, reply);
+}
+
+/**
+ * 403 without reading the body: whoever sent it may not make this runtime read megabytes. The
+ * connection closes after the answer (Connection: close), so what is left of the body is dropped.
+ */
+function refuse(res: ServerResponse): void {
+  const payload = Buffer.from(JSON.stringify({ error: RuntimeMessages.wrongProxyToken }), 'utf8');
+  res.writeHead(403, { 'content-type': 'application/json', 'content-length': payload.length, connection: 'close' });
+  res.end(payload);
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -54,6 +54,7 @@ describeActionRuntimeContract('nodejs', startProxy, {
         ns: process.env.__OW_NAMESPACE, id: process.env.__OW_ACTIVATION_ID, deadline: process.env.__OW_DEADLINE,
         key: process.env.__OW_API_KEY, name: process.env.__OW_ACTION_NAME, extra: process.env.__OW_EXTRA_FIELD };
     }`,
+  envVar: 'function main(p) { return { value: process.env[p.name] ?? null }; }',
   entryPoints: [
     ['module.exports.main', 'module.exports.main = (p) => ({ got: p.x });', 'main'],
     ['exports.main', 'exports.main = function (p) { return { got: p.x }; };', 'main'],

@@ -2,11 +2,15 @@ import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
 import { ActionRuntime } from './action-runtime';
 import { loadAction } from './load-action';
 import { createProxyServer } from './proxy-server';
+import { takeProxyToken } from './proxy-token';
 import { tagOutput } from './tagged-output';
 
 // Entry point of the nodejs runtime: in an image (listening on 0.0.0.0:8080) or as a process
 // container (127.0.0.1 and a port the factory picked). Bundled into one file by
 // actions/runtime-bundle.ts; it prints nothing of its own on stdout, which belongs to the action.
+
+// Taken out of the environment first, before anything can load the action's code.
+const proxyToken = takeProxyToken(process.env);
 
 const port = Number.parseInt(process.env.PORT ?? '8080', 10);
 const host = process.env.WISP_RUNTIME_HOST ?? '0.0.0.0';
@@ -38,7 +42,7 @@ const runtime = new ActionRuntime({
   ...(tagger ? { withActivation: tagger.withActivation } : {}),
 });
 
-const server = createProxyServer(runtime, { maxBodyBytes: 128 * 1024 * 1024 });
+const server = createProxyServer(runtime, { maxBodyBytes: 128 * 1024 * 1024, ...(proxyToken !== undefined ? { proxyToken } : {}) });
 server.on('error', (error) => {
   console.error('runtime: cannot listen', error);
   process.exit(1);

@@ -21,6 +21,8 @@ export const RuntimeMessages = {
   argumentNotDictionary: (type: string) => `Internal system error: the argument must be a dictionary but has type '${type}'.`,
   errorOccurred: (error: string) => `An error has occurred: ${error}`,
   badRequest: 'Bad request.',
+  /** Wisp's own: a request without this container's proxy token (common/protocol/runtime-protocol.ts). */
+  wrongProxyToken: 'Missing or wrong proxy token.',
 } as const;
 
 export const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });

@@ -12,6 +12,8 @@ import asyncio
 import base64
 import binascii
 import errno
+import hashlib
+import hmac
 import importlib.util
 import inspect
 import io
@@ -39,6 +41,13 @@ ZIP_ENTRY = '__main__.py'
 # The action is loaded as this module, so an `if __name__ == '__main__':` block does not run
 # at /init (as upstream's python runtime imports it as `main__`).
 ACTION_MODULE = '__wisp_action__'
+OW_PREFIX = '__OW_'
+# The container's secret (common/protocol/runtime-protocol.ts PROXY_TOKEN_ENV and _HEADER): taken
+# out of the environment before any action code loads, then wanted on every request.
+PROXY_TOKEN_ENV = '__WISP_PROXY_TOKEN'
+PROXY_TOKEN_HEADER = 'X-Wisp-Proxy-Token'
+# A refused request's body is read (so the connection closes cleanly) only up to this size.
+REFUSED_BODY_DRAIN_BYTES = 64 * 1024
 
 
 class Messages:
@@ -52,6 +61,7 @@ class Messages:
     not_initialized = 'System not initialized.'
     not_a_dictionary = 'The action did not return a dictionary.'
     bad_request = 'Bad request.'
+    wrong_proxy_token = 'Missing or wrong proxy token.'
 
     @staticmethod
     def init_failed(detail):
@@ -204,6 +214,10 @@ class ActionRuntime:
         if isinstance(env, dict):
             for name, value in env.items():
                 os.environ[str(name)] = env_string(value)
+                # The first activation's context (its caller's __OW_API_KEY too) belongs to that
+                # activation only: a run that lacks a field drops it, as it drops the previous run's.
+                if str(name).startswith(OW_PREFIX):
+                    self.run_env.add(str(name))
         try:
             self.main = load_action(main, code, message.get('binary') is True)
             self.state = 'ready'
@@ -224,7 +238,7 @@ class ActionRuntime:
         try:
             request = body if isinstance(body, dict) else {}
             # Only strings are exported, as upstream does: a number here would be a platform bug.
-            exported = {'__OW_' + field.upper(): value for field, value in request.items() if field != 'value' and isinstance(value, str)}
+            exported = {OW_PREFIX + field.upper(): value for field, value in request.items() if field != 'value' and isinstance(value, str)}
             # A variable the previous run had and this one lacks (its caller's __OW_API_KEY) must not leak into it.
             for name in self.run_env - exported.keys():
                 os.environ.pop(name, None)
@@ -267,14 +281,55 @@ class Encoded:
         self.text = text
 
 
-def make_handler(runtime):
+def take_proxy_token(environ):
+    """Reads the token and removes it from the environment (os.environ.pop unsets it for children too)."""
+    token = environ.pop(PROXY_TOKEN_ENV, None)
+    return token or None
+
+
+def token_matcher(token):
+    """Whether a header value is the token, compared in constant time (digests of equal length)."""
+    if token is None:
+        return None
+    expected = hashlib.sha256(token.encode('utf-8')).digest()
+
+    def matches(given):
+        if given is None:
+            return False
+        return hmac.compare_digest(hashlib.sha256(given.encode('utf-8', 'surrogateescape')).digest(), expected)
+
+    return matches
+
+
+def make_handler(runtime, proxy_token=None):
+    matches = token_matcher(proxy_token)
+
     class Handler(BaseHTTPRequestHandler):
         # Keep-alive: the invoker reuses one connection across activations.
         protocol_version = 'HTTP/1.1'
         server_version = 'wisp-python-runtime'
         sys_version = ''
 
+        def allowed(self):
+            """With a token, a request without it is 403 and its connection closes; nothing runs."""
+            if matches is None:
+                return True
+            values = self.headers.get_all(PROXY_TOKEN_HEADER) or []
+            if len(values) == 1 and matches(values[0]):
+                return True
+            # A small body is read so the connection closes cleanly; a large one is left unread.
+            try:
+                length = int(self.headers.get('Content-Length', '0'))
+            except ValueError:
+                length = -1
+            if 0 < length <= REFUSED_BODY_DRAIN_BYTES:
+                self.rfile.read(length)
+            self.send(403, {'error': Messages.wrong_proxy_token}, close=True)
+            return False
+
         def do_POST(self):
+            if not self.allowed():
+                return
             path = self.path.split('?', 1)[0]
             if path not in ('/init', '/run'):
                 self.drain()
@@ -286,6 +341,8 @@ def make_handler(runtime):
             self.send(status, answer)
 
         def bad_request(self):
+            if not self.allowed():
+                return
             self.drain()
             self.send(500, {'error': Messages.bad_request})
 
@@ -316,12 +373,14 @@ def make_handler(runtime):
             elif length != 0:
                 self.close_connection = True
 
-        def send(self, status, answer):
+        def send(self, status, answer, close=False):
             text = answer.text if isinstance(answer, Encoded) else json.dumps(answer, ensure_ascii=False)
             payload = text.encode('utf-8')
             self.send_response(status)
             self.send_header('Content-Type', 'application/json')
             self.send_header('Content-Length', str(len(payload)))
+            if close:
+                self.send_header('Connection', 'close')  # also sets close_connection
             self.end_headers()
             if self.command != 'HEAD':
                 self.wfile.write(payload)
@@ -350,6 +409,8 @@ def exit_with_stdin():
 
 
 def main():
+    # Taken out of the environment first, before anything can load the action's code.
+    proxy_token = take_proxy_token(os.environ)
     try:
         port = int(os.environ.get('PORT', '8080'))
         if not 0 <= port <= 65535:
@@ -366,7 +427,7 @@ def main():
     if os.environ.get('WISP_RUNTIME_EXIT_WITH_STDIN') == 'true':
         exit_with_stdin()
     try:
-        server = ThreadingHTTPServer((host, port), make_handler(ActionRuntime()))
+        server = ThreadingHTTPServer((host, port), make_handler(ActionRuntime(), proxy_token))
     except OSError as error:
         name = errno.errorcode.get(error.errno, 'error') if error.errno else 'error'
         sys.stderr.write('runtime: cannot listen on %s:%s (%s): %s\n' % (host, port, name, error))

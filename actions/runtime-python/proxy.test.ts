@@ -55,6 +55,7 @@ describeActionRuntimeContract('python', startProxy, {
     "            'key': e.get('__OW_API_KEY'), 'name': e.get('__OW_ACTION_NAME'), 'extra': e.get('__OW_EXTRA_FIELD')}",
     '',
   ].join('\n'),
+  envVar: "import os\ndef main(p):\n    return {'value': os.environ.get(p['name'])}\n",
   entryPoints: [
     ['main naming another function', 'def niam(p):\n    return {"got": p["x"]}\n', 'niam'],
     ['a dotted path into a class', 'class handlers:\n    @staticmethod\n    def hello(p):\n        return {"got": p["x"]}\n', 'handlers.hello'],

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import Dockerode from 'dockerode';
 import { runtimeImage } from '../../actions/runtime-image-names';
+import { PROXY_TOKEN_ENV, PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import { waitForPort } from '../../invoker/containers/wait-for-port';
 import { percentile } from '../stats';
 
@@ -21,6 +22,18 @@ export interface BareRunOptions {
   readonly params?: unknown;
   /** Stop starting requests after this long, even when fewer than `iterations` ran (throughput runs). */
   readonly durationMs?: number;
+  /** The container's proxy token, when an invoker made it (containerProxyToken). */
+  readonly proxyToken?: string;
+}
+
+/**
+ * The proxy token an invoker gave a container, read from its start environment as only a holder
+ * of the Docker socket can: the floors measure an invoker's own containers from outside it.
+ */
+export async function containerProxyToken(docker: Dockerode, id: string): Promise<string | undefined> {
+  const env = (await docker.getContainer(id).inspect()).Config.Env ?? [];
+  const entry = env.find((e) => e.startsWith(`${PROXY_TOKEN_ENV}=`));
+  return entry?.slice(PROXY_TOKEN_ENV.length + 1);
 }
 
 /** Milliseconds per POST /run round trip over keep-alive connections. */
@@ -37,7 +50,7 @@ export async function measureBareRun(options: BareRunOptions): Promise<number[]>
         while (next < options.iterations && performance.now() < deadline) {
           next += 1;
           const started = performance.now();
-          await postRun(options.baseUrl, body, agent);
+          await postRun(options.baseUrl, body, agent, options.proxyToken);
           samples.push(performance.now() - started);
         }
       }),
@@ -96,11 +109,12 @@ async function containerAddress(container: Dockerode.Container, network: string 
   return address;
 }
 
-function postRun(baseUrl: string, body: Buffer, agent: Agent): Promise<void> {
+function postRun(baseUrl: string, body: Buffer, agent: Agent, proxyToken: string | undefined): Promise<void> {
+  const token = proxyToken !== undefined ? { [PROXY_TOKEN_HEADER]: proxyToken } : {};
   return new Promise((resolve, reject) => {
     const req = request(
       `${baseUrl}/run`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      { method: 'POST', agent, headers: { ...token, 'content-type': 'application/json', 'content-length': body.length } },
       (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`/run answered ${res.statusCode}`))));

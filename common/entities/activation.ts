@@ -13,6 +13,10 @@ export const STATUS_BY_CODE: Readonly<Record<StatusCode, ActivationStatus>> = {
   3: 'whisk internal error',
 };
 
+/** How the container that ran an activation came to be: created for it, a stem cell, or warm (`startKind` annotation). */
+export type StartKind = 'cold' | 'prewarmed' | 'warm';
+export const START_KINDS: readonly StartKind[] = ['cold', 'prewarmed', 'warm'];
+
 export interface ActivationResponse {
   readonly statusCode: StatusCode;
   readonly result?: unknown;

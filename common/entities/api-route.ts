@@ -1,4 +1,4 @@
-// An API (issue #14, ADR 0024): the routes one namespace has put under one base path, kept as one
+// An API (issue #14, ADR 0025): the routes one namespace has put under one base path, kept as one
 // document in the EntityStore, so a base path's routes are read, changed and deleted together.
 // Its key starts with `api:`, which no entity name can (names never hold ':'), so an API shares
 // the namespace's one key space with actions, packages, triggers and rules without colliding.

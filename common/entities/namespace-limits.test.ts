@@ -18,6 +18,8 @@ describe('effective namespace limits', () => {
       maxActionLogs: 10,
       minActionConcurrency: 1,
       maxActionConcurrency: 1,
+      maxActionGpuMemory: 81920,
+      maxActionGpuCount: 8,
       maxParameterSize: '1 MB',
       storeActivations: true,
     });
@@ -26,7 +28,7 @@ describe('effective namespace limits', () => {
   it('take the namespace value over the system one, and narrow the action bounds', () => {
     const limits = effectiveLimits({ invocationsPerMinute: 2, concurrentInvocations: 0, firesPerMinute: 7, maxActionMemory: 256, minActionTimeout: 1000, allowedKinds: ['nodejs:20'], storeActivations: false }, system);
     expect(limits).toMatchObject({ invocationsPerMinute: 2, concurrentInvocations: 0, firesPerMinute: 7, maxActionMemory: 256, minActionTimeout: 1000, allowedKinds: ['nodejs:20'], storeActivations: false });
-    expect(actionBoundsOf(limits)).toEqual({ memory: { min: 128, max: 256 }, timeout: { min: 1000, max: 300000 }, logs: { min: 0, max: 10 }, concurrency: { min: 1, max: 1 } });
+    expect(actionBoundsOf(limits)).toEqual({ memory: { min: 128, max: 256 }, timeout: { min: 1000, max: 300000 }, logs: { min: 0, max: 10 }, concurrency: { min: 1, max: 1 }, gpu: { maxMemory: 81920, maxCount: 8 } });
   });
 
   it('never widen the system range, and keep min at most max', () => {

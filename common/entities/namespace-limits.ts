@@ -42,6 +42,9 @@ export interface EffectiveLimits {
   readonly maxActionLogs: number;
   readonly minActionConcurrency: number;
   readonly maxActionConcurrency: number;
+  /** System maxima of an action's `limits.gpu.memory` (MB per device) and `limits.gpu.count`. */
+  readonly maxActionGpuMemory: number;
+  readonly maxActionGpuCount: number;
   readonly maxParameterSize: string;
   readonly storeActivations: boolean;
   readonly allowedKinds?: readonly string[];
@@ -51,7 +54,7 @@ export interface EffectiveLimits {
 export const DEFAULT_THROTTLES = { invocationsPerMinute: 6000, concurrentInvocations: 500, firesPerMinute: 6000 } as const;
 
 type FieldKind = 'count' | 'kinds' | 'boolean' | 'bound';
-type BoundName = keyof LimitBounds;
+type BoundName = Exclude<keyof LimitBounds, 'gpu'>;
 
 /** Every field an operator may set, with how it is read and (for bounds) which action limit it narrows. */
 export const LIMIT_FIELDS: Readonly<Record<LimitField, { kind: FieldKind; bound?: { name: BoundName; side: 'min' | 'max' }; unit?: string }>> = {
@@ -146,6 +149,8 @@ export function effectiveLimits(own: NamespaceLimits | undefined, system: System
     maxActionLogs: logs.hi,
     minActionConcurrency: concurrency.lo,
     maxActionConcurrency: concurrency.hi,
+    maxActionGpuMemory: system.bounds.gpu.maxMemory,
+    maxActionGpuCount: system.bounds.gpu.maxCount,
     maxParameterSize: '1 MB',
     storeActivations: limits.storeActivations ?? true,
     ...(limits.allowedKinds ? { allowedKinds: limits.allowedKinds } : {}),
@@ -159,6 +164,7 @@ export function actionBoundsOf(limits: EffectiveLimits): LimitBounds {
     timeout: { min: limits.minActionTimeout, max: limits.maxActionTimeout },
     logs: { min: limits.minActionLogs, max: limits.maxActionLogs },
     concurrency: { min: limits.minActionConcurrency, max: limits.maxActionConcurrency },
+    gpu: { maxMemory: limits.maxActionGpuMemory, maxCount: limits.maxActionGpuCount },
   };
 }
 

@@ -20,7 +20,7 @@ export const ERROR_CATALOGUE = {
   'action-code-missing': { status: 400, description: "The action's `exec.code` is missing or empty." },
   'action-archive-invalid': { status: 400, description: "A zip action's archive is corrupt, has too many entries, inflates past the cap, or has an entry outside the action's folder." },
   'image-invalid': { status: 400, description: "A blackbox action's `exec.image` is missing or not a Docker image reference." },
-  'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency) is outside the allowed range." },
+  'limit-out-of-range': { status: 400, description: "An action's limit (timeout, memory, logs, concurrency, gpu.memory, gpu.count) is outside the allowed range." },
   'concurrency-unsupported': { status: 400, description: "The action's kind cannot run activations concurrently." },
   'sequence-components-missing': { status: 400, description: 'A sequence was given no components.' },
   'sequence-component-name-invalid': { status: 400, description: 'A sequence component is not a fully qualified action name.' },
@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   'sequence-cyclic': { status: 400, description: 'A sequence refers to itself, directly or through another sequence.' },
   'sequence-component-not-found': { status: 400, description: 'A sequence component names an action that does not exist.' },
   'feed-name-invalid': { status: 400, description: "A trigger's `feed` annotation is not an entity path." },
+  'feed-parameter-invalid': { status: 400, description: "A feed action's parameter is missing or invalid (a cron pattern, a date, a time zone, `minutes`, `deleteAfterFire`)." },
   'rule-incomplete': { status: 400, description: 'A rule does not name both a trigger and an action.' },
   'rule-state-unknown': { status: 400, description: "A rule's requested state is neither 'active' nor 'inactive'." },
   'rule-trigger-unknown': { status: 400, description: 'A rule names a trigger that does not exist.' },
@@ -39,6 +40,10 @@ export const ERROR_CATALOGUE = {
   'list-parameter-invalid': { status: 400, description: "A list's `limit` or `skip` is not an integer or is out of range." },
   'query-parameter-invalid': { status: 400, description: 'A query parameter has a value of the wrong form.' },
   'query-parameters-exclusive': { status: 400, description: 'Two query parameters were given that cannot be used together.' },
+  'activation-filter-invalid': { status: 400, description: 'An activation list filter (`status`, `start`, `trigger`, `cause`, `minDuration`) has a value it does not take.' },
+  'activation-range-inverted': { status: 400, description: "An activation list's `since` is later than its `upto`." },
+  'activation-cursor-invalid': { status: 400, description: "An activation list's `cursor` is not one the platform gave out." },
+  'activation-query-too-broad': { status: 400, description: 'A count with filters checked record by record (`minDuration`, or `cause` with other filters) would check more records than allowed.' },
   'activation-id-invalid': { status: 400, description: 'An activation id is not 32 lowercase hex characters.' },
   'timeout-invalid': { status: 400, description: 'A blocking invoke asked for a wait outside 1 to 60000 ms.' },
   'parameters-not-allowed': { status: 400, description: "An invoke's parameters override ones the action or package fixed." },
@@ -63,6 +68,7 @@ export const ERROR_CATALOGUE = {
   'trigger-not-found': { status: 404, description: 'No trigger of that name exists.' },
   'rule-not-found': { status: 404, description: 'No rule of that name exists.' },
   'rule-trigger-missing': { status: 404, description: 'A rule cannot be activated because its trigger no longer exists.' },
+  'feed-registration-not-found': { status: 404, description: 'The trigger has no feed registration (READ, UPDATE or DELETE of a feed never created, or deleted).' },
   'activation-not-found': { status: 404, description: 'No activation record of that id exists in the namespace.' },
   'web-action-not-found': { status: 404, description: 'No web action answers at that path: the namespace, package or action is missing, not readable, or not exported (one answer, so existence does not leak).' },
   'web-property-not-found': { status: 404, description: "A web action's result lacks the property the path projects (or an application error without `error`)." },
@@ -75,6 +81,7 @@ export const ERROR_CATALOGUE = {
   // 409: the request conflicts with what is stored
   'entity-exists': { status: 409, description: 'An entity of that name exists and `overwrite` was not set.' },
   'entity-in-other-collection': { status: 409, description: 'An entity of that name exists in another collection (e.g. an action where a trigger was asked for).' },
+  'feed-registration-exists': { status: 409, description: 'The trigger already has an active feed registration; DELETE it first.' },
   'revision-conflict': { status: 409, description: 'The entity changed between reading and writing it; the write was not made.' },
   'package-not-empty': { status: 409, description: 'A package still holds actions and `force` was not set.' },
   'binding-target-not-a-package': { status: 409, description: 'A package binding refers to an entity that is not a package.' },
@@ -94,6 +101,7 @@ export const ERROR_CATALOGUE = {
   // 500, 503: the platform's own failures
   'internal-error': { status: 500, description: 'Something failed that the caller cannot fix; the details are only in the log.' },
   'no-healthy-invoker': { status: 503, description: 'No healthy invoker has room for the action.' },
+  'no-gpu-invoker': { status: 503, description: 'The action asks for a GPU (limits.gpu) and no healthy invoker has a device that could ever hold it.' },
   'activation-not-queued': { status: 503, description: 'The activation could not be handed to the message bus.' },
 } as const satisfies Readonly<Record<string, ErrorEntry>>;
 

@@ -27,6 +27,10 @@ export const Messages = {
   activationIdLength: (length: number) => `Activation id length is ${length} but must be 32.`,
   activationIdInvalid: 'The activation id is not valid.',
   noInvokers: 'No invokers available',
+  noGpuInvokers: (memoryMb: number, count: number) =>
+    `No healthy invoker has a GPU: the action asks for ${count} device(s) with ${memoryMb} MB each (limits.gpu), and no invoker of this deployment declares or detected one.`,
+  noGpuLargeEnough: (memoryMb: number, count: number, largest: number) =>
+    `No healthy invoker has ${count} GPU device(s) with ${memoryMb} MB each (limits.gpu); the largest fleet device has ${largest} MB.`,
   internalError: 'There was an internal server error.',
   throttledRate: (count: number, allowed: number) => `Too many requests in the last minute (count: ${count}, allowed: ${allowed}).`,
   throttledConcurrent: (count: number, allowed: number) => `Too many concurrent requests in flight (count: ${count}, allowed: ${allowed}).`,
@@ -36,6 +40,8 @@ export const Messages = {
   sequenceComponentMissing: 'Sequence component does not exist.',
   sequenceComponentTimeout: (activationId: string) => `Timeout reached when retrieving activation ${activationId} for sequence component.`,
   sequenceFailed: 'Sequence failed.',
+  sequenceExpired: (windowMs: number) => `Sequence failed: it was not finished within ${Math.round(windowMs / 1000)} s of being accepted, and was not run further.`,
+  undecodableSequence: (reason: string) => `The sequence could not be decoded (${reason}); it was not run.`,
   blackboxImageUndefined: "'image' must be a string defined in 'exec' for 'blackbox' actions",
   ruleNeedsTriggerAndAction: 'rule requires a valid trigger and a valid action',
   triggerDoesNotExist: (path: string) => `trigger ${path} does not exist`,
@@ -92,8 +98,31 @@ export const Messages = {
     `'exec.components[${index}]' must be a fully qualified action name like '/namespace/action' or '/namespace/package/action', but was ${describeValue(value)}.`,
   limitAbove: (what: string, value: number, unit: string, max: number) => `${what} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
   limitBelow: (what: string, value: number, unit: string, min: number) => `${what} ${value}${unit} below allowed threshold of ${min}${unit}`,
+  gpuLimitAbove: (field: string, value: number, unit: string, max: number) => `${field} ${value}${unit} exceeds allowed threshold of ${max}${unit}`,
+  gpuLimitBelowOne: (field: string, value: number) => `${field} ${value} must be at least 1`,
   /** Written by the invoker, or by the controller's reaper, for an envelope whose activation id alone could be read. */
   undecodableMessage: (reason: string) => `The activation message could not be decoded (${reason}); the action was not run.`,
+  // Feeds (the alarms package): OpenWhisk's alarmWebAction sentences where it has one.
+  feedUnknown: (feed: unknown, known: readonly string[]) => `'feed' must be one of '${known.join("', '")}', but was ${describeValue(feed)}.`,
+  feedParameterMissing: (feed: string, param: string) => `${feed} trigger feed is missing the ${param} parameter`,
+  cronInvalid: (cron: unknown, reason: string) => `cron pattern ${describeValue(cron)} is not valid: ${reason}`,
+  cronFieldCount: (count: number) => `cron pattern must have 5 fields (minute to weekday) or 6 (with seconds first), but had ${count}`,
+  timezoneInvalid: (zone: unknown) => `timezone ${describeValue(zone)} is not a known IANA time zone`,
+  minutesNotInteger: 'the minutes parameter must be an integer',
+  minutesOutOfRange: (max: number) => `the minutes parameter must be an integer greater than zero and at most ${max}`,
+  dateInvalid: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} is not a valid Date`,
+  dateNotFuture: (param: string, date: unknown) => `${param} parameter ${describeValue(date)} must be in the future`,
+  dateNotAfterStart: (param: string, date: unknown, start: unknown) => `${param} parameter ${describeValue(date)} must be greater than the startDate parameter ${describeValue(start)}`,
+  noTickBeforeStop: (cron: string) => `cron pattern '${cron}' has no scheduled time between the startDate and the stopDate`,
+  deleteAfterFireInvalid: 'deleteAfterFire parameter must be one of [false, true, rules].',
+  payloadInvalid: 'trigger_payload must be a JSON object or a string',
+  feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
+  feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
+  activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,
+  activationRangeInverted: (since: number, upto: number) => `The query parameter 'since' (${since}) is later than 'upto' (${upto}).`,
+  activationCursorInvalid: "The query parameter 'cursor' is not a cursor this platform gave out.",
+  activationQueryTooBroad: (budget: number) =>
+    `The query parameter 'minDuration' (or 'cause' with other filters) makes a count check more than ${budget} records; narrow it with 'since' and 'upto'.`,
   concurrencyUnsupported: (kind: string, value: number) =>
     `concurrency ${value} exceeds allowed threshold of 1 for kind '${kind}': only nodejs actions run activations concurrently`,
 } as const;

@@ -31,6 +31,8 @@ export interface ActivationMessage {
   readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when the action was invoked through a package binding (annotated on the record). */
   readonly binding?: string;
+  /** `ns/trigger` when a rule of that trigger invoked it (annotated on the record, indexed for queries). */
+  readonly trigger?: string;
 }
 
 export type DecodeResult =
@@ -89,6 +91,10 @@ export function decodeActivationMessage(raw: Buffer, key: MessageKey): DecodeRes
   const limits = m.limits as Record<string, unknown> | undefined;
   if (!limits || !['timeout', 'memory', 'logs', 'concurrency'].every((k) => typeof limits[k] === 'number')) {
     return fail('missing or invalid limits');
+  }
+  const gpu = limits.gpu as Record<string, unknown> | undefined;
+  if (gpu !== undefined && (typeof gpu !== 'object' || gpu === null || !Number.isInteger(gpu.memory) || !Number.isInteger(gpu.count))) {
+    return fail('invalid limits.gpu');
   }
   if (typeof m.kind !== 'string' || typeof m.blocking !== 'boolean' || typeof m.acceptedAt !== 'number') return fail('missing kind, blocking or acceptedAt');
   if (typeof m.sealed !== 'string') return fail('missing sealed fields');

@@ -27,3 +27,8 @@ export function decodeCompletion(raw: Buffer): CompletionMessage | undefined {
     return undefined;
   }
 }
+
+/** An ack that names the activation only: the controller reads the whole record, logs included, from the store. */
+export function encodeIdOnlyCompletion(activationId: string, from: string): Buffer {
+  return Buffer.from(JSON.stringify({ v: 1, activationId, invokerId: from }));
+}

@@ -6,6 +6,16 @@
 /** Printed on stdout and on stderr after every /run (and a failed /init): the activation's logs end here. */
 export const LOG_SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX';
 
+/**
+ * A container's own secret, in the runtime's start environment: the proxy reads it, removes it
+ * from its environment before any action code loads, and then answers only requests that carry
+ * it in PROXY_TOKEN_HEADER (anything else is 403 and runs nothing). A runtime started without it
+ * answers everyone, as before.
+ */
+export const PROXY_TOKEN_ENV = '__WISP_PROXY_TOKEN';
+/** The header the invoker sends the container's token in, on every /init and /run. */
+export const PROXY_TOKEN_HEADER = 'x-wisp-proxy-token';
+
 /** What an invoker sends to /init, once per container. */
 export interface InitPayload {
   readonly value: InitValue;

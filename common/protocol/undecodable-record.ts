@@ -11,7 +11,10 @@ import type { OutgoingMessage, ReceivedMessage } from '../spi/message-bus';
 /** Namespace of records for messages whose user could not be read: not a valid entity name, so no user owns it. */
 export const UNDECODABLE_NAMESPACE = '!undecodable';
 
-export function undecodableRecord(activationId: string, reason: string, raw: Buffer, now: number): ActivationRecord {
+/** The dead-letter topic as whoever creates it first makes it: kept for an operator for a week. */
+export const DEAD_LETTER_TOPIC_OPTIONS = { partitions: 1, config: { 'max.message.bytes': '2097152', 'retention.ms': String(7 * 24 * 3600 * 1000) } };
+
+export function undecodableRecord(activationId: string, reason: string, raw: Buffer, now: number, message: (reason: string) => string = Messages.undecodableMessage): ActivationRecord {
   const readable = readLeniently(raw);
   return {
     namespace: readable.namespace ?? UNDECODABLE_NAMESPACE,
@@ -21,7 +24,7 @@ export function undecodableRecord(activationId: string, reason: string, raw: Buf
     start: now,
     end: now,
     duration: 0,
-    response: errorResponse(3, Messages.undecodableMessage(reason)),
+    response: errorResponse(3, message(reason)),
     logs: [],
     version: '0.0.0',
     publish: false,

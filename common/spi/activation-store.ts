@@ -1,6 +1,6 @@
-import type { ActivationRecord } from '../entities/activation';
+import type { ActivationRecord, StartKind, StatusCode } from '../entities/activation';
 
-// ActivationStore: activation records with logs, simple indexes for queries, and the claim
+// ActivationStore: activation records with logs, indexes for filtered queries, and the claim
 // that keeps two invokers from running the same activation. Adapters: redis, embedded.
 
 export type CreateOutcome = 'created' | 'duplicate';
@@ -16,15 +16,48 @@ export interface ClaimOptions {
   readonly supersedes?: string;
 }
 
-export interface ActivationQuery {
+/** Filters a list or a count narrows by; each one an adapter answers from an index (ADR 0023). */
+export interface ActivationFilter {
   /** Matches the record's `name` (`action` or `pkg/action`). */
   readonly name?: string;
   /** Inclusive lower bound on `start`, epoch ms. */
   readonly since?: number;
   /** Inclusive upper bound on `start`, epoch ms. */
   readonly upto?: number;
+  /** The record's `response.statusCode`. */
+  readonly status?: StatusCode;
+  /** The record's `startKind` annotation; records without one (never reached a container) never match. */
+  readonly start?: StartKind;
+  /** The record's `cause`: the sequence or trigger activation that caused it. */
+  readonly cause?: string;
+  /** The record's `trigger` annotation (`ns/trigger`): a rule of that trigger invoked it. */
+  readonly trigger?: string;
+  /** Lower bound on `duration`, ms. */
+  readonly minDuration?: number;
+}
+
+/** A place in the newest-first order by (start, activationId): a page goes on strictly after it. */
+export interface ActivationPosition {
+  readonly start: number;
+  readonly id: string;
+}
+
+export interface ActivationQuery extends ActivationFilter {
   readonly skip: number;
   readonly limit: number;
+  /** Go on after this position (cursor paging); records written meanwhile never shift a page. */
+  readonly after?: ActivationPosition;
+}
+
+export interface ActivationPage {
+  readonly records: ActivationRecord[];
+  /**
+   * Where the next page starts; absent when the range is exhausted (a full page that ended at the
+   * range's last record may still name one, and the page after it is empty). A page may hold fewer than
+   * `limit` records and still have a next one: a filter checked record by record scans a bounded
+   * number of index entries per call.
+   */
+  readonly next?: ActivationPosition;
 }
 
 export interface ActivationStore {
@@ -33,9 +66,12 @@ export interface ActivationStore {
   get(namespace: string, activationId: string): Promise<ActivationRecord | undefined>;
   /** Looks a record up by id alone (the controller's waiter knows only the id). */
   getById(activationId: string): Promise<ActivationRecord | undefined>;
-  /** Newest `start` first. */
+  /** Newest (start, id) first. */
   list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]>;
-  count(namespace: string, query: Omit<ActivationQuery, 'skip' | 'limit'>): Promise<number>;
+  /** As list, with where the next page starts. */
+  page(namespace: string, query: ActivationQuery): Promise<ActivationPage>;
+  /** Throws PlatformError 'activation-query-too-broad' when a record-by-record filter would scan past its bound. */
+  count(namespace: string, query: ActivationFilter): Promise<number>;
   /**
    * Atomic claim with expiry (Redis SET NX PX). An expired claim can be taken again, with
    * attempt + 1; so can a live one held by exactly `options.supersedes`, a holder the caller

@@ -1,4 +1,5 @@
 import type { ContainerRuntime } from '../entities/action';
+import type { GpuDevice } from '../entities/gpu';
 
 // ContainerFactory: create / pause / resume / destroy action containers and stream their logs.
 // Adapters: docker (dockerode), process (the same runtime proxy as a local child process).
@@ -19,6 +20,8 @@ export interface ContainerSpec {
   readonly labels?: Readonly<Record<string, string>>;
   /** How long the runtime may take to accept connections; the factory's own bound when absent. */
   readonly readyTimeoutMs?: number;
+  /** GPUs the container is pinned to (DESIGN.md §8): the pool sets them from its ledger; none for a CPU action. */
+  readonly gpus?: readonly GpuDevice[];
 }
 
 export type LogStream = 'stdout' | 'stderr';
@@ -61,6 +64,12 @@ export interface Container {
   readonly name: string;
   /** Where the runtime proxy listens, e.g. `http://172.18.0.5:8080`. */
   readonly baseUrl: string;
+  /**
+   * The secret its runtime proxy wants in `x-wisp-proxy-token` on every /init and /run, made by
+   * the factory for this container alone and handed to the runtime at its start. Never logged.
+   * A runtime without Wisp's proxy (a blackbox image) ignores it.
+   */
+  readonly proxyToken: string;
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Idempotent. */
@@ -71,6 +80,16 @@ export interface Container {
    */
   collectLogs(options: CollectOptions): Promise<CollectedLogs>;
   status(): Promise<ContainerStatus>;
+  /**
+   * Where the factory can measure it: CPU time used so far, and the memory peak since the
+   * previous call (each call restarts the peak). Absent, or undefined, where it cannot.
+   */
+  usage?(): Promise<ContainerUsage | undefined>;
+}
+
+export interface ContainerUsage {
+  readonly cpuNanos: number;
+  readonly memoryPeakBytes?: number;
 }
 
 export interface ContainerFactoryCapabilities {

@@ -4,7 +4,7 @@
 // One name per namespace across collections: a document is keyed by (namespace, key) and
 // carries its `entityType`; writing a key that holds another type is a conflict.
 
-export type EntityType = 'action' | 'package' | 'trigger' | 'rule' | 'identity' | 'api';
+export type EntityType = 'action' | 'package' | 'trigger' | 'rule' | 'identity' | 'registration' | 'api';
 
 export interface EntityDocument {
   readonly entityType: EntityType;

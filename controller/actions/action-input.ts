@@ -16,6 +16,7 @@ import { isArchiveError } from '../../common/archive/archive-error';
 import { checkZip, isZip } from '../../common/archive/zip-check';
 import { isImageReference } from '../../common/entities/image-reference';
 import { DEFAULT_LIMITS, type ActionLimits, type LimitBounds } from '../../common/entities/limits';
+import { MAX_GPU_KEEP_WARM, type GpuBounds, type GpuLimit } from '../../common/entities/gpu';
 import type { KeyValue } from '../../common/entities/parameters';
 import { malformed, nextVersion, parseKeyValues, parsePublish, parseVersion } from '../entities/entity-fields-input';
 import { parseComponents } from '../sequences/sequence-components';
@@ -118,8 +119,8 @@ function parseStringArray(raw: unknown, field: string): string[] {
   return raw as string[];
 }
 
-type LimitName = keyof ActionLimits;
-const LIMIT_WORDING: Record<LimitName, { what: string; unit: string }> = {
+type NumericLimit = Exclude<keyof ActionLimits, 'gpu'>;
+const LIMIT_WORDING: Record<NumericLimit, { what: string; unit: string }> = {
   timeout: { what: 'duration', unit: ' milliseconds' },
   memory: { what: 'memory size', unit: ' MB' },
   logs: { what: 'log size', unit: ' MB' },
@@ -130,8 +131,9 @@ function parseLimits(raw: unknown, bounds: LimitBounds, base: ActionLimits): Act
   if (raw === undefined || raw === null) return base;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('limits', raw, 'an object'));
   const given = raw as Record<string, unknown>;
-  const out: Record<LimitName, number> = { ...base };
-  for (const name of Object.keys(LIMIT_WORDING) as LimitName[]) {
+  const { gpu: baseGpu, ...baseNumbers } = base;
+  const out: Record<NumericLimit, number> = { ...baseNumbers };
+  for (const name of Object.keys(LIMIT_WORDING) as NumericLimit[]) {
     const value = given[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('field-invalid', Messages.fieldType(`limits.${name}`, value, 'an integer'));
@@ -141,7 +143,24 @@ function parseLimits(raw: unknown, bounds: LimitBounds, base: ActionLimits): Act
     if (value < min) throw new PlatformError('limit-out-of-range', Messages.limitBelow(what, value, unit, min));
     out[name] = value;
   }
-  return out;
+  // `gpu: null` takes a GPU away on update; absent keeps what the action had.
+  const gpu = given.gpu === undefined ? baseGpu : given.gpu === null ? undefined : parseGpuLimit(given.gpu, bounds.gpu);
+  return gpu ? { ...out, gpu } : out;
+}
+
+/** `limits.gpu`: whole MB per device and a device count, within the system maxima; count defaults to 1. */
+function parseGpuLimit(raw: unknown, bounds: GpuBounds): GpuLimit {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('field-invalid', Messages.fieldType('limits.gpu', raw, 'an object {memory, count}'));
+  const given = raw as Record<string, unknown>;
+  const whole = (field: 'memory' | 'count' | 'keepWarm', fallback: number | undefined, max: number, unit: string, min = 1): number => {
+    const value = given[field] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed('field-invalid', Messages.fieldType(`limits.gpu.${field}`, value, 'an integer'));
+    if (value < min) throw new PlatformError('limit-out-of-range', min === 1 ? Messages.gpuLimitBelowOne(`limits.gpu.${field}`, value) : Messages.limitBelow(`limits.gpu.${field}`, value, unit, min));
+    if (value > max) throw new PlatformError('limit-out-of-range', Messages.gpuLimitAbove(`limits.gpu.${field}`, value, unit, max));
+    return value;
+  };
+  const keepWarm = given.keepWarm === undefined ? 0 : whole('keepWarm', 0, MAX_GPU_KEEP_WARM, '', 0);
+  return { memory: whole('memory', undefined, bounds.maxMemory, ' MB'), count: whole('count', 1, bounds.maxCount, ''), ...(keepWarm > 0 ? { keepWarm } : {}) };
 }
 
 function mergeAnnotations(old: readonly KeyValue[] | undefined, given: readonly KeyValue[] | undefined, remove: readonly string[], kind: string, creating: boolean): KeyValue[] {

@@ -9,7 +9,7 @@ import type { PackageResolver, ResolvedAction } from '../packages/package-resolv
 import { isAnnotated } from '../web/web-annotations';
 import type { ApiRouteRequest } from './api-input';
 
-// The APIs of a namespace (ADR 0024): one document per base path holding its routes. Every
+// The APIs of a namespace (ADR 0025): one document per base path holding its routes. Every
 // operation takes the namespace from the caller's identity, never from the request, so one
 // tenant can neither see nor change another's APIs. A route may only name a web action of the
 // caller's own namespace that exists and is exported when the route is made.

@@ -38,6 +38,8 @@ export interface EntityCache {
   close(): Promise<void>;
 }
 
+const FLUSH_BOUND_MS = 1000;
+
 interface Invalidation {
   readonly origin: string;
   readonly namespace: string;
@@ -63,8 +65,14 @@ export async function startEntityCache(options: EntityCacheOptions): Promise<Ent
   });
   options.signals.onReconnect(() => state.invalidateAll());
 
-  const store = new CachedEntityStore(options.store, state, (namespace, key) => {
+  // A write is answered only once the signal server holds its invalidation (bounded: the signal
+  // is a fast path, the TTL the guarantee), so a read sent to another controller right after the
+  // answer does not race the invalidation still sitting in this client's buffer.
+  const store = new CachedEntityStore(options.store, state, async (namespace, key) => {
     options.signals.publish(subject, Buffer.from(JSON.stringify({ origin, namespace, key } satisfies Invalidation)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([options.signals.flush().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_BOUND_MS)))]);
+    clearTimeout(timer);
   });
   let closed = false;
   const close = async () => {
@@ -89,7 +97,7 @@ class CachedEntityStore implements EntityStore {
   constructor(
     private readonly inner: EntityStore,
     private readonly state: EntityCacheState<Stored<EntityDocument>>,
-    private readonly announce: (namespace: string, key: string) => void,
+    private readonly announce: (namespace: string, key: string) => Promise<void>,
   ) {}
 
   async get<T extends EntityDocument>(namespace: string, key: string): Promise<Stored<T> | undefined> {
@@ -112,7 +120,7 @@ class CachedEntityStore implements EntityStore {
     this.state.invalidate(id);
     try {
       const outcome = await this.inner.put(namespace, key, doc, expectedRevision);
-      if (outcome.ok) this.announce(namespace, key);
+      if (outcome.ok) await this.announce(namespace, key);
       return outcome;
     } finally {
       this.state.invalidate(id);
@@ -124,7 +132,7 @@ class CachedEntityStore implements EntityStore {
     this.state.invalidate(id);
     try {
       const deleted = await this.inner.delete(namespace, key, expectedRevision);
-      if (deleted) this.announce(namespace, key);
+      if (deleted) await this.announce(namespace, key);
       return deleted;
     } finally {
       this.state.invalidate(id);

@@ -28,6 +28,8 @@ export interface InvokeRequest {
   readonly causedBy?: 'sequence' | 'trigger';
   /** `ns/binding` when invoked through a package binding. */
   readonly binding?: string;
+  /** `ns/trigger` when a rule of that trigger invoked it. */
+  readonly trigger?: string;
   /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
   readonly activationId?: string;
 }
@@ -88,7 +90,7 @@ export class Dispatcher {
     }
     const activationId = request.activationId ?? newActivationId();
     const actionPath = `${request.actionNamespace}/${request.actionName}`;
-    const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory);
+    const invokerId = this.deps.balancer.choose(identity.namespace, actionPath, doc.limits.memory, doc.limits.gpu);
     const runParameters = doc.parameters.filter((p) => !p.init);
     const message: ActivationMessage = {
       v: ACTIVATION_MESSAGE_VERSION,
@@ -106,10 +108,11 @@ export class Dispatcher {
       ...(request.cause ? { cause: request.cause } : {}),
       ...(request.causedBy ? { causedBy: request.causedBy } : {}),
       ...(request.binding ? { binding: request.binding } : {}),
+      ...(request.trigger ? { trigger: request.trigger } : {}),
     };
     // The waiter exists before the message does, so the ack cannot outrun it.
     const waiter = blocking ? this.deps.waiter.register(activationId, doc.limits.timeout) : undefined;
-    this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout);
+    this.deps.balancer.reserve(activationId, invokerId, doc.limits.memory, doc.limits.timeout, doc.limits.gpu);
     try {
       await this.deps.bus.send(this.deps.naming.invokerTopic(invokerId), [{ key: activationId, value: encodeActivationMessage(message, this.deps.messageKey) }]);
     } catch (err) {

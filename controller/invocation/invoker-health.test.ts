@@ -1,7 +1,7 @@
 import type { Heartbeat } from '../../common/protocol/heartbeat';
 import { invokerState } from './invoker-health';
 
-const beat = (consumer: Heartbeat['consumer'], sentAt = 100_000): Heartbeat => ({ v: 1, invokerId: 'invoker0', sentAt, userMemoryMb: 4096, freeMemoryMb: 4096, consumer });
+const beat = (consumer: Heartbeat['consumer'], sentAt = 100_000): Heartbeat => ({ v: 2, invokerId: 'invoker0', sentAt, userMemoryMb: 4096, freeMemoryMb: 4096, consumer, gpus: [], gpuWarm: [] });
 
 describe('invokerState', () => {
   it('is up with a fresh beat and a running consumer', () => {

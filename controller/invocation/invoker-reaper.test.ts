@@ -60,7 +60,7 @@ describe('invoker reaper', () => {
   const beat = (invokerId: string) =>
     signals.publish(
       naming.healthSubject(),
-      encodeHeartbeat({ v: 1, invokerId, sentAt: Date.now(), userMemoryMb: 1024, freeMemoryMb: 1024, consumer: { state: 'running', lastFetchAt: Date.now() } }),
+      encodeHeartbeat({ v: 2, invokerId, sentAt: Date.now(), userMemoryMb: 1024, freeMemoryMb: 1024, consumer: { state: 'running', lastFetchAt: Date.now() }, gpus: [], gpuWarm: [] }),
     );
 
   /** Every ack published to `controllerId`, as it arrives; unsubscribed after the test. */

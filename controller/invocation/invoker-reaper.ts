@@ -179,11 +179,11 @@ export class InvokerReaper {
           const step = reapStep(exists, activation.acceptedAt, this.now(), redispatchWindowMs);
           if (step === 'finished') this.stats.finished += 1;
           else if (step === 'redispatch') {
-            const target = balancer.choose(activation.user.namespace, `${activation.action.namespace}/${activation.action.name}`, activation.limits.memory);
+            const target = balancer.choose(activation.user.namespace, `${activation.action.namespace}/${activation.action.name}`, activation.limits.memory, activation.limits.gpu);
             // Counted on the target until its ack reaches this controller or the reservation
             // lapses (the ack goes to the controller in the message), as the dispatcher counts
             // what it sends; reserved before sending, so that a quick ack cannot outrun it.
-            balancer.reserve(activation.activationId, target, activation.limits.memory, activation.limits.timeout);
+            balancer.reserve(activation.activationId, target, activation.limits.memory, activation.limits.timeout, activation.limits.gpu);
             try {
               await bus.send(naming.invokerTopic(target), [{ key: activation.activationId, value: message.value, headers: message.headers }]);
             } catch (error) {

@@ -1,3 +1,4 @@
+import type { GpuDeviceStatus } from '../../common/entities/gpu';
 import { HEARTBEAT_INTERVAL_MS, decodeHeartbeat, type Heartbeat } from '../../common/protocol/heartbeat';
 import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
@@ -12,6 +13,10 @@ export interface InvokerView {
   readonly userMemoryMb: number;
   /** When this controller received that heartbeat. */
   readonly heardAt: number;
+  /** Its GPUs with their free memory as that heartbeat said (DESIGN.md §8); empty without GPUs. */
+  readonly gpus: readonly GpuDeviceStatus[];
+  /** Placement keys of its GPU containers that are warm and idle. */
+  readonly gpuWarm: readonly string[];
 }
 
 /** Keeps the latest heartbeat of every invoker this controller has heard from. */
@@ -57,6 +62,8 @@ export class InvokerRegistry {
         freeMemoryMb: beat.freeMemoryMb,
         userMemoryMb: beat.userMemoryMb,
         heardAt: receivedAt,
+        gpus: beat.gpus,
+        gpuWarm: beat.gpuWarm,
       }))
       .sort((a, b) => (a.invokerId < b.invokerId ? -1 : a.invokerId > b.invokerId ? 1 : 0));
   }

@@ -3,7 +3,7 @@ import { isPlatformError } from '../../common/errors/platform-error';
 import type { InvokerView } from './invoker-registry';
 import { LoadBalancer, RESERVATION_GRACE_MS, homeIndex } from './load-balancer';
 
-const invoker = (invokerId: string, freeMemoryMb: number, state: InvokerView['state'] = 'up', heardAt = 0): InvokerView => ({ invokerId, state, freeMemoryMb, userMemoryMb: 4096, heardAt });
+const invoker = (invokerId: string, freeMemoryMb: number, state: InvokerView['state'] = 'up', heardAt = 0): InvokerView => ({ invokerId, state, freeMemoryMb, userMemoryMb: 4096, heardAt, gpus: [], gpuWarm: [] });
 
 describe('LoadBalancer', () => {
   it('sends an action to its home invoker while it has room', () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
+import { gpuPlacementKey, type GpuLimit } from '../../common/entities/gpu';
+import { lessReservations, placeGpu, type GpuCandidate } from './gpu-placement';
 import type { InvokerView } from './invoker-registry';
 
 // Home invoker by hash of namespace + action, probing onward for a healthy one with free
@@ -15,6 +17,10 @@ import type { InvokerView } from './invoker-registry';
 // once a heartbeat sent after the invoker had the activation arrives: that heartbeat's free memory
 // already leaves it out, and counting it twice would send a burst away from its home invoker (and
 // its warm containers) while that one still had room.
+//
+// A GPU action (limits.gpu) is placed by gpu-placement.ts instead: only on invokers with devices
+// that can hold it, warm first, then best fit by free device memory (DESIGN.md §8, ADR 0024).
+// Its reservations count against device memory the same way, and are released the same way.
 
 /** How long after the action's timeout a reservation nobody released is dropped. */
 export const RESERVATION_GRACE_MS = 30_000;
@@ -34,6 +40,7 @@ interface Reservation {
   readonly memoryMb: number;
   readonly sentAt: number;
   readonly expiresAt: number;
+  readonly gpu?: GpuLimit;
 }
 
 export class LoadBalancer {
@@ -46,8 +53,9 @@ export class LoadBalancer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  choose(namespace: string, action: string, memoryMb: number): string {
+  choose(namespace: string, action: string, memoryMb: number, gpu?: GpuLimit): string {
     const all = this.invokers();
+    if (gpu) return this.chooseGpu(all, namespace, action, gpu);
     if (all.length === 0) throw noInvokers();
     const home = homeIndex(namespace, action, all.length);
     let firstHealthy: string | undefined;
@@ -62,10 +70,10 @@ export class LoadBalancer {
   }
 
   /** Counts `memoryMb` against `invokerId` for `activationId`, in place of wherever that activation was counted before. */
-  reserve(activationId: string, invokerId: string, memoryMb: number, timeoutMs: number): void {
+  reserve(activationId: string, invokerId: string, memoryMb: number, timeoutMs: number, gpu?: GpuLimit): void {
     this.release(activationId);
     const now = this.now();
-    const reservation: Reservation = { invokerId, memoryMb, sentAt: now, expiresAt: now + timeoutMs + RESERVATION_GRACE_MS };
+    const reservation: Reservation = { invokerId, memoryMb, sentAt: now, expiresAt: now + timeoutMs + RESERVATION_GRACE_MS, ...(gpu ? { gpu } : {}) };
     this.reservations.set(activationId, reservation);
     let held = this.byInvoker.get(invokerId);
     if (!held) this.byInvoker.set(invokerId, (held = new Set()));
@@ -101,11 +109,29 @@ export class LoadBalancer {
     return view && this.free(view);
   }
 
+  private chooseGpu(all: readonly InvokerView[], namespace: string, action: string, gpu: GpuLimit): string {
+    const healthy = all.filter((view) => view.state === 'up');
+    const home = healthy.length === 0 ? 0 : homeIndex(namespace, action, healthy.length);
+    const key = gpuPlacementKey(namespace, action);
+    const candidates: GpuCandidate[] = healthy.map((_, step) => {
+      const view = healthy[(home + step) % healthy.length]!;
+      const devices = view.gpus.map((device) => ({ memoryMb: device.memoryMb, freeMb: device.freeMemoryMb, idleMb: device.idleMemoryMb }));
+      return { invokerId: view.invokerId, devices: lessReservations(devices, this.unreflected(view).flatMap((r) => (r.gpu ? [r.gpu] : []))), warm: view.gpuWarm.includes(key) };
+    });
+    const placement = placeGpu(candidates, gpu);
+    if (placement.kind === 'chosen') return placement.invokerId;
+    if (healthy.length === 0) throw noInvokers();
+    throw new PlatformError('no-gpu-invoker', placement.largestMb === 0 ? Messages.noGpuInvokers(gpu.memory, gpu.count) : Messages.noGpuLargeEnough(gpu.memory, gpu.count, placement.largestMb));
+  }
+
+  /** This controller's reservations on the invoker that its latest heartbeat cannot reflect yet. */
+  private unreflected(view: InvokerView): Reservation[] {
+    return [...(this.byInvoker.get(view.invokerId) ?? [])].filter((reservation) => reservation.sentAt + HEARTBEAT_REFLECTS_AFTER_MS > view.heardAt);
+  }
+
   private free(view: InvokerView): number {
     let free = view.freeMemoryMb;
-    for (const reservation of this.byInvoker.get(view.invokerId) ?? []) {
-      if (reservation.sentAt + HEARTBEAT_REFLECTS_AFTER_MS > view.heardAt) free -= reservation.memoryMb;
-    }
+    for (const reservation of this.unreflected(view)) free -= reservation.memoryMb;
     return free;
   }
 }

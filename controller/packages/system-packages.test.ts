@@ -35,13 +35,27 @@ describe('ensureSystemPackages', () => {
     const [first, ...others] = await Promise.all([ensure(), ensure(), ensure()]);
     const all = [first!, ...others];
     const paths = Object.keys(first!);
-    expect(paths.sort()).toEqual(['whisk.system/utils', ...['cat', 'date', 'echo', 'head', 'sort', 'split'].map((a) => `whisk.system/utils/${a}`)].sort());
+    expect(paths.sort()).toEqual(
+      [
+        'whisk.system/utils',
+        ...['cat', 'date', 'echo', 'head', 'sort', 'split'].map((a) => `whisk.system/utils/${a}`),
+        'whisk.system/alarms',
+        ...['alarm', 'interval', 'once'].map((a) => `whisk.system/alarms/${a}`),
+      ].sort(),
+    );
     for (const path of paths) expect(all.filter((o) => o[path] === 'created')).toHaveLength(1);
 
     const pkg = await stores.entities.get<PackageDoc>('whisk.system', 'utils');
     expect(pkg?.doc).toMatchObject({ namespace: 'whisk.system', name: 'utils', publish: true, version: '0.0.1' });
     const echo = await stores.entities.get<ActionDoc>('whisk.system', 'utils/echo');
     expect(echo?.doc).toMatchObject({ namespace: 'whisk.system/utils', name: 'echo', version: '0.0.1', annotations: expect.arrayContaining([{ key: 'description', value: 'Returns the input' }]) });
+
+    // The alarms feeds share one source and carry the feed annotation that clients look for.
+    for (const feed of ['alarm', 'interval', 'once']) {
+      const doc = (await stores.entities.get<ActionDoc>('whisk.system', `alarms/${feed}`))?.doc;
+      expect(doc).toMatchObject({ namespace: 'whisk.system/alarms', name: feed, annotations: expect.arrayContaining([{ key: 'feed', value: true }]) });
+    }
+    expect((await stores.entities.get<PackageDoc>('whisk.system', 'alarms'))?.doc).toMatchObject({ publish: true });
 
     expect(Object.values(await ensure()).every((o) => o === 'unchanged')).toBe(true);
     expect((await stores.entities.get('whisk.system', 'utils/echo'))?.revision).toBe(echo?.revision);

@@ -21,7 +21,16 @@ export const SYSTEM_ACTIONS_DIR = join(__dirname, '..', '..', 'actions', 'system
 interface SystemPackageSpec {
   readonly name: string;
   readonly description: string;
-  readonly actions: readonly { readonly name: string; readonly description: string }[];
+  readonly actions: readonly SystemActionSpec[];
+}
+
+interface SystemActionSpec {
+  readonly name: string;
+  readonly description: string;
+  /** The source file in the package's folder, when it is not `<name>.js` (the alarms feeds share one). */
+  readonly source?: string;
+  /** A feed action (annotation `feed: true`), driven by the feed lifecycle. */
+  readonly feed?: true;
 }
 
 // Descriptions as apache/openwhisk-catalog's packages/utils/manifest.yaml has them.
@@ -36,6 +45,17 @@ const SYSTEM_PACKAGES: readonly SystemPackageSpec[] = [
       { name: 'head', description: 'Extract prefix of an array' },
       { name: 'split', description: 'Split a string into an array' },
       { name: 'date', description: 'Current date and time' },
+    ],
+  },
+  // As apache/openwhisk-package-alarms installs it; the feeds reach the triggers service through
+  // the controller's registration route (ADR 0017).
+  {
+    name: 'alarms',
+    description: 'Alarms and periodic utility',
+    actions: [
+      { name: 'alarm', description: 'Fire trigger when alarm occurs', source: 'feed.js', feed: true },
+      { name: 'interval', description: 'Fire trigger at specified interval', source: 'feed.js', feed: true },
+      { name: 'once', description: 'Fire trigger once when alarm occurs', source: 'feed.js', feed: true },
     ],
   },
 ];
@@ -66,8 +86,9 @@ export async function ensureSystemPackages(options: SystemPackagesOptions): Prom
       (doc) => [doc.publish, boundPackage(doc) ?? null, doc.parameters, doc.annotations],
     );
     for (const action of spec.actions) {
-      const code = readFileSync(join(dir, spec.name, `${action.name}.js`), 'utf8');
-      const body = { exec: { kind: 'nodejs:default', code }, annotations: [{ key: 'description', value: action.description }] };
+      const code = readFileSync(join(dir, spec.name, action.source ?? `${action.name}.js`), 'utf8');
+      const annotations = [{ key: 'description', value: action.description }, ...(action.feed ? [{ key: 'feed', value: true }] : [])];
+      const body = { exec: { kind: 'nodejs:default', code }, annotations };
       const context = { namespace: `${SYSTEM_NAMESPACE}/${spec.name}`, name: action.name, bounds: options.bounds };
       outcomes[`${SYSTEM_NAMESPACE}/${spec.name}/${action.name}`] = await ensureDoc<ActionDoc>(
         options.store,

@@ -5,14 +5,19 @@ import { toActivationView, type ActivationRecord } from '../../common/entities/a
 import { isActivationId } from '../../common/ids';
 import type { ActivationStore } from '../../common/spi/activation-store';
 import type { RequestState } from '../http/request-context';
+import { encodeCursor } from '../http/activation-cursor';
+import { activationListQuery } from '../http/activation-list-query';
 import { listParams } from '../http/list-params';
-import { queryBool, queryString } from '../http/query';
+import { queryBool } from '../http/query';
 import { resolveNamespace } from '../http/resolve-namespace';
 
 // Activation queries (CTL/Activations.scala): list newest first with name/since/upto, or one
-// record, its logs, its result.
+// record, its logs, its result. Beyond OpenWhisk (ADR 0023): filters by status, start kind,
+// cause, trigger (by name) and minimum duration, and cursor paging. The next page's cursor goes
+// out as the X-Next-Cursor header, which OpenWhisk clients ignore, so their array answer is
+// unchanged; `?paged=true` asks for `{activations, nextCursor}` instead.
 
-const NAME_FILTER = /^[^/]+(?:\/[^/]+)?$/;
+export const NEXT_CURSOR_HEADER = 'X-Next-Cursor';
 
 export function activationRoutes(store: ActivationStore): Router<RequestState> {
   const router = new Router<RequestState>();
@@ -21,18 +26,21 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
     const namespace = resolveNamespace(ctx.params.namespace ?? '', ctx.state.identity!, 'activations');
     const list = listParams(ctx.query, 'activations');
     const docs = queryBool(ctx.query, 'docs', false);
-    const name = queryString(ctx.query, 'name');
-    if (name !== undefined && !NAME_FILTER.test(name)) throw new PlatformError('query-parameter-invalid', `Parameter may be a 'simple' name or 'package-name/simple' name: ${name}`);
-    const since = epochParam(ctx.query.since);
-    const upto = epochParam(ctx.query.upto);
-    const filter = { ...(name ? { name } : {}), ...(since !== undefined ? { since } : {}), ...(upto !== undefined ? { upto } : {}) };
+    const { filter, after, paged } = activationListQuery(ctx.query, namespace);
     if (list.count) {
       if (docs) throw new PlatformError('query-parameters-exclusive', "The parameter 'docs' is not permitted with 'count'.");
+      if (after || paged) throw new PlatformError('query-parameters-exclusive', `The parameter '${after ? 'cursor' : 'paged'}' is not permitted with 'count'.`);
       ctx.body = { activations: await store.count(namespace, filter) };
       return;
     }
-    const records = await store.list(namespace, { ...filter, skip: list.skip, limit: list.limit });
-    ctx.body = records.map((r) => (docs ? toActivationView(r) : activationSummary(r)));
+    const page = await store.page(namespace, { ...filter, skip: list.skip, limit: list.limit, ...(after ? { after } : {}) });
+    const activations = page.records.map((r) => (docs ? toActivationView(r) : activationSummary(r)));
+    const nextCursor = page.next && encodeCursor(page.next);
+    if (nextCursor) {
+      ctx.set(NEXT_CURSOR_HEADER, nextCursor);
+      ctx.set('Access-Control-Expose-Headers', NEXT_CURSOR_HEADER);
+    }
+    ctx.body = paged ? { activations, ...(nextCursor ? { nextCursor } : {}) } : activations;
   });
 
   const load = async (ctx: Router.RouterContext<RequestState>): Promise<ActivationRecord> => {
@@ -56,13 +64,6 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
   });
 
   return router;
-}
-
-function epochParam(raw: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,16}$/.test(value)) throw new PlatformError('query-parameter-invalid', `Parameter is not a valid value for epoch seconds: ${value}`);
-  return Number(value);
 }
 
 function activationSummary(record: ActivationRecord): Record<string, unknown> {

@@ -64,6 +64,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   { method: 'post', path: '/namespaces/{namespace}/actions/{pkg}/{name}', tag: 'Actions', summary: 'Invoke an action in a package', query: invokeQuery, body: 'parameters' },
   ...crud('packages', 'Packages', 'package or binding', { deleteQuery: [{ name: 'force', type: 'boolean', description: 'delete a package that still holds actions' }] }),
   ...crud('triggers', 'Triggers', 'trigger', { post: { summary: 'Fire a trigger', body: 'parameters' } }),
+  // Wisp's extension (ADR 0017): what the /whisk.system/alarms feed actions call for each lifecycle event.
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Register a feed on a trigger (CREATE): {feed: 'alarm' | 'interval' | 'once', ...its parameters}", body: 'feed parameters' },
+  { method: 'get', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Read a trigger's feed registration and its status (READ)" },
+  { method: 'put', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: "Change a feed registration's parameters (UPDATE)", body: 'feed parameters' },
+  { method: 'delete', path: '/namespaces/{namespace}/triggers/{name}/registration', tag: 'Feeds', summary: 'Delete a feed registration for good (DELETE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/active', tag: 'Feeds', summary: 'Resume a paused feed from now (UNPAUSE)' },
+  { method: 'post', path: '/namespaces/{namespace}/triggers/{name}/registration/paused', tag: 'Feeds', summary: 'Pause a feed, keeping its registration (PAUSE)' },
   ...crud('rules', 'Rules', 'rule', { post: { summary: 'Enable or disable a rule ({"status": "active" | "inactive"})', body: 'status' } }),
   {
     method: 'get',
@@ -76,6 +83,13 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       { name: 'since', type: 'integer', description: 'started at or after this epoch ms' },
       { name: 'upto', type: 'integer', description: 'started at or before this epoch ms' },
       { name: 'docs', type: 'boolean', description: 'whole records instead of summaries' },
+      { name: 'status', type: 'string', description: "only this outcome: 'success', 'application_error', 'developer_error' or 'internal_error'" },
+      { name: 'start', type: 'string', description: "only activations whose container started so: 'cold', 'prewarmed' or 'warm'" },
+      { name: 'cause', type: 'string', description: "only activations caused by this sequence's or trigger's activation id" },
+      { name: 'trigger', type: 'string', description: "only activations the rules of this trigger (its name) invoked" },
+      { name: 'minDuration', type: 'integer', description: 'only activations that ran at least this many ms' },
+      { name: 'cursor', type: 'string', description: 'go on after the page whose X-Next-Cursor (or nextCursor) this is' },
+      { name: 'paged', type: 'boolean', description: 'answer {activations, nextCursor} instead of the array' },
     ],
   },
   { method: 'get', path: '/namespaces/{namespace}/activations/{id}', tag: 'Activations', summary: 'Get an activation record' },
@@ -99,7 +113,7 @@ export const WEB_OPERATIONS: readonly ApiOperation[] = WEB_METHODS.map((method) 
   open: true,
 }));
 
-/** The routes API (ADR 0024): the apimgmt web actions `wsk api` and the npm client's `routes` call, answered for the caller's namespace. Routes are then served at `/api/{namespace}{basepath}{relpath}`, outside this document's base path. */
+/** The routes API (ADR 0025): the apimgmt web actions `wsk api` and the npm client's `routes` call, answered for the caller's namespace. Routes are then served at `/api/{namespace}{basepath}{relpath}`, outside this document's base path. */
 export const APIMGMT_OPERATIONS_DOC: readonly ApiOperation[] = APIMGMT_OPERATIONS.map(({ name, method }) => ({
   method: method.toLowerCase() as HttpMethod,
   path: `/${APIMGMT_PREFIX.slice('/api/v1/'.length)}${name}`,

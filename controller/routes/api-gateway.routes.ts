@@ -9,7 +9,7 @@ import type { RequestState } from '../http/request-context';
 import { setWebCors } from '../web/web-cors';
 import { findWebAction, serveWebAction, type WebActionRoutesDeps } from './web-actions.routes';
 
-// The API gateway (ADR 0024): `/api/{namespace}{basepath}{relpath}` runs the route's web action
+// The API gateway (ADR 0025): `/api/{namespace}{basepath}{relpath}` runs the route's web action
 // through the web action routes' own serveWebAction, so a route answers exactly as its action's
 // web URL with the route's response type would, with the path parameters added as parameters and
 // `__ow_path` the path after the base path. Mounted last: `/api/v1/...` is the platform's own API

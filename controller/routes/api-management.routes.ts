@@ -11,7 +11,7 @@ import { readJsonObject } from '../http/read-json-body';
 import type { RequestState } from '../http/request-context';
 import type { IdentityService } from '../identity/identity-service';
 
-// The routes API (ADR 0024): the three web actions of OpenWhisk's `/whisk.system/apimgmt`
+// The routes API (ADR 0025): the three web actions of OpenWhisk's `/whisk.system/apimgmt`
 // package that `wsk api` and the `openwhisk` client's `routes` call, answered by the controller
 // itself rather than by actions. They sit in front of the web action routes, always need the
 // caller's Basic key, and act on the caller's namespace only; `accesstoken` and `spaceguid` are

@@ -1,4 +1,7 @@
 import Router from '@koa/router';
+import { FIRE_ID_HEADER } from '../../common/feeds/registration';
+import { Messages } from '../../common/errors/messages';
+import { PlatformError } from '../../common/errors/platform-error';
 import { validateEntityName } from '../../common/entities/entity-name';
 import type { Identity } from '../../common/entities/identity';
 import { listParams } from '../http/list-params';
@@ -62,10 +65,17 @@ export function triggerRoutes(deps: TriggerRoutesDeps): Router<RequestState> {
     const { namespace, name } = target(identity, ctx.params);
     const payload = await readJsonObject(ctx, FIRE_BODY_LIMIT_BYTES);
     await deps.throttles.checkFire(identity.namespace);
-    const outcome = await deps.fires.fire(identity, namespace, name, payload, ctx.state.transid);
+    const outcome = await deps.fires.fire(identity, namespace, name, payload, ctx.state.transid, fireIdHeader(ctx.get(FIRE_ID_HEADER)));
     if (outcome.kind === 'fired') answerAccepted(ctx, outcome.activationId);
     else ctx.status = 204;
   });
 
   return router;
+}
+
+/** A feed's idempotency id (Wisp's extension): short and plain, as it becomes part of a log line. */
+function fireIdHeader(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!/^[\w.:-]{1,128}$/.test(value)) throw new PlatformError('field-invalid', Messages.fieldType(FIRE_ID_HEADER, value, "1 to 128 letters, digits, '_', '.', ':' or '-'"));
+  return value;
 }

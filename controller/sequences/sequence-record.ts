@@ -25,6 +25,8 @@ export interface SequenceRecordInput {
   /** The enclosing sequence's activation id, for a nested sequence. */
   readonly cause?: string;
   readonly binding?: string;
+  /** `ns/trigger` when a rule of that trigger invoked the sequence. */
+  readonly trigger?: string;
   readonly start: number;
   readonly end: number;
   /** Sum of the components' durations (OpenWhisk's accounting), not end − start. */
@@ -49,6 +51,7 @@ export function sequenceRecord(input: SequenceRecordInput): ActivationRecord {
     { key: 'limits', value: limits },
   ];
   if (input.binding) annotations.push({ key: 'binding', value: input.binding });
+  if (input.trigger !== undefined) annotations.push({ key: 'trigger', value: input.trigger });
   if (input.cause !== undefined) annotations.push({ key: 'causedBy', value: 'sequence' });
   return {
     namespace: input.identity.namespace,

@@ -24,6 +24,8 @@ export function triggerActivation(input: {
   readonly start: number;
   readonly payload: Record<string, unknown>;
   readonly outcomes: readonly RuleOutcome[];
+  /** A feed's tick (Wisp's extension): shown as the annotation `fireId`, so a fire can be traced to its source. */
+  readonly fireId?: string;
 }): ActivationRecord {
   return {
     namespace: input.trigger.namespace,
@@ -36,7 +38,7 @@ export function triggerActivation(input: {
     logs: input.outcomes.map(ruleLogLine),
     version: input.trigger.version,
     publish: false,
-    annotations: [],
+    annotations: input.fireId === undefined ? [] : [{ key: 'fireId', value: input.fireId }],
   };
 }
 

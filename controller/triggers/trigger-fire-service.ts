@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError, isPlatformError } from '../../common/errors/platform-error';
 import type { Identity } from '../../common/entities/identity';
@@ -17,7 +18,15 @@ import { ruleArguments, triggerActivation, type RuleOutcome } from './trigger-ac
 // Dispatcher as a direct invoke, with `cause` = the trigger's activation id, and the trigger's
 // own activation records one log line per rule. A rule that cannot run never stops the others.
 
-export type FireOutcome = { readonly kind: 'no-active-rules' } | { readonly kind: 'fired'; readonly activationId: string };
+export type FireOutcome = { readonly kind: 'no-active-rules' } | { readonly kind: 'fired'; readonly activationId: string; readonly duplicate?: true };
+
+/** How long a fire id is remembered: a feed retries a tick for minutes, never for a day. */
+export const FIRE_ID_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+/** A fire id's trigger activation id: the same id for the same trigger and fire id, so a retried fire is recognised. */
+export function fireActivationId(namespace: string, name: string, fireId: string): string {
+  return createHash('sha256').update(`wisp-fire\0${namespace}/${name}\0${fireId}`).digest('hex').slice(0, 32);
+}
 
 export interface TriggerFireDeps {
   readonly store: EntityStore;
@@ -33,7 +42,11 @@ export interface TriggerFireDeps {
 export class TriggerFireService {
   constructor(private readonly deps: TriggerFireDeps) {}
 
-  async fire(identity: Identity, namespace: string, name: string, payload: Record<string, unknown>, transid: string): Promise<FireOutcome> {
+  /**
+   * `fireId` (a feed's tick, header X-Wisp-Fire-Id) makes the fire idempotent: a second fire with
+   * the same id runs no rule and answers the first one's activation id.
+   */
+  async fire(identity: Identity, namespace: string, name: string, payload: Record<string, unknown>, transid: string, fireId?: string): Promise<FireOutcome> {
     const stored = await this.deps.store.get<TriggerDoc>(namespace, name);
     if (!stored) throw new PlatformError('trigger-not-found', Messages.resourceDoesNotExist);
     if (stored.doc.entityType !== 'trigger') throw new PlatformError('entity-in-other-collection', Messages.wrongCollection);
@@ -41,14 +54,22 @@ export class TriggerFireService {
     const links = Object.entries(trigger.rules ?? {});
     if (!links.some(([, link]) => link.status === 'active')) return { kind: 'no-active-rules' };
 
-    const activationId = newActivationId();
+    const activationId = fireId === undefined ? newActivationId() : fireActivationId(namespace, name, fireId);
+    if (fireId !== undefined) {
+      const claim = await this.deps.activations.claim(activationId, 'trigger-fire', FIRE_ID_MEMORY_MS);
+      if (!claim.granted) {
+        this.deps.logger.info({ transid, activationId, trigger: `${namespace}/${name}`, fireId }, 'duplicate fire id: the trigger was fired for it already');
+        return { kind: 'fired', activationId, duplicate: true };
+      }
+    }
     const start = (this.deps.now ?? Date.now)();
     const args = ruleArguments(trigger, payload);
     // The rules are the trigger's namespace's (a rule may only name its own namespace's trigger),
     // so that is whose entitlement each action is resolved against, not the firer's.
     const owner = trigger.namespace;
-    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, transid })));
-    const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes });
+    const path = `${trigger.namespace}/${trigger.name}`;
+    const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, trigger: path, transid })));
+    const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes, ...(fireId !== undefined ? { fireId } : {}) });
     try {
       await this.deps.activations.create(record);
     } catch (err) {
@@ -59,7 +80,7 @@ export class TriggerFireService {
     return { kind: 'fired', activationId };
   }
 
-  private async runRule(input: { identity: Identity; owner: string; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; transid: string }): Promise<RuleOutcome> {
+  private async runRule(input: { identity: Identity; owner: string; rule: string; link: RuleLink; args: Record<string, unknown>; cause: string; trigger: string; transid: string }): Promise<RuleOutcome> {
     const { rule, link } = input;
     const action = refPath(link.action);
     if (link.status !== 'active') return { kind: 'failed', rule, action, statusCode: 1, error: Messages.ruleInactive(rule, action) };
@@ -75,7 +96,7 @@ export class TriggerFireService {
       const activationId = newActivationId();
       await this.deps.throttles?.acquire(namespace, activationId, found.action.doc.limits.timeout);
       try {
-        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', activationId }, false);
+        await this.deps.dispatcher.invoke({ identity: input.identity, ...found, payload: input.args, transid: input.transid, cause: input.cause, causedBy: 'trigger', trigger: input.trigger, activationId }, false);
       } catch (err) {
         this.deps.throttles?.release(activationId);
         throw err;

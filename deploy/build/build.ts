@@ -13,7 +13,7 @@ import { withBuildLock } from './build-lock';
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, '.inputs-hash');
-const SOURCE_DIRS = ['common', 'controller', 'invoker', 'actions', 'deploy'];
+const SOURCE_DIRS = ['common', 'controller', 'invoker', 'triggers', 'actions', 'deploy'];
 const INPUT_FILES = ['package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const ASSETS = ['actions/runtime-python/proxy.py', 'actions/system'];
 /** The package.json `bin` entries, relative to dist/. */

@@ -4,7 +4,7 @@ import { handle, leaf } from './command-kit';
 import { prettyJson, table } from './output';
 
 // `wisp api create|get|list|delete`, as wsk sends them: the `/whisk.system/apimgmt` web actions
-// with the caller's key (ADR 0024). wsk's forms: `api create [BASE_PATH] API_PATH API_VERB ACTION`,
+// with the caller's key (ADR 0025). wsk's forms: `api create [BASE_PATH] API_PATH API_VERB ACTION`,
 // `api get BASE_PATH|API_NAME`, `api list [BASE_PATH|API_NAME [API_PATH [API_VERB]]]`,
 // `api delete BASE_PATH|API_NAME [API_PATH [API_VERB]]`.
 

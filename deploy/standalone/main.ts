@@ -12,16 +12,20 @@ import { loadControllerConfig } from '../../controller/config';
 import { startController } from '../../controller/controller';
 import { loadInvokerConfig, type InvokerConfig } from '../../invoker/config';
 import { createInvoker } from '../../invoker/create-invoker';
+import { invokerGpus } from '../../invoker/gpu/gpu-inventory';
 import { DockerContainerFactory } from '../../invoker/containers/docker-container-factory';
 import { ProcessContainerFactory } from '../../invoker/containers/process-container-factory';
 import { loadStandaloneConfig, type FactoryChoice } from './config';
 import { dataDirMessageKey } from './message-key-file';
 import { sandboxOf } from './sandbox-info';
+import { createMemoryLeaderLock } from '../../common/adapters/memory/memory-leader-lock';
+import { loadTriggersConfig } from '../../triggers/config';
+import { startTriggers } from '../../triggers/start-triggers';
 import { createProcessRegistry } from '../../common/metrics/process-registry';
 import { startMetricsServer } from '../../common/metrics/metrics-server';
 import { builtRuntimeProxies } from '../../actions/runtime-proxy-files';
 
-// The standalone platform: controller and invoker in one process over the embedded message bus
+// The standalone platform: controller, invoker and triggers service in one process over the embedded message bus
 // (durable: an accepted activation survives a crash), the memory signal bus and the embedded
 // store — the same code path as the distributed profile with other adapters.
 
@@ -55,9 +59,15 @@ async function main(): Promise<void> {
   const controller = await startController({ config: controllerConfig, logger, naming, bus, signals, entities: stores.entities, activations: stores.activations, sandbox, ready, ...(metrics ? { metrics } : {}) });
   const invokerConfig = loadInvokerConfig({ WISP_API_HOST_FOR_ACTIONS: controller.url, ...env, WISP_CONTAINER_FACTORY: factoryKind });
   const factory = makeFactory(factoryKind, invokerConfig, logger);
-  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger, ...(metrics ? { metrics } : {}) });
+  const gpus = await invokerGpus(invokerConfig.gpus, logger);
+  const invoker = createInvoker({ config: invokerConfig, bus, signals, entities: stores.entities, activations: stores.activations, factory, logger, gpus, ...(metrics ? { metrics } : {}) });
   await invoker.start();
   await controller.registry.waitForHealthy(30_000);
+  // Feeds fire through the controller's REST API as in the distributed profile; the leases are
+  // memory ones, since the data dir's lock already keeps a second process away.
+  const triggersConfig = loadTriggersConfig({ WISP_TRIGGERS_API_URL: controller.url, ...env });
+  // One service holds one lease object per registration, so each lease needs no location shared with others.
+  const triggers = startTriggers({ config: triggersConfig, store: stores.entities, leaseFor: () => createMemoryLeaderLock(), logger });
   const metricsServer = metrics && controllerConfig.shared.metrics ? await startMetricsServer(metrics, controllerConfig.shared.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   const guest = controllerConfig.bootstrap.find((b) => b.namespace === 'guest')?.auth;
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
   markReady();
 
   stopOnSignals(logger, async () => {
+    await triggers.stop();
     await metricsServer?.close();
     await controller.stop();
     await invoker.stop();

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Dockerode from 'dockerode';
 import { silentLogger } from '../../common/logging/logger';
 import { createNaming, type Naming } from '../../common/naming';
+import { PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import { loadBuildConfig } from '../../actions/build-config';
 import { buildRuntimeImage, runtimeImage } from '../../actions/runtime-image';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
@@ -117,7 +118,7 @@ describe('DockerContainerFactory specifics', () => {
             victim: await reach(p.victim, 8080),
           };
         }`;
-      const post = (path: string, body: unknown) => fetch(`${prober.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) => fetch(`${prober.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', [PROXY_TOKEN_HEADER]: prober.proxyToken }, body: JSON.stringify(body) });
       expect((await post('/init', { value: { name: 'prober', main: 'main', binary: false, code } })).status).toBe(200);
       const result = await (await post('/run', { value: { victim: victimAddress } })).json();
       expect(result).toEqual({ uid: 65534, gid: 65534, capEff: '0000000000000000', noNewPrivs: '1', root: 'EROFS', tmpSmall: 'written', tmpHuge: 'ENOSPC', victim: 'timeout' });
@@ -174,7 +175,7 @@ describe('DockerContainerFactory specifics', () => {
         const answer = await fetch(host + '/api/v1/namespaces', { headers: { authorization: 'Basic abc' } });
         return { host, answer: await answer.json() };
       }`;
-      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', [PROXY_TOKEN_HEADER]: container.proxyToken }, body: JSON.stringify(body) });
       expect((await post('/init', { value: { name: 'caller', main: 'main', binary: false, code } })).status).toBe(200);
       const run = await post('/run', { value: {} });
       const result = (await run.json()) as { host: string; answer: unknown };
@@ -199,7 +200,7 @@ describe('DockerContainerFactory specifics', () => {
       await docker.getNetwork(shared.networkName()).remove();
       const container = await idle.create({ name: shared.containerName('invoker0', 'after'), family: 'nodejs', image, memoryMb: 128, env: {}, labels: {} });
       const code = 'async function main() { return { answer: await (await fetch(process.env.__OW_API_HOST)).json() }; }';
-      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) => fetch(`${container.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', [PROXY_TOKEN_HEADER]: container.proxyToken }, body: JSON.stringify(body) });
       expect((await post('/init', { value: { name: 'after', main: 'main', binary: false, code } })).status).toBe(200);
       expect(await (await post('/run', { value: {} })).json()).toEqual({ answer: 'reached' });
       await container.destroy();

@@ -14,8 +14,10 @@ import { BUILD_IMAGES_COMMAND } from '../../actions/runtime-image-names';
 import { ActionNetwork, isNetworkGone } from './action-network';
 import { ContainerImageError } from './container-image-error';
 import { DockerContainer, removeContainer, statusCodeOf } from './docker-container';
+import { hasNvidiaRuntime } from '../gpu/gpu-pinning';
 import { DEFAULT_HARDENING, dockerCreateOptions, type ContainerHardening } from './docker-create-options';
 import { LogBuffer } from './log-buffer';
+import { newProxyToken } from './proxy-token';
 import { waitForPort } from './wait-for-port';
 
 // Action containers in the local Docker engine, with OpenWhisk's docker run flags (reference
@@ -43,6 +45,8 @@ export interface DockerContainerFactoryOptions {
   readonly maxLogBufferBytes?: number;
   /** Limits every container gets (docker-create-options.ts); DEFAULT_HARDENING when absent. */
   readonly hardening?: ContainerHardening;
+  /** How many GPUs the invoker has: with some and no NVIDIA runtime on the engine, init says so once. */
+  readonly gpus?: number;
 }
 
 const CAPABILITIES: ContainerFactoryCapabilities = { enforcesMemory: true, reportsOom: true, canPause: true };
@@ -54,6 +58,8 @@ export class DockerContainerFactory implements ContainerFactory {
   private readonly network: ActionNetwork;
   private readonly logger: Logger;
   private readonly containers = new Set<DockerContainer>();
+  /** Whether `docker info` lists the NVIDIA runtime; read at init. */
+  private nvidiaRuntime = false;
 
   constructor(private readonly options: DockerContainerFactoryOptions) {
     this.docker = options.docker ?? new Dockerode();
@@ -68,6 +74,10 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   async init(): Promise<void> {
+    this.nvidiaRuntime = hasNvidiaRuntime(await this.docker.info());
+    if ((this.options.gpus ?? 0) > 0 && !this.nvidiaRuntime) {
+      this.logger.warn({ gpus: this.options.gpus }, 'GPUs are declared but the Docker engine has no NVIDIA runtime: GPU containers get NVIDIA_VISIBLE_DEVICES and CUDA_VISIBLE_DEVICES only, no devices');
+    }
     await this.network.ensure();
     await this.checkImages();
     await this.removeOwned('orphan');
@@ -92,7 +102,8 @@ export class DockerContainerFactory implements ContainerFactory {
   }
 
   private async createOnce(spec: ContainerSpec): Promise<Container> {
-    const container = await this.docker.createContainer(this.containerOptions(spec));
+    const proxyToken = newProxyToken();
+    const container = await this.docker.createContainer(this.containerOptions(spec, proxyToken));
     const logs = new LogBuffer({ maxBufferedBytes: this.options.maxLogBufferBytes });
     let output: Readable | undefined;
     let waitingForReady = false;
@@ -117,7 +128,7 @@ export class DockerContainerFactory implements ContainerFactory {
       // millisecond of polling delay is a millisecond of every cold start.
       waitingForReady = true;
       await waitForPort(address, RUNTIME_PORT, { timeoutMs: spec.readyTimeoutMs ?? this.options.startTimeoutMs ?? 10_000, intervalMs: 1, signal: exited.signal });
-      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, logs, output, () =>
+      const created: DockerContainer = new DockerContainer(container, spec.name, `http://${address}:${RUNTIME_PORT}`, proxyToken, logs, output, () =>
         this.containers.delete(created),
       );
       this.containers.add(created);
@@ -140,13 +151,15 @@ export class DockerContainerFactory implements ContainerFactory {
     }
   }
 
-  private containerOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  private containerOptions(spec: ContainerSpec, proxyToken: string): Dockerode.ContainerCreateOptions {
     return dockerCreateOptions(spec, {
       hardening: this.options.hardening ?? DEFAULT_HARDENING,
       networkRef: this.network.ref,
       apiHost: this.network.apiHostEnv,
       labels: this.labels(),
       userMemoryMb: this.options.userMemoryMb ?? 4096,
+      nvidiaRuntime: this.nvidiaRuntime,
+      proxyToken,
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import type { CollectedLogs, CollectOptions, Container, ContainerStatus } from '../../common/spi/container-factory';
+import type { CollectedLogs, CollectOptions, Container, ContainerStatus, ContainerUsage } from '../../common/spi/container-factory';
+import { CgroupUsage } from './cgroup-usage';
 import type { LogBuffer } from './log-buffer';
 
 // One Docker action container. Its output was attached at creation and flows into `logs`;
@@ -8,11 +9,13 @@ import type { LogBuffer } from './log-buffer';
 
 export class DockerContainer implements Container {
   private destroying: Promise<void> | undefined;
+  private cgroup: CgroupUsage | undefined;
 
   constructor(
     private readonly container: Dockerode.Container,
     readonly name: string,
     readonly baseUrl: string,
+    readonly proxyToken: string,
     private readonly logs: LogBuffer,
     private readonly output: Readable,
     private readonly onDestroyed: () => void,
@@ -45,6 +48,11 @@ export class DockerContainer implements Container {
 
   collectLogs(options: CollectOptions): Promise<CollectedLogs> {
     return this.logs.collect(options);
+  }
+
+  usage(): Promise<ContainerUsage | undefined> {
+    this.cgroup ??= new CgroupUsage(this.container.id);
+    return this.cgroup.read();
   }
 
   async status(): Promise<ContainerStatus> {

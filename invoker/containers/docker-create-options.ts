@@ -1,5 +1,7 @@
 import type Dockerode from 'dockerode';
+import { PROXY_TOKEN_ENV } from '../../common/protocol/runtime-protocol';
 import type { ContainerSpec } from '../../common/spi/container-factory';
+import { gpuDeviceRequests, gpuEnv } from '../gpu/gpu-pinning';
 
 // What one action container is allowed, as a pure function of its spec: every action is hostile
 // code, so each container starts with no capabilities, no privilege gain, a bounded number of
@@ -28,13 +30,22 @@ export interface CreateOptionsContext {
   readonly apiHost: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly userMemoryMb: number;
+  /** The engine has the NVIDIA runtime: GPU containers get DeviceRequests, not only the variables. */
+  readonly nvidiaRuntime?: boolean;
+  /** This container's secret for its runtime proxy (common/protocol/runtime-protocol.ts PROXY_TOKEN_ENV). */
+  readonly proxyToken: string;
 }
 
 const MIB = 1024 * 1024;
 
 export function dockerCreateOptions(spec: ContainerSpec, context: CreateOptionsContext): Dockerode.ContainerCreateOptions {
   const { hardening } = context;
-  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env };
+  const gpus = spec.gpus ?? [];
+  // A user's image may set NVIDIA_VISIBLE_DEVICES=all (CUDA base images do): where the engine
+  // could honour it, a container without devices is told it has none.
+  const noGpu = gpus.length === 0 && context.nvidiaRuntime ? { NVIDIA_VISIBLE_DEVICES: 'void' } : {};
+  // The token last: a spec cannot choose it.
+  const env = { ...(context.apiHost ? { __OW_API_HOST: context.apiHost } : {}), ...spec.env, ...noGpu, ...gpuEnv(gpus, 'docker'), [PROXY_TOKEN_ENV]: context.proxyToken };
   // A blackbox image is the user's own: it may need its own user and to write where it was
   // built to. It still gets every other limit.
   const managed = spec.family !== 'blackbox';
@@ -63,6 +74,7 @@ export function dockerCreateOptions(spec: ContainerSpec, context: CreateOptionsC
         ? { ReadonlyRootfs: true, Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${hardening.tmpfsMb}m,mode=1777` } }
         : {}),
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+      ...(gpus.length > 0 && context.nvidiaRuntime ? { DeviceRequests: gpuDeviceRequests(gpus) } : {}),
     },
   };
 }

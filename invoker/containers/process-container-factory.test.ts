@@ -1,4 +1,5 @@
 import { silentLogger } from '../../common/logging/logger';
+import { PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import { createNaming } from '../../common/naming';
 import { describeContainerFactoryContract } from '../../test/contracts/container-factory.contract';
 import { ContainerImageError } from './container-image-error';
@@ -44,7 +45,7 @@ describe('ProcessContainerFactory specifics', () => {
     expect(container.baseUrl).not.toBe('http://127.0.0.1:1');
     const code = 'function main() { return { base: process.env.BASE, shared: process.env.SHARED, home: process.env.HOME ?? null }; }';
     const post = (path: string, body: unknown) =>
-      fetch(`${container.baseUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { connection: 'close' } }).then((r) => r.json());
+      fetch(`${container.baseUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { connection: 'close', [PROXY_TOKEN_HEADER]: container.proxyToken } }).then((r) => r.json());
     expect(await post('/init', { value: { main: 'main', code } })).toEqual({ OK: true });
     expect(await post('/run', { value: {} })).toEqual({ base: 'b', shared: 'spec', home: null });
     await factory.close();

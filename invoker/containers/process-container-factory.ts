@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
+import { gpuEnv } from '../gpu/gpu-pinning';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RuntimeFamily } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import { brandedError, brandGuard } from '../../common/protocol/branded-error';
+import { PROXY_TOKEN_ENV } from '../../common/protocol/runtime-protocol';
 import { retry } from '../../common/retry/retry';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
 import type { RuntimeProxyFiles } from '../../actions/runtime-proxy-files';
@@ -12,6 +14,7 @@ import { ContainerImageError } from './container-image-error';
 import { reapOnExit } from './child-reaper';
 import { freePort } from './free-port';
 import { LogBuffer } from './log-buffer';
+import { newProxyToken } from './proxy-token';
 import { ProcessContainer } from './process-container';
 import { findLabelledProcesses, labelArguments } from './process-labels';
 import { waitForPort } from './wait-for-port';
@@ -98,8 +101,19 @@ export class ProcessContainerFactory implements ContainerFactory {
   private async start(spec: ContainerSpec, command: RuntimeCommand): Promise<ProcessContainer> {
     const port = await freePort();
     const labels = { ...spec.labels, ...this.labels() };
+    const proxyToken = newProxyToken();
     const child = spawn(command.binary, [command.script, `--wisp-name=${spec.name}`, ...labelArguments(labels)], {
-      env: { ...command.env, ...this.options.baseEnv, ...spec.env, PORT: String(port), WISP_RUNTIME_HOST: '127.0.0.1', WISP_RUNTIME_EXIT_WITH_STDIN: 'true' },
+      env: {
+        ...command.env,
+        ...this.options.baseEnv,
+        ...spec.env,
+        ...gpuEnv(spec.gpus, 'process'),
+        PORT: String(port),
+        WISP_RUNTIME_HOST: '127.0.0.1',
+        WISP_RUNTIME_EXIT_WITH_STDIN: 'true',
+        // Not an argument: arguments are on every process listing; the environment is the owner's.
+        [PROXY_TOKEN_ENV]: proxyToken,
+      },
       // stdin is never written: the runtime exits when it closes, i.e. when this process is gone.
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -120,7 +134,7 @@ export class ProcessContainerFactory implements ContainerFactory {
     child.stdout.once('close', closed);
     child.stderr.once('close', closed);
 
-    const container = new ProcessContainer(spec.name, child, port, logs);
+    const container = new ProcessContainer(spec.name, child, port, proxyToken, logs);
     const exited = new AbortController();
     child.once('exit', (code, signal) => exited.abort(new Error(`the runtime exited during start (${signal ?? `code ${code}`})`)));
     child.on('error', (error) => exited.abort(error));

@@ -15,6 +15,7 @@ export class ProcessContainer implements Container {
     readonly name: string,
     private readonly child: ChildProcess,
     port: number,
+    readonly proxyToken: string,
     private readonly logs: LogBuffer,
   ) {
     this.id = String(child.pid);

@@ -23,6 +23,16 @@
 // then gets the outcome its own /init gives (a broken action's init failure, say), with no other
 // start to join, so a deterministic failure costs one more round of cold starts, not a chain of
 // them, and a transient one does not fail requests that never reached a container.
+//
+// GPU actions (DESIGN.md §8, ADR 0024): a request with `gpu` also needs device memory, which a
+// GpuLedger accounts per device. A container holds its devices from its cold start until it is
+// dropped, by whatever path (failure, retirement, idle expiry, eviction, clear), since its model
+// stays loaded while it is warm. A cold start that does not fit the devices evicts idle GPU
+// containers least recently used first; else it waits like any request. GPU requests never take
+// stem cells (those hold no device).
+
+import type { GpuDevice, GpuDeviceStatus, GpuLimit } from '../../common/entities/gpu';
+import { GpuLedger, type LedgerDevice } from '../gpu/gpu-ledger';
 
 export interface PoolRequest {
   readonly requestId: string;
@@ -34,6 +44,10 @@ export interface PoolRequest {
   readonly stemKey?: string;
   /** Queued again after the start it joined failed: it starts a container of its own rather than joining another start. */
   readonly ownStart?: boolean;
+  /** Device memory per device on `count` devices; absent: no GPU. */
+  readonly gpu?: GpuLimit;
+  /** What the heartbeat advertises a warm GPU container of this request by (gpuPlacementKey). */
+  readonly placementKey?: string;
 }
 
 export interface PoolEntry {
@@ -52,6 +66,8 @@ export interface PoolEntry {
   readonly retiring?: boolean;
   /** Requests holding a slot of this starting entry that wait for it to be initialised (no /init of their own). */
   readonly joined?: readonly PoolRequest[];
+  /** Set on a GPU container: its placement key (its devices are in the ledger under its id), and how many of its key idle expiry spares. */
+  readonly gpu?: { readonly placementKey: string; readonly keepWarm: number };
 }
 
 export type Admission =
@@ -88,7 +104,33 @@ export class PoolState {
   private arrivalSeq = 0;
   private sequence = 0;
 
-  constructor(readonly capacityMb: number) {}
+  private readonly ledger: GpuLedger;
+
+  constructor(
+    readonly capacityMb: number,
+    gpus: readonly LedgerDevice[] = [],
+  ) {
+    this.ledger = new GpuLedger(gpus);
+  }
+
+  /** The devices a GPU entry holds, for pinning its container. */
+  gpuDevicesOf(entryId: string): GpuDevice[] | undefined {
+    return this.ledger.heldBy(entryId)?.devices;
+  }
+
+  /** Each device with its free memory and the memory idle warm containers hold (the heartbeat's). */
+  gpuStatus(): GpuDeviceStatus[] {
+    const free = this.ledger.freeMb();
+    const idle = this.ledger.heldMbBy([...this.entries.values()].filter((entry) => entry.gpu && isIdle(entry)).map((entry) => entry.id));
+    return this.ledger.devices.map(({ usedOutsideMb: _outside, ...device }, i) => ({ ...device, freeMemoryMb: free[i]!, idleMemoryMb: idle[i]! }));
+  }
+
+  /** Placement keys of GPU containers ready and idle: a call for one needs no new device memory. */
+  gpuWarm(): string[] {
+    const keys = new Set<string>();
+    for (const entry of this.entries.values()) if (entry.gpu && isIdle(entry) && !entry.retiring) keys.add(entry.gpu.placementKey);
+    return [...keys];
+  }
 
   usedMb(): number {
     let used = 0;
@@ -130,7 +172,7 @@ export class PoolState {
   }
 
   request(request: PoolRequest, now: number): Admission {
-    if (request.memoryMb > this.capacityMb) return { kind: 'too-large' };
+    if (request.memoryMb > this.capacityMb || (request.gpu && !this.ledger.canEverFit(request.gpu))) return { kind: 'too-large' };
     if (!this.arrivals.has(request)) this.arrivals.set(request, ++this.arrivalSeq);
     if (this.waiting.length > 0) {
       this.waiting.push(request);
@@ -162,7 +204,7 @@ export class PoolState {
         this.entries.set(entryId, { ...entry, active: entry.active - 1, ready: false, retiring: true });
         return 'retiring';
       }
-      this.entries.delete(entryId);
+      this.drop(entryId);
       return 'removed';
     }
     this.handOff(entry);
@@ -238,13 +280,26 @@ export class PoolState {
     return admitted;
   }
 
-  /** Drops idle containers unused for `idleMs`; returns their ids for destruction. */
-  expireIdle(now: number, idleMs: number): string[] {
+  /**
+   * Drops idle containers unused for `idleMs` (GPU ones for `gpuIdleMs`: their models stay loaded
+   * longer, and the `keepWarm` most recently used of a key stay); returns their ids for destruction.
+   */
+  expireIdle(now: number, idleMs: number, gpuIdleMs = idleMs): string[] {
     const expired: string[] = [];
-    for (const entry of this.entries.values()) {
-      if (isIdle(entry) && entry.stem === undefined && now - entry.lastUsed >= idleMs) expired.push(entry.id);
+    const kept = new Map<string, number>();
+    const newestFirst = [...this.entries.values()].sort((a, b) => b.lastUsed - a.lastUsed);
+    for (const entry of newestFirst) {
+      if (!isIdle(entry) || entry.stem !== undefined) continue;
+      if (entry.gpu && entry.gpu.keepWarm > 0) {
+        const spared = kept.get(entry.key) ?? 0;
+        if (spared < entry.gpu.keepWarm) {
+          kept.set(entry.key, spared + 1);
+          continue;
+        }
+      }
+      if (now - entry.lastUsed >= (entry.gpu ? gpuIdleMs : idleMs)) expired.push(entry.id);
     }
-    for (const id of expired) this.entries.delete(id);
+    for (const id of expired) this.drop(id);
     return expired;
   }
 
@@ -254,6 +309,7 @@ export class PoolState {
     for (const entry of this.entries.values()) for (const request of entry.joined ?? []) requestIds.push(request.requestId);
     const result = { entryIds: [...this.entries.keys()], requestIds };
     this.entries.clear();
+    this.ledger.clear();
     this.waiting.length = 0;
     this.handoffs.length = 0;
     return result;
@@ -270,16 +326,18 @@ export class PoolState {
       this.entries.set(starting.id, { ...starting, active: starting.active + 1, joined: [...(starting.joined ?? []), request] });
       return { kind: 'joined', entryId: starting.id };
     }
-    const stem = request.stemKey === undefined ? undefined : this.findStem(request.stemKey);
+    const stem = request.stemKey === undefined || request.gpu ? undefined : this.findStem(request.stemKey);
     if (stem) {
       this.entries.set(stem.id, { id: stem.id, key: request.key, memoryMb: stem.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now });
       return { kind: 'prewarmed', entryId: stem.id };
     }
-    const evicted = this.victimsFor(request.memoryMb);
+    const evicted = this.victimsFor(request.memoryMb, request.gpu);
     if (evicted === undefined) return { kind: 'queued' };
-    for (const id of evicted) this.entries.delete(id);
+    for (const id of evicted) this.drop(id);
     const id = `c${++this.sequence}`;
-    this.entries.set(id, { id, key: request.key, memoryMb: request.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now });
+    if (request.gpu && !this.ledger.allocate(id, request.gpu)) throw new Error(`GPU request ${request.requestId} admitted without device memory`);
+    const gpu = request.gpu ? { gpu: { placementKey: request.placementKey ?? request.key, keepWarm: request.gpu.keepWarm ?? 0 } } : {};
+    this.entries.set(id, { id, key: request.key, memoryMb: request.memoryMb, maxConcurrent: request.maxConcurrent, active: 1, ready: false, lastUsed: now, ...gpu });
     return { kind: 'cold', entryId: id, evicted };
   }
 
@@ -325,18 +383,36 @@ export class PoolState {
     return best;
   }
 
-  /** Idle entries to evict, least recently used first, so that `memoryMb` fits; undefined when it cannot. */
-  private victimsFor(memoryMb: number): string[] | undefined {
-    let free = this.capacityMb - this.usedMb();
-    if (free >= memoryMb) return [];
+  /**
+   * Idle entries to evict, least recently used first, so that `memoryMb` fits (and `gpu` fits
+   * the devices: idle GPU containers go first for that, only as many as it takes); undefined when it cannot.
+   */
+  private victimsFor(memoryMb: number, gpu?: GpuLimit): string[] | undefined {
     const idle = [...this.entries.values()].filter(isIdle).sort((a, b) => a.lastUsed - b.lastUsed);
     const victims: string[] = [];
+    let free = this.capacityMb - this.usedMb();
+    if (gpu) {
+      const idleGpu = idle.filter((entry) => entry.gpu);
+      while (!this.ledger.fitsWithout(gpu, victims)) {
+        const next = idleGpu.shift();
+        if (!next) return undefined;
+        victims.push(next.id);
+        free += next.memoryMb;
+      }
+    }
     for (const entry of idle) {
+      if (free >= memoryMb) return victims;
+      if (victims.includes(entry.id)) continue;
       victims.push(entry.id);
       free += entry.memoryMb;
-      if (free >= memoryMb) return victims;
     }
-    return undefined;
+    return free >= memoryMb ? victims : undefined;
+  }
+
+  /** Removes an entry and gives back whatever device memory it held: every way out of the pool comes here. */
+  private drop(entryId: string): void {
+    this.entries.delete(entryId);
+    this.ledger.release(entryId);
   }
 }
 

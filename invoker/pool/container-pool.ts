@@ -1,6 +1,8 @@
 import type { ContainerRuntime } from '../../common/entities/action';
 import type { Logger } from '../../common/logging/logger';
 import type { Container, ContainerFactory, ContainerFactoryCapabilities, ContainerSpec } from '../../common/spi/container-factory';
+import type { GpuDevice, GpuDeviceStatus, GpuLimit } from '../../common/entities/gpu';
+import type { LedgerDevice } from '../gpu/gpu-ledger';
 import { PoolState, type Admission, type PoolCensus, type PoolRequest } from './container-pool-state';
 import { PauseScheduler } from './pause-scheduler';
 import { StemCells, type PrewarmConfig } from './stem-cells';
@@ -37,6 +39,10 @@ export interface SlotRequest {
   readonly family?: ContainerRuntime;
   /** Activations one container of this key may run at once (intra-container concurrency); 1 by default. */
   readonly maxConcurrent?: number;
+  /** Device memory on `count` devices (limits.gpu); the container is pinned to the devices it gets. */
+  readonly gpu?: GpuLimit;
+  /** gpuPlacementKey of the action: what the heartbeat advertises its warm GPU container by. */
+  readonly placementKey?: string;
 }
 
 export interface ContainerPoolOptions {
@@ -46,6 +52,12 @@ export interface ContainerPoolOptions {
   /** An idle warm container is paused after this long (when the factory can pause); undefined: never. */
   readonly pauseGraceMs?: number;
   readonly prewarm?: readonly PrewarmConfig[];
+  /** The invoker's GPUs (none: GPU requests are too large for it). */
+  readonly gpus?: readonly LedgerDevice[];
+  /** An idle GPU container is removed after this long unused; `idleContainerMs` when absent. */
+  readonly gpuIdleContainerMs?: number;
+  /** Whether idle GPU containers are paused too; they are not by default (ADR 0024). */
+  readonly gpuPause?: boolean;
   /** Wait after a failed stem cell creation before trying again. */
   readonly prewarmRetryMs?: number;
   readonly logger: Logger;
@@ -74,7 +86,7 @@ export class ContainerPool {
   private requestSeq = 0;
 
   constructor(private readonly options: ContainerPoolOptions) {
-    this.state = new PoolState(options.userMemoryMb);
+    this.state = new PoolState(options.userMemoryMb, options.gpus ?? []);
     this.now = options.now ?? Date.now;
     this.pauses = new PauseScheduler<Waiter>({
       graceMs: options.factory.capabilities.canPause ? options.pauseGraceMs : undefined,
@@ -123,7 +135,14 @@ export class ContainerPool {
     const maxConcurrent = Math.max(1, request.maxConcurrent ?? 1);
     // A concurrent container starts with concurrency allowed, which a stem cell was not.
     const stemKey = maxConcurrent === 1 ? this.stems.keyFor(request.family, request.memoryMb) : undefined;
-    const poolRequest: PoolRequest = { requestId, key: request.key, memoryMb: request.memoryMb, maxConcurrent, ...(stemKey ? { stemKey } : {}) };
+    const poolRequest: PoolRequest = {
+      requestId,
+      key: request.key,
+      memoryMb: request.memoryMb,
+      maxConcurrent,
+      ...(stemKey && !request.gpu ? { stemKey } : {}),
+      ...(request.gpu ? { gpu: request.gpu, placementKey: request.placementKey ?? request.key } : {}),
+    };
     const admission = this.state.request(poolRequest, this.now());
     if (admission.kind === 'queued' || admission.kind === 'joined') return new Promise<Slot>((resolve) => this.waiters.set(requestId, { request: poolRequest, resolve }));
     const slot = this.toSlot(poolRequest, admission);
@@ -144,8 +163,9 @@ export class ContainerPool {
       this.track(destroyWarm(stem, this.options.logger));
     }
     let container: Container;
+    const gpus = this.state.gpuDevicesOf(entryId);
     try {
-      container = await this.options.factory.create(spec);
+      container = await this.options.factory.create(gpus ? { ...spec, gpus } : spec);
     } catch (error) {
       this.release(entryId, false);
       return { ok: false, error };
@@ -184,6 +204,21 @@ export class ContainerPool {
 
   availableMemoryMb(): number {
     return this.state.availableMb();
+  }
+
+  /** The devices with their free and idle-held memory, for the heartbeat. */
+  gpuStatus(): GpuDeviceStatus[] {
+    return this.state.gpuStatus();
+  }
+
+  /** Placement keys of warm, idle GPU containers, for the heartbeat. */
+  gpuWarm(): string[] {
+    return this.state.gpuWarm();
+  }
+
+  /** The devices the container behind a slot is pinned to (for its activation record and logs). */
+  gpuDevicesOf(entryId: string): GpuDevice[] | undefined {
+    return this.state.gpuDevicesOf(entryId);
   }
 
   /** Answers waiting reservations with 'closed', destroys every container, closes the factory. */
@@ -242,6 +277,9 @@ export class ContainerPool {
   private schedulePause(entryId: string): void {
     const warm = this.containers.get(entryId);
     if (!warm || this.lifecycle !== 'running') return;
+    // A paused container keeps its device memory and gains nothing from pausing (its model is
+    // what is kept warm): GPU containers stay running unless the operator says otherwise.
+    if (this.state.entry(entryId)?.gpu && !this.options.gpuPause) return;
     // Handed out again meanwhile (or gone): nothing to pause.
     this.pauses.schedule(entryId, warm, () => this.state.entry(entryId)?.active === 0 && this.containers.get(entryId) === warm);
   }
@@ -281,7 +319,7 @@ export class ContainerPool {
   }
 
   private sweepIdle(): void {
-    const expired = this.state.expireIdle(this.now(), this.options.idleContainerMs);
+    const expired = this.state.expireIdle(this.now(), this.options.idleContainerMs, this.options.gpuIdleContainerMs ?? this.options.idleContainerMs);
     for (const id of expired) this.destroyEntry(id);
     if (expired.length > 0) {
       this.options.logger.debug({ removed: expired.length }, 'removed idle containers');

@@ -2,7 +2,8 @@
 // /run protocol every language's proxy answers the same way. Each runtime's test calls this with
 // the code that does each job in its language, and keeps its language's own cases beside it.
 
-import { LOG_SENTINEL } from '../../common/protocol/runtime-protocol';
+import { connect } from 'node:net';
+import { LOG_SENTINEL, PROXY_TOKEN_ENV, PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import { createZip } from '../harness/create-zip';
 import { initBody as init, stopAllRuntimeProxies, waitForSentinels, zipInitBody, type RuntimeProxyStarter } from '../harness/runtime-proxy';
 
@@ -20,6 +21,8 @@ export interface ActionRuntimeSnippets {
    * extra: __OW_EXTRA_FIELD } as read from the environment when it runs.
    */
   readonly envReadout: string;
+  /** A `main` returning { value: <the environment variable named params.name, or null> }. */
+  readonly envVar: string;
   /** Entry points the language can name: [label, code, main]; each must return { got: params.x } and nothing else. */
   readonly entryPoints: readonly (readonly [string, string, string])[];
   /** Code that does not compile, and the /init error it gets. */
@@ -44,6 +47,31 @@ export interface ActionRuntimeSnippets {
 }
 
 const NOT_A_DICTIONARY = { status: 502, body: { error: 'The action did not return a dictionary.' } };
+const WRONG_TOKEN = { status: 403, body: { error: 'Missing or wrong proxy token.' } };
+const INIT_TWICE = { status: 403, body: { error: 'Cannot initialize the action more than once.' } };
+
+/** Sends the head of a POST declaring a large body, and none of the body: resolves with what came back once the proxy closes. */
+function postHeadOnly(url: string, headers: Record<string, string>, withinMs: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the proxy kept the connection open past ${withinMs} ms; it answered: ${JSON.stringify(received)}`));
+    }, withinMs);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('error', () => undefined); // a reset after the answer still ends the connection
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    const head = Object.entries({ host: `${hostname}:${port}`, 'content-type': 'application/json', 'content-length': String(50_000_000), ...headers })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`POST /init HTTP/1.1\r\n${head}\r\n`);
+  });
+}
 
 export function describeActionRuntimeContract(name: string, startRuntime: RuntimeProxyStarter, snippets: ActionRuntimeSnippets): void {
   describe(`action runtime contract: ${name}`, () => {
@@ -92,6 +120,77 @@ export function describeActionRuntimeContract(name: string, startRuntime: Runtim
       expect(proxy.stderr()).toEqual(['err 1', LOG_SENTINEL, 'err 2', LOG_SENTINEL]);
       expect(await proxy.post('/init', init(snippets.envReadout))).toEqual({ status: 403, body: { error: 'Cannot initialize the action more than once.' } });
       await proxy.stop();
+    });
+
+    it('accepts /init once: a second /init is refused and the first code keeps running', async () => {
+      const proxy = await startRuntime();
+      expect(await proxy.post('/init', init(snippets.envVar))).toEqual({ status: 200, body: { OK: true } });
+      expect(await proxy.post('/init', init(snippets.returnsEmpty))).toEqual(INIT_TWICE);
+      expect(await proxy.post('/init', init(snippets.returnsEmpty, { env: { SOME_VAR: 'second' } }))).toEqual(INIT_TWICE);
+      expect(await proxy.post('/run', { value: { name: 'SOME_VAR' } })).toEqual({ status: 200, body: { value: null } });
+      await proxy.stop();
+    });
+
+    it("never lets an __OW_ value from /init or an earlier /run reach a later /run that lacks it", async () => {
+      const proxy = await startRuntime();
+      // The invoker's /init carries the first activation's context, its caller's key too.
+      const env = { SOME_VAR: 'init parameter', __OW_API_KEY: 'init:key', __OW_ACTIVATION_ID: 'i'.repeat(32), __OW_NAMESPACE: 'first' };
+      expect(await proxy.post('/init', init(snippets.envVar, { env }))).toEqual({ status: 200, body: { OK: true } });
+      const read = async (name: string, fields: Record<string, unknown> = {}) => {
+        const reply = await proxy.post('/run', { value: { name }, ...fields });
+        expect(reply.status).toBe(200);
+        return (reply.body as { value: unknown }).value;
+      };
+      // A run without an api_key: the key /init exported is gone, and so is the activation id.
+      expect(await read('__OW_API_KEY', { namespace: 'second' })).toBeNull();
+      expect(await read('__OW_ACTIVATION_ID', { namespace: 'second' })).toBeNull();
+      expect(await read('__OW_NAMESPACE', { namespace: 'second' })).toBe('second');
+      // An init parameter is the action's own and stays.
+      expect(await read('SOME_VAR')).toBe('init parameter');
+      // One run's key never reaches the next run, which has none.
+      expect(await read('__OW_API_KEY', { api_key: 'run:key' })).toBe('run:key');
+      expect(await read('__OW_API_KEY')).toBeNull();
+      expect(await read('__OW_NAMESPACE')).toBeNull();
+      await proxy.stop();
+    });
+
+    describe('with a proxy token in its environment', () => {
+      const token = 'contract-token-0123456789';
+      const withToken = { [PROXY_TOKEN_HEADER]: token };
+
+      it('refuses /init, /run and every other request without the token, running nothing; serves the token holder', async () => {
+        const proxy = await startRuntime({ [PROXY_TOKEN_ENV]: token });
+        const initAsk = init(snippets.envVar);
+        expect(await proxy.post('/init', initAsk)).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/init', initAsk, undefined, { [PROXY_TOKEN_HEADER]: 'guess' })).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/init', initAsk, undefined, { [PROXY_TOKEN_HEADER]: `${token}x` })).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/init', initAsk, undefined, { [PROXY_TOKEN_HEADER]: '' })).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/run', { value: { name: 'PATH' } })).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/other', {})).toEqual(WRONG_TOKEN);
+        expect(await proxy.request('GET', '/run', '')).toEqual(WRONG_TOKEN);
+        // None of those initialised it: the token holder's /init is the first.
+        expect(await proxy.post('/init', initAsk, undefined, withToken)).toEqual({ status: 200, body: { OK: true } });
+        expect(await proxy.post('/run', { value: { name: 'SOME_VAR' } })).toEqual(WRONG_TOKEN);
+        expect(await proxy.post('/init', init(snippets.returnsEmpty))).toEqual(WRONG_TOKEN);
+        // The action cannot read the token from its environment.
+        expect(await proxy.post('/run', { value: { name: PROXY_TOKEN_ENV } }, undefined, withToken)).toEqual({ status: 200, body: { value: null } });
+        expect(await proxy.post('/init', init(snippets.returnsEmpty), undefined, withToken)).toEqual(INIT_TWICE);
+        expect(await proxy.post('/other', {}, undefined, withToken)).toEqual({ status: 500, body: { error: 'Bad request.' } });
+        // Exactly one run happened: the refused one wrote no sentinel.
+        await waitForSentinels(proxy, 1);
+        await proxy.stop();
+      });
+
+      it('answers a request without the token at once and closes its connection, without reading its body', async () => {
+        const proxy = await startRuntime({ [PROXY_TOKEN_ENV]: token });
+        const answer = await postHeadOnly(proxy.url, {}, 5000);
+        expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+        expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual(WRONG_TOKEN.body);
+        // The proxy is still there for its invoker.
+        expect(await proxy.post('/init', init(snippets.returnsEmpty), undefined, withToken)).toEqual({ status: 200, body: { OK: true } });
+        await proxy.stop();
+      });
     });
 
     it.each(snippets.entryPoints.map((entry) => [...entry]))('finds the entry point: %s', async (_label, code, main) => {

@@ -1,6 +1,6 @@
 import type { ActivationRecord } from '../../common/entities/activation';
 import { newActivationId } from '../../common/ids';
-import type { ActivationStore } from '../../common/spi/activation-store';
+import type { ActivationPosition, ActivationQuery, ActivationStore } from '../../common/spi/activation-store';
 import { eventually } from '../harness/eventually';
 import { closeAfterEach } from '../harness/close-after-each';
 
@@ -168,6 +168,153 @@ export function describeActivationStoreContract(
       });
     });
 
+    describe('filters and cursor paging', () => {
+      const C1 = newActivationId();
+      const C2 = newActivationId();
+      const filtered = (name: string, start: number, statusCode: 0 | 1 | 2 | 3, startKind: string | undefined, duration: number, cause?: string, trigger?: string) =>
+        record({
+          name,
+          start,
+          end: start + duration,
+          duration,
+          response: { statusCode, result: {} },
+          ...(cause ? { cause } : {}),
+          annotations: [
+            { key: 'path', value: `ns1/${name}` },
+            ...(startKind ? [{ key: 'startKind', value: startKind }] : []),
+            ...(trigger ? [{ key: 'trigger', value: trigger }] : []),
+          ],
+        });
+      let all: ActivationRecord[];
+      beforeEach(async () => {
+        all = [
+          filtered('hello', 2000, 0, 'cold', 10),
+          filtered('hello', 2001, 1, 'warm', 500),
+          filtered('other', 2002, 2, 'prewarmed', 1500, C1),
+          filtered('hello', 2003, 0, 'warm', 20, C1, 'ns1/ticks'),
+          filtered('hello', 2004, 1, 'cold', 900),
+          filtered('hello', 2005, 3, undefined, 0),
+          filtered('other', 2006, 0, 'warm', 30, C2, 'ns1/ticks'),
+          filtered('hello', 2007, 1, 'cold', 2000, C1, 'ns1/other ticks'),
+        ];
+        for (const at of [4, 0, 7, 2, 5, 1, 6, 3]) await store.create(all[at]!);
+        await store.create({ ...filtered('hello', 2005, 1, 'cold', 5000, C1), namespace: 'ns2' });
+      });
+      const at = (...indexes: number[]) => indexes.map((i) => all[i]!.activationId);
+      const listed = async (filter: Omit<ActivationQuery, 'skip' | 'limit'>, skip = 0, limit = 30) => ids(await store.list('ns1', { ...filter, skip, limit }));
+
+      it('filters by status', async () => {
+        expect(await listed({ status: 0 })).toEqual(at(6, 3, 0));
+        expect(await listed({ status: 1 })).toEqual(at(7, 4, 1));
+        expect(await listed({ status: 2 })).toEqual(at(2));
+        expect(await listed({ status: 3 })).toEqual(at(5));
+      });
+
+      it('filters by start kind; a record without one matches none', async () => {
+        expect(await listed({ start: 'cold' })).toEqual(at(7, 4, 0));
+        expect(await listed({ start: 'warm' })).toEqual(at(6, 3, 1));
+        expect(await listed({ start: 'prewarmed' })).toEqual(at(2));
+      });
+
+      it('filters by the trigger whose rule invoked a record', async () => {
+        expect(await listed({ trigger: 'ns1/ticks' })).toEqual(at(6, 3));
+        expect(await listed({ trigger: 'ns1/other ticks' })).toEqual(at(7));
+        expect(await listed({ trigger: 'ns1/none' })).toEqual([]);
+        expect(await listed({ trigger: 'ns1/ticks', name: 'hello' })).toEqual(at(3));
+        expect(await listed({ trigger: 'ns1/ticks', cause: C1 })).toEqual(at(3));
+        expect(await listed({ trigger: 'ns1/ticks', minDuration: 25, status: 0, start: 'warm' })).toEqual(at(6));
+        expect(await store.count('ns1', { trigger: 'ns1/ticks' })).toBe(2);
+        expect(await store.count('ns1', { trigger: 'ns1/ticks', since: 2004 })).toBe(1);
+        expect(await store.count('ns1', { trigger: 'ns1/ticks', status: 1 })).toBe(0);
+      });
+
+      it('filters by cause and by minimum duration', async () => {
+        expect(await listed({ cause: C1 })).toEqual(at(7, 3, 2));
+        expect(await listed({ cause: C2 })).toEqual(at(6));
+        expect(await listed({ cause: newActivationId() })).toEqual([]);
+        expect(await listed({ minDuration: 900 })).toEqual(at(7, 4, 2));
+        expect(await listed({ minDuration: 0 })).toEqual(at(7, 6, 5, 4, 3, 2, 1, 0));
+        expect(await listed({ minDuration: 2001 })).toEqual([]);
+      });
+
+      it('combines filters with each other, with name, with the time range and with skip', async () => {
+        expect(await listed({ name: 'hello', status: 1, start: 'cold' })).toEqual(at(7, 4));
+        expect(await listed({ name: 'hello', status: 1, start: 'cold', since: 2005 })).toEqual(at(7));
+        expect(await listed({ status: 0, upto: 2005 })).toEqual(at(3, 0));
+        expect(await listed({ cause: C1, name: 'hello' })).toEqual(at(7, 3));
+        expect(await listed({ cause: C1, status: 1, minDuration: 1000 })).toEqual(at(7));
+        expect(await listed({ cause: C1, start: 'prewarmed', name: 'other' })).toEqual(at(2));
+        expect(await listed({ status: 1, minDuration: 600 })).toEqual(at(7, 4));
+        expect(await listed({ status: 1, minDuration: 600, since: 2002, upto: 2006 })).toEqual(at(4));
+        expect(await listed({ status: 1 }, 1, 1)).toEqual(at(4));
+        expect(await listed({ minDuration: 10 }, 2, 2)).toEqual(at(4, 3));
+        expect(await listed({ name: 'other', status: 1 })).toEqual([]);
+      });
+
+      it('counts with every filter and their combinations', async () => {
+        expect(await store.count('ns1', { status: 1 })).toBe(3);
+        expect(await store.count('ns1', { status: 3 })).toBe(1);
+        expect(await store.count('ns1', { start: 'cold', name: 'hello' })).toBe(3);
+        expect(await store.count('ns1', { start: 'warm', status: 0, name: 'other' })).toBe(1);
+        expect(await store.count('ns1', { cause: C1 })).toBe(3);
+        expect(await store.count('ns1', { cause: C1, status: 1 })).toBe(1);
+        expect(await store.count('ns1', { minDuration: 900 })).toBe(3);
+        expect(await store.count('ns1', { status: 1, since: 2002, upto: 2006 })).toBe(1);
+        expect(await store.count('ns1', { minDuration: 100, since: 2001, upto: 2004 })).toBe(3);
+        expect(await store.count('ns2', { status: 1, start: 'cold', cause: C1 })).toBe(1);
+        expect(await store.count('ns1', { start: 'prewarmed', status: 0 })).toBe(0);
+      });
+
+      it('pages with a position: each page goes on strictly after the last one, then says it is done', async () => {
+        const first = await store.page('ns1', { skip: 0, limit: 3 });
+        expect(ids(first.records)).toEqual(at(7, 6, 5));
+        expect(first.next).toEqual({ start: 2005, id: all[5]!.activationId });
+        const second = await store.page('ns1', { skip: 0, limit: 3, after: first.next! });
+        expect(ids(second.records)).toEqual(at(4, 3, 2));
+        const third = await store.page('ns1', { skip: 0, limit: 3, after: second.next! });
+        expect(ids(third.records)).toEqual(at(1, 0));
+        expect(third.next).toBeUndefined();
+        const filteredPages = [await store.page('ns1', { status: 1, skip: 0, limit: 2 })];
+        filteredPages.push(await store.page('ns1', { status: 1, skip: 0, limit: 2, after: filteredPages[0]!.next! }));
+        expect(filteredPages.map((p) => ids(p.records))).toEqual([at(7, 4), at(1)]);
+        const checked = await store.page('ns1', { minDuration: 500, skip: 0, limit: 2 });
+        expect(ids(checked.records)).toEqual(at(7, 4));
+        expect(ids((await store.page('ns1', { minDuration: 500, skip: 0, limit: 2, after: checked.next! })).records)).toEqual(at(2, 1));
+        expect(ids((await store.page('ns1', { cause: C1, skip: 0, limit: 30, after: { start: 2007, id: all[7]!.activationId } })).records)).toEqual(at(3, 2));
+      });
+
+      it('neither skips nor repeats a record when records are written between pages', async () => {
+        const seen: string[] = [];
+        let after: ActivationPosition | undefined;
+        let newest = 3000;
+        for (let pages = 0; pages < 20; pages++) {
+          const page = await store.page('ns1', { skip: 0, limit: 2, ...(after ? { after } : {}) });
+          seen.push(...ids(page.records));
+          // newer records, and one at the very start of the page just read (ordered by id beside it)
+          await store.create(filtered('hello', newest++, 1, 'cold', 5));
+          if (page.records[0]) await store.create(filtered('hello', page.records[0].start, 0, 'warm', 5));
+          if (!page.next) break;
+          after = page.next;
+        }
+        expect(seen).toEqual(at(7, 6, 5, 4, 3, 2, 1, 0));
+      });
+
+      it('orders records of one start by id, and a position between them splits them exactly', async () => {
+        const same = [record({ start: 9000 }), record({ start: 9000 }), record({ start: 9000 })];
+        for (const each of same) await store.create(each);
+        const expected = ids(same).sort().reverse();
+        const seen: string[] = [];
+        let after: ActivationPosition | undefined;
+        for (let pages = 0; pages < 3; pages++) {
+          const page = await store.page('ns1', { since: 9000, skip: 0, limit: 1, ...(after ? { after } : {}) });
+          seen.push(...ids(page.records));
+          after = page.next;
+        }
+        expect(seen).toEqual(expected);
+        expect(await store.list('ns1', { since: 9000, skip: 0, limit: 30 })).toEqual(expected.map((id) => same.find((r) => r.activationId === id)));
+      });
+    });
+
     describe('claims', () => {
       it('grants the first claim as attempt 1 and refuses others while it is live', async () => {
         const id = newActivationId();
@@ -214,7 +361,8 @@ export function describeActivationStoreContract(
         const openShort = await newLocation();
         const short = await openShort({ retentionMs: 300 });
         opened.add(short);
-        const old = record({ start: 5000 });
+        const cause = newActivationId();
+        const old = record({ start: 5000, cause, response: { statusCode: 1, result: {} }, annotations: [{ key: 'startKind', value: 'cold' }, { key: 'trigger', value: 'ns1/t' }] });
         await short.create(old);
         expect(await short.get('ns1', old.activationId)).toEqual(old);
         await eventually(async () => ((await short.getById(old.activationId)) === undefined ? true : undefined), 5_000, 50);
@@ -225,12 +373,19 @@ export function describeActivationStoreContract(
         expect(ids(await short.list('ns1', { name: 'hello', skip: 0, limit: 30 }))).toEqual([fresh.activationId]);
         expect(await short.count('ns1', {})).toBe(1);
         expect(await short.count('ns1', { name: 'hello' })).toBe(1);
+        // every index lets go of it
+        expect(await short.count('ns1', { status: 1 })).toBe(0);
+        expect(await short.count('ns1', { name: 'hello', status: 1, start: 'cold' })).toBe(0);
+        expect(await short.count('ns1', { cause })).toBe(0);
+        expect(await short.count('ns1', { trigger: 'ns1/t' })).toBe(0);
+        expect(await short.list('ns1', { start: 'cold', skip: 0, limit: 30 })).toEqual([]);
+        expect(await short.list('ns1', { cause, minDuration: 0, skip: 0, limit: 30 })).toEqual([]);
       });
     });
 
     describe('durability and sharing', () => {
-      it('keeps records and live claims across close and reopen', async () => {
-        const written = record();
+      it('keeps records, their indexes and live claims across close and reopen', async () => {
+        const written = record({ response: { statusCode: 2, result: {} }, annotations: [{ key: 'startKind', value: 'prewarmed' }], cause: newActivationId(), duration: 700 });
         await store.create(written);
         const id = newActivationId();
         await store.claim(id, 'invoker0', 60_000);
@@ -240,6 +395,8 @@ export function describeActivationStoreContract(
         const reopened = await openTracked();
         expect(await reopened.get('ns1', written.activationId)).toEqual(written);
         expect(await reopened.count('ns1', {})).toBe(1);
+        expect(await reopened.count('ns1', { name: 'hello', status: 2, start: 'prewarmed' })).toBe(1);
+        expect(ids(await reopened.list('ns1', { cause: written.cause!, minDuration: 700, skip: 0, limit: 30 }))).toEqual([written.activationId]);
         expect(await reopened.create(written)).toBe('duplicate');
         expect(await reopened.claim(id, 'invoker1', 60_000)).toEqual({ granted: false, holder: 'invoker0' });
       });

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createNaming, type Naming } from '../../common/naming';
+import { PROXY_TOKEN_ENV, PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import type {
+  Container,
   ContainerFactory,
   ContainerFactoryCapabilities,
   ContainerSpec,
@@ -65,7 +67,7 @@ export function describeContainerFactoryContract(
     };
     const started = async (code: string, overrides: Partial<ContainerSpec> = {}) => {
       const container = await factory.create(spec('invoker0', overrides));
-      const init = await post(container.baseUrl, '/init', { value: { name: 'contract', main: 'main', binary: false, code } });
+      const init = await post(container, '/init', { value: { name: 'contract', main: 'main', binary: false, code } });
       expect(init).toEqual({ status: 200, body: { OK: true } });
       return container;
     };
@@ -93,12 +95,12 @@ export function describeContainerFactoryContract(
         expect(container.id).not.toBe('');
         expect(container.baseUrl).toMatch(/^http:\/\/[\d.]+:\d+$/);
         const code = 'function main(p) { return { echo: p, api: process.env.__OW_API_HOST, id: process.env.__OW_ACTIVATION_ID }; }';
-        expect(await post(container.baseUrl, '/init', { value: { name: 'c', main: 'main', binary: false, code } })).toEqual({
+        expect(await post(container, '/init', { value: { name: 'c', main: 'main', binary: false, code } })).toEqual({
           status: 200,
           body: { OK: true },
         });
         const id = randomBytes(16).toString('hex');
-        expect(await post(container.baseUrl, '/run', { value: { n: 1 }, activation_id: id })).toEqual({
+        expect(await post(container, '/run', { value: { n: 1 }, activation_id: id })).toEqual({
           status: 200,
           body: { echo: { n: 1 }, api: 'http://api.example:3233', id },
         });
@@ -108,14 +110,40 @@ export function describeContainerFactoryContract(
       TEST_TIMEOUT_MS,
     );
 
+    it(
+      'gives each container its own proxy token, which its runtime wants and its action cannot read',
+      async () => {
+        const first = await factory.create(spec('invoker0'));
+        // A spec cannot choose the token: the factory's own wins.
+        const second = await factory.create(spec('invoker0', { env: { [PROXY_TOKEN_ENV]: 'chosen-by-the-spec' } }));
+        expect(first.proxyToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(second.proxyToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(second.proxyToken).not.toBe(first.proxyToken);
+        const code = `function main() { return { token: process.env.${PROXY_TOKEN_ENV} ?? null }; }`;
+        const initBody = { value: { name: 't', main: 'main', binary: false, code } };
+        const refused = { status: 403, body: { error: 'Missing or wrong proxy token.' } };
+        expect(await post(first, '/init', initBody, 10_000, null)).toEqual(refused);
+        expect(await post(first, '/init', initBody, 10_000, second.proxyToken)).toEqual(refused);
+        expect(await post(second, '/init', initBody, 10_000, 'chosen-by-the-spec')).toEqual(refused);
+        for (const container of [first, second]) {
+          expect(await post(container, '/init', initBody)).toEqual({ status: 200, body: { OK: true } });
+          expect(await post(container, '/run', { value: {} }, 10_000, null)).toEqual(refused);
+          expect(await post(container, '/run', { value: {} })).toEqual({ status: 200, body: { token: null } });
+        }
+        await first.destroy();
+        await second.destroy();
+      },
+      TEST_TIMEOUT_MS,
+    );
+
     (options.pythonImage ? it : it.skip)(
       'runs the python runtime the same way: /init, /run with the spec environment, logs up to the sentinels',
       async () => {
         const container = await factory.create(spec('invoker0', { family: 'python', image: options.pythonImage ?? '' }));
         const code = 'import os\nprint("loading")\ndef main(p):\n    print("out", p["n"])\n    return {"echo": p, "api": os.environ.get("__OW_API_HOST"), "id": os.environ.get("__OW_ACTIVATION_ID")}\n';
-        expect(await post(container.baseUrl, '/init', { value: { name: 'py', main: 'main', binary: false, code } })).toEqual({ status: 200, body: { OK: true } });
+        expect(await post(container, '/init', { value: { name: 'py', main: 'main', binary: false, code } })).toEqual({ status: 200, body: { OK: true } });
         const id = randomBytes(16).toString('hex');
-        expect(await post(container.baseUrl, '/run', { value: { n: 1, snow: '❄ ☃ ❄' }, activation_id: id })).toEqual({
+        expect(await post(container, '/run', { value: { n: 1, snow: '❄ ☃ ❄' }, activation_id: id })).toEqual({
           status: 200,
           body: { echo: { n: 1, snow: '❄ ☃ ❄' }, api: 'http://api.example:3233', id },
         });
@@ -134,7 +162,7 @@ export function describeContainerFactoryContract(
           console.log('loading');
           function main(p) { console.log('out ' + p.n); console.error('err ' + p.n); console.log('❄ ☃ ❄'); return {}; }`);
         for (const n of [1, 2]) {
-          expect((await post(container.baseUrl, '/run', { value: { n } })).status).toBe(200);
+          expect((await post(container, '/run', { value: { n } })).status).toBe(200);
           const logs = await container.collectLogs({ ...SENTINEL_WAIT, limitBytes: 10_000 });
           const expected = [...(n === 1 ? ['stdout:loading'] : []), `stdout:out ${n}`, 'stdout:❄ ☃ ❄'];
           expect(streamTexts(logs.lines, 'stdout')).toEqual(expected);
@@ -152,13 +180,13 @@ export function describeContainerFactoryContract(
       async () => {
         const container = await started(`
           function main(p) { if (p.flood) { for (let i = 0; i < 500; i++) console.log('x'.repeat(99)); } else console.log('quiet'); return {}; }`);
-        expect((await post(container.baseUrl, '/run', { value: { flood: true } })).status).toBe(200);
+        expect((await post(container, '/run', { value: { flood: true } })).status).toBe(200);
         const flooded = await container.collectLogs({ ...SENTINEL_WAIT, limitBytes: 1000 });
         expect(flooded.truncated).toBe(true);
         expect(flooded.complete).toBe(true);
         expect(flooded.lines.length).toBe(10);
         expect(flooded.lines.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0)).toBeLessThanOrEqual(1000);
-        expect((await post(container.baseUrl, '/run', { value: {} })).status).toBe(200);
+        expect((await post(container, '/run', { value: {} })).status).toBe(200);
         const next = await container.collectLogs({ ...SENTINEL_WAIT, limitBytes: 1000 });
         expect(streamTexts(next.lines, 'stdout')).toEqual(['stdout:quiet']);
         expect(next).toMatchObject({ truncated: false, complete: true });
@@ -172,12 +200,12 @@ export function describeContainerFactoryContract(
         'pauses, resumes and runs again',
         async () => {
           const container = await started('function main(p) { return { n: p.n }; }');
-          expect(await post(container.baseUrl, '/run', { value: { n: 1 } })).toEqual({ status: 200, body: { n: 1 } });
+          expect(await post(container, '/run', { value: { n: 1 } })).toEqual({ status: 200, body: { n: 1 } });
           await container.pause();
           // A request the proxy answers without running anything, so the probe leaves no activation behind.
-          await expect(post(container.baseUrl, '/probe', {}, 300)).rejects.toThrow(/timed out/);
+          await expect(post(container, '/probe', {}, 300)).rejects.toThrow(/timed out/);
           await container.resume();
-          expect(await post(container.baseUrl, '/run', { value: { n: 2 } })).toEqual({ status: 200, body: { n: 2 } });
+          expect(await post(container, '/run', { value: { n: 2 } })).toEqual({ status: 200, body: { n: 2 } });
           await container.destroy();
         },
         TEST_TIMEOUT_MS,
@@ -200,7 +228,7 @@ export function describeContainerFactoryContract(
       'reports a runtime that exits as not running',
       async () => {
         const container = await started('function main() { process.exit(1); }');
-        await expect(post(container.baseUrl, '/run', { value: {} })).rejects.toThrow();
+        await expect(post(container, '/run', { value: {} })).rejects.toThrow();
         const status = await eventually(() => container.status(), (s) => !s.running);
         expect(status).toEqual({ running: false, oomKilled: false });
         await container.destroy();
@@ -215,7 +243,7 @@ export function describeContainerFactoryContract(
           const container = await started('function main() { const b = Buffer.alloc(768 * 1024 * 1024, 1); return { size: b.length }; }', {
             memoryMb: 128,
           });
-          await expect(post(container.baseUrl, '/run', { value: {} })).rejects.toThrow();
+          await expect(post(container, '/run', { value: {} })).rejects.toThrow();
           const status = await eventually(() => container.status(), (s) => !s.running);
           expect(status).toEqual({ running: false, oomKilled: true });
           await container.destroy();
@@ -279,9 +307,11 @@ function streamTexts(lines: readonly LogLine[], stream: LogLine['stream']): stri
   return lines.filter((l) => l.stream === stream).map((l) => `${l.stream}:${l.text}`);
 }
 
-function post(baseUrl: string, path: string, body: unknown, timeoutMs = 10_000): Promise<Reply> {
+/** Posts as the invoker does, with the container's proxy token (`token: null` sends none). */
+function post(container: Pick<Container, 'baseUrl' | 'proxyToken'>, path: string, body: unknown, timeoutMs = 10_000, token: string | null = container.proxyToken): Promise<Reply> {
+  const headers = { 'content-type': 'application/json', ...(token !== null ? { [PROXY_TOKEN_HEADER]: token } : {}) };
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(`${container.baseUrl}${path}`, { method: 'POST', agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

@@ -129,6 +129,26 @@ describe('python and blackbox actions in Docker containers', () => {
     expect(answer.body.response).toMatchObject({ status: 'action developer error', result: { error: "Failed to pull container image 'wisp-test-no-such-image:1'." } });
   });
 
+  it("records the CPU time and memory peak of an activation's run, read from the container's cgroup", async () => {
+    const heavy = `function main(p) {
+      const held = Buffer.alloc(48 * 1024 * 1024, 1);
+      let x = 0; const until = process.cpuUsage().user + 150000; while (process.cpuUsage().user < until) x += Math.sqrt(x + 1);
+      return { held: held.length, x: x > 0 };
+    }`;
+    expect((await call('PUT', '/actions/measured', { exec: { kind: 'nodejs:20', code: heavy } })).status).toBe(200);
+    expect((await call('PUT', '/actions/light', { exec: { kind: 'nodejs:20', code: 'function main() { return {}; }' } })).status).toBe(200);
+    const ran = await call('POST', '/actions/measured?blocking=true', {});
+    expect(ran.status).toBe(200);
+    const record = (await call('GET', `/activations/${ran.body.activationId}`)).body as { annotations: { key: string; value: unknown }[] };
+    const figure = (r: typeof record, key: string) => r.annotations.find((a) => a.key === key)?.value as number | undefined;
+    expect(figure(record, 'cpuTimeMs')).toBeGreaterThanOrEqual(100);
+    expect(figure(record, 'memoryPeakMb')).toBeGreaterThanOrEqual(48);
+    const light = await call('POST', '/actions/light?blocking=true', {});
+    const lightRecord = (await call('GET', `/activations/${light.body.activationId}`)).body as typeof record;
+    expect(figure(lightRecord, 'cpuTimeMs')).toBeLessThan(figure(record, 'cpuTimeMs')!);
+    expect(figure(lightRecord, 'memoryPeakMb')).toBeLessThan(48);
+  });
+
   it('runs a sequence across a blackbox, python and nodejs', async () => {
     expect((await call('PUT', '/actions/node-last', { exec: { kind: 'nodejs:20', code: 'function main(p) { return { last: p.version, msg: p.msg }; }' } })).status).toBe(200);
     expect((await call('PUT', '/actions/mixed', { exec: { kind: 'sequence', components: ['/_/bb', '/_/py', '/_/node-last'] } })).status).toBe(200);

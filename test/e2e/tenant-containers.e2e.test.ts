@@ -1,16 +1,20 @@
 import { connect } from 'node:net';
 import Dockerode from 'dockerode';
 import openwhisk from 'openwhisk';
+import { buildRuntimeImage } from '../../actions/runtime-image';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { createNaming } from '../../common/naming';
+import { PROXY_TOKEN_HEADER } from '../../common/protocol/runtime-protocol';
 import { AUTH_LINE, runAdmin } from '../harness/admin-process';
 import { eventually } from '../harness/eventually';
 import { REACH_SOURCE } from '../harness/reach-probe';
+import { requestJson } from '../harness/runtime-proxy';
 import { startDistributedPlatform, type DistributedPlatform } from '../harness/platforms';
 
 // Issue #9 "containers", on the distributed platform with real Docker and two namespaces: a
 // hostile action reaches no other tenant's container (warm or stem cell) and no Docker socket,
-// yet still reaches the API; a fork bomb, a disk filler and a memory hog each hit their limit and
+// yet still reaches the API; a host process that reaches a container's runtime cannot /init or
+// /run it without the container's proxy token; a fork bomb, a disk filler and a memory hog each hit their limit and
 // end as an activation status; the invoker keeps serving the other tenant throughout.
 
 jest.setTimeout(300_000);
@@ -62,6 +66,8 @@ describe('tenant containers on the distributed platform', () => {
   let guest: ReturnType<typeof openwhisk>;
 
   beforeAll(async () => {
+    // The runtime image from this tree's proxy (cached by content hash): the token checks are the proxy's.
+    await buildRuntimeImage({ family: 'nodejs', docker });
     platform = await startDistributedPlatform({ prefix, env: { ...env } });
     const created = await runAdmin(['user', 'create', `${prefix}-mallory`], { WISP_PREFIX: prefix });
     if (created.code !== 0) throw new Error(`wisp-admin exited ${created.code}: ${created.stderr}`);
@@ -82,10 +88,14 @@ describe('tenant containers on the distributed platform', () => {
     const served = await run(guest, `${prefix}-victim`, { n: 1 });
     expect(served.response).toMatchObject({ status: 'success', result: { served: true } });
   };
-  const containerAddresses = async (): Promise<string[]> => {
+  const containers = async (): Promise<{ id: string; name: string; address: string }[]> => {
     const found = await docker.listContainers({ filters: { label: [`${naming.containerLabelKey}=${prefix}`] } });
-    return found.map((c) => c.NetworkSettings.Networks[naming.networkName()]?.IPAddress).filter((a): a is string => !!a);
+    return found
+      .map((c) => ({ id: c.Id, name: c.Names[0] ?? '', address: c.NetworkSettings.Networks[naming.networkName()]?.IPAddress ?? '' }))
+      .filter((c) => c.address !== '');
   };
+  const containerAddresses = async (): Promise<string[]> => (await containers()).map((c) => c.address);
+  const isStemCell = (name: string) => name.includes('_prewarm_');
   const listens = (host: string) =>
     new Promise<boolean>((resolve) => {
       const socket = connect({ host, port: 8080, timeout: 1500 });
@@ -114,6 +124,34 @@ describe('tenant containers on the distributed platform', () => {
     for (const outcome of Object.values(result.reached)) expect(outcome).not.toBe('connected');
     expect(result).toMatchObject({ api: 200, dockerSocket: false, uid: 65534 });
     await victimServes();
+  });
+
+  it('lets no host process /init or /run a warm container or a stem cell without its proxy token', async () => {
+    await victimServes();
+    // A warm container (the victim's) and a stem cell, each accepting connections.
+    const targets = await eventually(async () => {
+      const found = await containers();
+      if (!found.some((c) => isStemCell(c.name)) || !found.some((c) => !isStemCell(c.name))) return undefined;
+      return (await Promise.all(found.map((c) => listens(c.address)))).every(Boolean) ? found : undefined;
+    }, 60_000);
+    const stemCell = targets.find((c) => isStemCell(c.name))!;
+    const hostile = { value: { name: 'hostile', main: 'main', binary: false, code: 'function main() { return { pwned: true }; }' } };
+    const refused = { status: 403, body: { error: 'Missing or wrong proxy token.' } };
+    for (const target of targets) {
+      const url = `http://${target.address}:8080`;
+      // Without a token, or with a guessed one: refused before anything runs (a stem cell is not initialised by it).
+      expect(await requestJson(url, '/init', hostile)).toEqual(refused);
+      expect(await requestJson(url, '/init', hostile, undefined, 'POST', { [PROXY_TOKEN_HEADER]: 'guessed' })).toEqual(refused);
+      expect(await requestJson(url, '/run', { value: { n: 1 }, api_key: 'stolen' })).toEqual(refused);
+      expect(await requestJson(url, '/run', { value: {} }, undefined, 'POST', { [PROXY_TOKEN_HEADER]: 'guessed' })).toEqual(refused);
+    }
+    // The platform's own invokes still work: the victim's warm container serves its own code...
+    await victimServes();
+    // ...and a cold start takes the stem cell the host tried to /init, then a fresh one refills it.
+    await guest.actions.create({ name: `${prefix}-fresh`, action: { exec: { kind: 'nodejs:20', code: 'function main() { return { fresh: true }; }' } } });
+    const fresh = await run(guest, `${prefix}-fresh`);
+    expect(fresh.response).toMatchObject({ status: 'success', result: { fresh: true } });
+    await eventually(async () => ((await containers()).some((c) => isStemCell(c.name) && c.id !== stemCell.id) ? true : undefined), 60_000);
   });
 
   it('stops a fork bomb at the pids limit', async () => {

@@ -92,6 +92,14 @@ export function describeTriggersAndRules(platform: () => PlatformUnderTest): voi
     expect(ran.annotations.find((a) => a.key === 'causedBy')).toBeUndefined();
     // Action parameters < trigger parameters < fire payload.
     expect(ran.response.result).toEqual({ got: { fromAction: 'a', fromTrigger: 't', fromPayload: 'p', level: 'payload' } });
+    // Wisp's own (ADR 0023): the record names its trigger and where it ran, and the filters find it.
+    expect(ran.annotations).toEqual(expect.arrayContaining([{ key: 'trigger', value: `guest/${names.trigger}` }, { key: 'retryCount', value: 0 }, { key: 'invokerId', value: expect.any(String) }]));
+    const startKind = ran.annotations.find((a) => a.key === 'startKind')?.value as string;
+    expect(['cold', 'prewarmed', 'warm']).toContain(startKind);
+    const byTrigger = (await (await raw(`/namespaces/_/activations?trigger=${names.trigger}&status=success&start=${startKind}`)).json()) as Array<{ activationId: string }>;
+    expect(byTrigger.map((a) => a.activationId)).toContain(ran.activationId);
+    const byCause = (await (await raw(`/namespaces/_/activations?cause=${fired.activationId}&paged=true`)).json()) as { activations: Array<{ activationId: string }> };
+    expect(byCause.activations.map((a) => a.activationId)).toEqual([ran.activationId]);
   });
 
   it('answers 204 when the only rule is disabled, and fires again once enabled', async () => {

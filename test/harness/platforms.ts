@@ -87,6 +87,8 @@ export interface DistributedPlatformOptions {
   readonly controllers?: number;
   /** More settings (WISP_* variables) for every process. */
   readonly env?: Record<string, string>;
+  /** Settings for one invoker only, by id, over `env` (e.g. a different WISP_INVOKER_GPUS each). */
+  readonly invokerEnv?: Readonly<Record<string, Record<string, string>>>;
   /** Each process serves GET /metrics on a free port of its own, listed in `metricsTargets`. */
   readonly metrics?: boolean;
 }
@@ -101,6 +103,8 @@ export interface DistributedPlatform {
   readonly metricsTargets: readonly { readonly name: string; readonly target: string }[];
   /** Starts (another life of) an invoker with the platform's settings; it is stopped with the rest. */
   startInvoker(id: string): PlatformProcess;
+  /** Starts one more controller (`controller<index>`, a new port) with the platform's settings, once it counts `invokers` healthy; it is stopped with the rest. */
+  startController(index: number, invokers?: number): Promise<{ readonly process: PlatformProcess; readonly apihost: string }>;
   /** Stops every process and deletes the run's Redis keys. */
   stop(): Promise<void>;
 }
@@ -116,9 +120,17 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
   for (const name of [...invokers, ...ports.map((_port, i) => `controller${i}`)]) if (options.metrics) metricsPorts.set(name, await freePort());
   const metricsEnv = (name: string): Record<string, string> => (metricsPorts.has(name) ? { WISP_METRICS_PORT: String(metricsPorts.get(name)) } : {});
   const startInvoker = (id: string) => {
-    const invoker = startProcess(id, 'invoker/main.ts', { ...env, ...metricsEnv(id), WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
+    const invoker = startProcess(id, 'invoker/main.ts', { ...env, ...options.invokerEnv?.[id], ...metricsEnv(id), WISP_INVOKER_ID: id, WISP_CONTAINER_FACTORY: 'docker' });
     processes.push(invoker);
     return invoker;
+  };
+  const startController = async (index: number, healthy = invokers.length) => {
+    const port = await freePort();
+    const apihost = `http://127.0.0.1:${port}`;
+    const controller = startProcess(`controller${index}`, 'controller/main.ts', { ...env, WISP_CONTROLLER_ID: `controller${index}`, WISP_CONTROLLER_PORT: String(port) });
+    processes.push(controller);
+    await waitForHealthyInvokers(apihost, healthy, [controller], 90_000);
+    return { process: controller, apihost };
   };
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
@@ -137,5 +149,5 @@ export async function startDistributedPlatform(options: DistributedPlatformOptio
     throw err;
   }
   const metricsTargets = [...metricsPorts].map(([name, port]) => ({ name, target: `127.0.0.1:${port}` }));
-  return { apihost: apihosts[0]!, apihosts, processes, metricsTargets, startInvoker, stop };
+  return { apihost: apihosts[0]!, apihosts, processes, metricsTargets, startInvoker, startController, stop };
 }

@@ -24,8 +24,8 @@ export interface RunningRuntimeProxy {
   readonly stderr: () => string[];
   /** Resolves with the exit code once the process has ended. */
   readonly exited: Promise<number | null>;
-  post(path: string, body: unknown, raw?: string): Promise<RuntimeReply>;
-  request(method: string, path: string, raw?: string): Promise<RuntimeReply>;
+  post(path: string, body: unknown, raw?: string, headers?: Record<string, string>): Promise<RuntimeReply>;
+  request(method: string, path: string, raw?: string, headers?: Record<string, string>): Promise<RuntimeReply>;
   /** Ends the proxy's stdin (stdin is a pipe only when started with `stdin: 'pipe'`). */
   closeStdin(): void;
   stop(): Promise<void>;
@@ -51,10 +51,10 @@ export async function stopAllRuntimeProxies(): Promise<void> {
   await Promise.all([...running].map(stopChild));
 }
 
-export function requestJson(url: string, path: string, body: unknown, raw?: string, method = 'POST'): Promise<RuntimeReply> {
+export function requestJson(url: string, path: string, body: unknown, raw?: string, method = 'POST', headers: Record<string, string> = {}): Promise<RuntimeReply> {
   const payload = raw ?? JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(`${url}${path}`, { method, agent: false, headers: { ...headers, 'content-type': 'application/json' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -99,8 +99,8 @@ export function runtimeProxyStarter(launch: RuntimeLaunch, readyWithinMs = 10_00
       stdout: () => lines(out),
       stderr: () => lines(err),
       exited,
-      post: (path, body, raw) => requestJson(url, path, body, raw),
-      request: (method, path, raw) => requestJson(url, path, undefined, raw, method),
+      post: (path, body, raw, headers) => requestJson(url, path, body, raw, 'POST', headers),
+      request: (method, path, raw, headers) => requestJson(url, path, undefined, raw, method, headers),
       closeStdin: () => void child.stdin?.end(),
       stop: () => stopChild(child),
     };

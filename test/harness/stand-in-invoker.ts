@@ -36,7 +36,7 @@ export async function startStandInInvoker(
   const beat = () =>
     on.signals.publish(
       on.naming.healthSubject(),
-      encodeHeartbeat({ v: 1, invokerId, sentAt: Date.now(), userMemoryMb: 4096, freeMemoryMb: 4096, consumer: { state: 'running', lastFetchAt: Date.now() } }),
+      encodeHeartbeat({ v: 2, invokerId, sentAt: Date.now(), userMemoryMb: 4096, freeMemoryMb: 4096, consumer: { state: 'running', lastFetchAt: Date.now() }, gpus: [], gpuWarm: [] }),
     );
   const topic = on.naming.invokerTopic(invokerId);
   await on.bus.ensureTopic(topic);

@@ -1,10 +1,15 @@
 import type { ActivationRecord } from '../../entities/activation';
-import type { ActivationQuery, ClaimOutcome } from '../../spi/activation-store';
+import { Messages } from '../../errors/messages';
+import { PlatformError } from '../../errors/platform-error';
+import type { ActivationFilter, ActivationPosition, ActivationQuery, ClaimOutcome } from '../../spi/activation-store';
+import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, isAfter, matches, planQuery, selectorsOf, type IndexDriver, type IndexSelector, type IndexedFields } from '../activation-index';
 import { checkRecord } from './activation-record-check';
-import { SortedIndex } from './sorted-index';
+import { SortedIndex, type ScoreRange } from './sorted-index';
 
 // The embedded activation store's state and rules, without I/O. Time comes in as `now` so that
 // retention and claim expiry behave like Redis TTLs and can be tested with a fake clock.
+// The query indexes (activation-index.ts) live in memory only: replaying the journal on start
+// writes every record to them again.
 
 export type ActivationJournalEntry =
   | { readonly op: 'create'; readonly record: ActivationRecord; readonly createdAt: number }
@@ -23,8 +28,7 @@ type ClaimEntry = Extract<ActivationJournalEntry, { op: 'claim' }>;
 interface ActivationRow {
   readonly id: string;
   readonly namespace: string;
-  readonly name: string;
-  readonly start: number;
+  readonly fields: IndexedFields;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly json: string;
@@ -36,12 +40,17 @@ interface ClaimRow {
   readonly bytes: number;
 }
 
-export type RangeQuery = Omit<ActivationQuery, 'skip' | 'limit'>;
+export type RangeQuery = ActivationFilter;
+
+export interface TablePage {
+  readonly records: ActivationRecord[];
+  readonly next?: ActivationPosition;
+}
 
 export class ActivationTable {
   private readonly records = new Map<string, ActivationRow>();
-  private readonly byNamespace = new Map<string, SortedIndex>();
-  private readonly byName = new Map<string, SortedIndex>();
+  /** By namespace and index: every selector of activation-index.ts, and each cause. */
+  private readonly indexes = new Map<string, SortedIndex>();
   private readonly recordExpiry = new SortedIndex();
   private readonly claims = new Map<string, ClaimRow>();
   private readonly claimExpiry = new SortedIndex();
@@ -112,29 +121,62 @@ export class ActivationTable {
     const row: ActivationRow = {
       id: record.activationId,
       namespace: record.namespace,
-      name: record.name,
-      start: record.start,
+      fields: indexedFields(record),
       createdAt,
       expiresAt,
       json: JSON.stringify(record),
       bytes,
     };
     this.records.set(row.id, row);
-    indexFor(this.byNamespace, row.namespace).add(row.start, row.id);
-    indexFor(this.byName, slot(row.namespace, row.name)).add(row.start, row.id);
+    for (const key of indexKeys(row)) indexFor(this.indexes, key).add(row.fields.start, row.id);
     this.recordExpiry.add(expiresAt, row.id);
     this.live += bytes;
   }
 
-  /** Newest `start` first. */
-  list(namespace: string, query: ActivationQuery): ActivationRecord[] {
-    if (query.limit <= 0) return [];
-    const ids = this.indexOf(namespace, query)?.rangeDescending(range(query), query.skip, query.limit) ?? [];
-    return ids.map((id) => JSON.parse(this.records.get(id)!.json) as ActivationRecord);
+  /** Newest (start, id) first, from the driving index; see activation-index.ts for the bounds. */
+  page(namespace: string, query: ActivationQuery): TablePage {
+    if (query.limit <= 0) return { records: [] };
+    const plan = planQuery(query);
+    const index = this.indexes.get(driverKey(namespace, plan.driver));
+    if (!index) return { records: [] };
+    const { after } = query;
+    const scoreRange = range(query);
+    // Without checks or a cursor the skip is an offset into the index, as ZREVRANGEBYSCORE's LIMIT.
+    const offset = !plan.checked && after === undefined ? Math.max(0, query.skip) : 0;
+    let skip = offset > 0 ? 0 : Math.max(0, query.skip);
+    const readRange: ScoreRange = after === undefined ? scoreRange : { ...scoreRange, max: Math.min(scoreRange.max ?? Infinity, after.start) };
+    const records: ActivationRecord[] = [];
+    let scanned = 0;
+    let last: ActivationPosition | undefined;
+    for (const { score, member } of index.descending(readRange, offset)) {
+      if (!isAfter(after, score, member)) continue;
+      const row = this.records.get(member)!;
+      scanned += 1;
+      last = { start: score, id: member };
+      if (!plan.checked || matches(row.fields, query)) {
+        if (skip > 0) skip -= 1;
+        else {
+          records.push(JSON.parse(row.json) as ActivationRecord);
+          if (records.length >= query.limit) return { records, next: last };
+        }
+      }
+      if (plan.checked && scanned >= PAGE_SCAN_BUDGET) return { records, next: last };
+    }
+    return { records };
   }
 
   count(namespace: string, query: RangeQuery): number {
-    return this.indexOf(namespace, query)?.count(range(query)) ?? 0;
+    const plan = planQuery(query);
+    const index = this.indexes.get(driverKey(namespace, plan.driver));
+    if (!index) return 0;
+    if (!plan.checked) return index.count(range(query));
+    let scanned = 0;
+    let count = 0;
+    for (const { member } of index.descending(range(query))) {
+      if (++scanned > COUNT_SCAN_BUDGET) throw new PlatformError('activation-query-too-broad', Messages.activationQueryTooBroad(COUNT_SCAN_BUDGET));
+      if (matches(this.records.get(member)!.fields, query)) count += 1;
+    }
+    return count;
   }
 
   *snapshot(): Iterable<ActivationJournalEntry> {
@@ -144,18 +186,13 @@ export class ActivationTable {
     for (const claim of this.claims.values()) yield claim.entry;
   }
 
-  private indexOf(namespace: string, query: RangeQuery): SortedIndex | undefined {
-    return query.name === undefined ? this.byNamespace.get(namespace) : this.byName.get(slot(namespace, query.name));
-  }
-
   private removeRecord(id: string): void {
     const row = this.records.get(id);
     if (!row) return;
     this.records.delete(id);
     this.live -= row.bytes;
     this.recordExpiry.remove(row.expiresAt, id);
-    dropFrom(this.byNamespace, row.namespace, row.start, id);
-    dropFrom(this.byName, slot(row.namespace, row.name), row.start, id);
+    for (const key of indexKeys(row)) dropFrom(this.indexes, key, row.fields.start, id);
   }
 }
 
@@ -198,6 +235,17 @@ function dropFrom(indexes: Map<string, SortedIndex>, key: string, score: number,
   if (index.size === 0) indexes.delete(key);
 }
 
-function slot(a: string, b: string): string {
-  return `${a}\u0000${b}`;
+function indexKeys(row: ActivationRow): string[] {
+  const keys = selectorsOf(row.fields).map((selector) => driverKey(row.namespace, { by: 'selector', selector }));
+  if (row.fields.cause !== undefined) keys.push(driverKey(row.namespace, { by: 'cause', cause: row.fields.cause }));
+  if (row.fields.trigger !== undefined) keys.push(driverKey(row.namespace, { by: 'trigger', trigger: row.fields.trigger }));
+  return keys;
+}
+
+/** One string per (namespace, index); NUL appears in no namespace, name or activation id. */
+function driverKey(namespace: string, driver: IndexDriver): string {
+  if (driver.by === 'cause') return ['c', namespace, driver.cause].join('\u0000');
+  if (driver.by === 'trigger') return ['t', namespace, driver.trigger].join('\u0000');
+  const selector: IndexSelector = driver.selector;
+  return ['s', namespace, selector.name ?? '', selector.status ?? '', selector.start ?? ''].join('\u0000');
 }

@@ -1,6 +1,6 @@
 import type { ActivationRecord } from '../../entities/activation';
 import type { Logger } from '../../logging/logger';
-import type { ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import type { ActivationPage, ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
 import { checkRecord } from './activation-record-check';
 import { ActivationTable, parseActivationEntry, type ActivationJournalEntry, type RangeQuery } from './activation-table';
 import type { FileJournal } from './file-journal';
@@ -93,10 +93,14 @@ class EmbeddedActivationStore implements ActivationStore {
   }
 
   async list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]> {
+    return (await this.page(namespace, query)).records;
+  }
+
+  async page(namespace: string, query: ActivationQuery): Promise<ActivationPage> {
     this.begin();
-    const records = this.table.list(namespace, query);
+    const page = this.table.page(namespace, query);
     await this.journal.barrier();
-    return records;
+    return page;
   }
 
   async count(namespace: string, query: RangeQuery): Promise<number> {

@@ -31,7 +31,7 @@ export type PutDecision =
   | { readonly ok: true; readonly generation: number }
   | { readonly ok: false; readonly reason: Extract<PutOutcome, { ok: false }>['reason'] };
 
-const ENTITY_TYPES: Readonly<Record<EntityType, true>> = { action: true, package: true, trigger: true, rule: true, identity: true, api: true };
+const ENTITY_TYPES: Readonly<Record<EntityType, true>> = { action: true, package: true, trigger: true, rule: true, identity: true, registration: true, api: true };
 
 /** The put rules both stores follow (the Redis store in Lua): the type check comes first. */
 export function decidePut(

@@ -40,6 +40,7 @@ describe('SortedIndex', () => {
           const [min, max] = [Math.min(a, b), Math.max(a, b)];
           const inRange = model.filter((entry) => entry.score >= min && entry.score <= max).sort(byRedisOrder).reverse();
           expect(index.rangeDescending({ min, max }, skip, limit)).toEqual(inRange.slice(skip, skip + limit).map((entry) => entry.member));
+          expect([...index.descending({ min, max }, skip)]).toEqual(inRange.slice(skip));
           expect(index.count({ min, max })).toBe(inRange.length);
           expect(index.count({})).toBe(model.length);
           expect(index.size).toBe(model.length);
@@ -54,5 +55,6 @@ describe('SortedIndex', () => {
     index.add(5, 'x');
     expect(index.rangeDescending({ min: 6, max: 4 }, 0, 10)).toEqual([]);
     expect(index.count({ min: 6, max: 4 })).toBe(0);
+    expect([...index.descending({ min: 6, max: 4 })]).toEqual([]);
   });
 });

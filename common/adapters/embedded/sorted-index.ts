@@ -45,6 +45,14 @@ export class SortedIndex {
     return result;
   }
 
+  /** Entries in the range, highest (score, member) first, the first `skip` left out; lazily, so a caller may stop early. */
+  *descending(range: ScoreRange, skip = 0): Iterable<{ readonly score: number; readonly member: string }> {
+    const low = this.firstAtLeast(range.min ?? -Infinity);
+    for (let at = this.firstAbove(range.max ?? Infinity) - 1 - Math.max(0, skip); at >= low; at--) {
+      yield { score: this.scores[at]!, member: this.members[at]! };
+    }
+  }
+
   count(range: ScoreRange): number {
     return Math.max(0, this.firstAbove(range.max ?? Infinity) - this.firstAtLeast(range.min ?? -Infinity));
   }

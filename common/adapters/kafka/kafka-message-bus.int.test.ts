@@ -60,6 +60,19 @@ describe('kafka message bus', () => {
     }
   });
 
+  it('lets many processes ensure one new topic at once, each resolving with it usable', async () => {
+    const buses = Array.from({ length: 6 }, (_, i) => createKafkaMessageBus({ brokers: kafkaBrokers, clientId: `${naming.prefix}-racer${i}`, logger: silentLogger }));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const topic = `${naming.deadLetterTopic()}-race${round}`;
+        await Promise.all(buses.map((bus) => bus.ensureTopic(topic, { partitions: 1 })));
+        await Promise.all(buses.map((bus, i) => bus.send(topic, [{ value: Buffer.from(`from ${i}`) }])));
+      }
+    } finally {
+      await Promise.all(buses.map((bus) => bus.close()));
+    }
+  });
+
   it('commits in the background up to the watermark, without waiting for close', async () => {
     const topic = naming.invokerTopic('invoker1');
     const groupId = naming.invokerGroup('invoker1');

@@ -43,7 +43,10 @@ describe('redis activation store specifics', () => {
     const keys = await keysWithPrefix(redis, prefix);
     expect(keys).toEqual([
       `${prefix}:activation-expiry:guest`,
+      `${prefix}:activation-filter-index:guest:nhello:s0`,
+      `${prefix}:activation-filter-index:guest:s0`,
       `${prefix}:activation-index:guest`,
+      `${prefix}:activation-meta:guest`,
       `${prefix}:activation-name-index:guest:hello`,
       `${prefix}:activation:${written.activationId}`,
     ]);

@@ -1,22 +1,34 @@
 import type { ActivationRecord } from '../../entities/activation';
 import type { Logger } from '../../logging/logger';
 import type { Naming } from '../../naming';
-import type { ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import { Messages } from '../../errors/messages';
+import { PlatformError } from '../../errors/platform-error';
+import type { ActivationFilter, ActivationPage, ActivationQuery, ActivationStore, ClaimOptions, ClaimOutcome, CreateOutcome } from '../../spi/activation-store';
+import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, planQuery, selectorsOf, type IndexDriver, type IndexSelector } from '../activation-index';
 import { checkRecord } from '../embedded/activation-record-check';
 import { connectRedis, type RedisSource } from './redis-connection';
 import { escapeKeyPart } from './redis-key-part';
-import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_LIST, runScript } from './redis-scripts';
+import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
 
 // ActivationStore on Redis. Layout (every key from naming.redisKey):
 //   activation:<id>                      string  record JSON (logs included), PX retention
 //   activation-index:<ns>                zset    id by start
 //   activation-name-index:<ns>:<name>    zset    id by start
-//   activation-expiry:<ns>               zset    "<id>\n<name>" by expiry time, to prune both indexes
+//   activation-filter-index:<ns>:<sel>   zset    id by start, one per index of activation-index.ts
+//                                                 that names a status or start kind: <sel> is
+//                                                 [n<name>:][s<status>:][k<start kind>] (ADR 0023)
+//   activation-cause-index:<ns>:<cause>  zset    id by start, records with that cause
+//   activation-trigger-index:<ns>:<trigger> zset  id by start, records a rule of that trigger invoked
+//   activation-meta:<ns>                 hash    id -> "<status>\t<start kind>\t<duration>\t<cause>\t<name>\t<trigger>",
+//                                                 for filters checked record by record
+//   activation-expiry:<ns>               zset    "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>" by
+//                                                 expiry time, to prune every index and the meta hash
 //   activation-claim:<id>                string  holder, PX claim ttl
 //   activation-attempts:<id>             counter of granted claims, PX claim memory
 // The record is keyed by id alone: the id is the deduplication key (create-only across
 // namespaces), and getById needs no second lookup. Index entries whose record expired are
-// pruned by list and count before they answer, so counts do not include expired records.
+// pruned by list and count before they answer, so counts do not include expired records. A
+// record and all its index entries are written by one script: a query never sees half of it.
 
 /** Same defaults as the embedded store. */
 export const DEFAULT_ACTIVATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -57,11 +69,21 @@ class RedisActivationStore implements ActivationStore {
   async create(record: ActivationRecord): Promise<CreateOutcome> {
     checkRecord(record);
     const { namespace, name, activationId, start } = record;
+    const fields = indexedFields(record);
+    const indexKeys = selectorsOf(fields).map((selector) => this.indexKey(namespace, { by: 'selector', selector }));
+    if (fields.cause !== undefined) indexKeys.push(this.indexKey(namespace, { by: 'cause', cause: fields.cause }));
+    if (fields.trigger !== undefined) indexKeys.push(this.indexKey(namespace, { by: 'trigger', trigger: fields.trigger }));
+    const kind = fields.startKind ?? '';
+    const cause = fields.cause === undefined ? '' : escapeKeyPart(fields.cause);
+    const trigger = fields.trigger === undefined ? '' : escapeKeyPart(fields.trigger);
+    const expiryMember = [escapeKeyPart(activationId), escapeKeyPart(name), fields.statusCode, kind, cause, trigger].join('\n');
+    // Tabs and newlines appear in no entity name or activation id.
+    const meta = [fields.statusCode, kind, fields.duration, fields.cause ?? '', name, fields.trigger ?? ''].join('\t');
     const created = await runScript(
       this.redis(),
       ACTIVATION_CREATE,
-      [this.recordKey(activationId), this.namespaceIndex(namespace), this.nameIndex(namespace, name), this.expiryKey(namespace)],
-      [JSON.stringify(record), start, escapeKeyPart(activationId), this.retentionMs, `${escapeKeyPart(activationId)}\n${escapeKeyPart(name)}`],
+      [this.recordKey(activationId), this.expiryKey(namespace), this.metaKey(namespace), ...indexKeys],
+      [JSON.stringify(record), start, escapeKeyPart(activationId), this.retentionMs, expiryMember, meta],
     );
     if (created === 1) return 'created';
     this.logger.debug({ activationId, namespace }, 'activation record already exists');
@@ -79,27 +101,51 @@ class RedisActivationStore implements ActivationStore {
   }
 
   async list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]> {
-    if (query.limit <= 0) return [];
-    const records = (await runScript(this.redis(), ACTIVATION_LIST, this.queryKeys(namespace, query), [
+    return (await this.page(namespace, query)).records;
+  }
+
+  async page(namespace: string, query: ActivationQuery): Promise<ActivationPage> {
+    if (query.limit <= 0) return { records: [] };
+    const plan = planQuery(query);
+    const [nextStart, nextId, ...records] = (await runScript(this.redis(), ACTIVATION_PAGE, this.queryKeys(namespace, plan.driver), [
       this.options.naming.redisKey('activation', ''),
       this.nameIndexPrefix(namespace),
+      this.filterIndexPrefix(namespace),
+      this.causeIndexPrefix(namespace),
       query.upto ?? '+inf',
       query.since ?? '-inf',
       Math.max(0, query.skip),
       query.limit,
       PRUNE_BUDGET,
+      plan.checked ? 1 : 0,
+      query.after?.start ?? '',
+      query.after ? escapeKeyPart(query.after.id) : '',
+      ...filterArgs(query),
+      PAGE_SCAN_BUDGET,
+      this.triggerIndexPrefix(namespace),
     ])) as string[];
-    return records.map((json) => JSON.parse(json) as ActivationRecord);
+    return {
+      records: records.map((json) => JSON.parse(json) as ActivationRecord),
+      ...(nextStart ? { next: { start: Number(nextStart), id: nextId! } } : {}),
+    };
   }
 
-  async count(namespace: string, query: Omit<ActivationQuery, 'skip' | 'limit'>): Promise<number> {
-    const count = await runScript(this.redis(), ACTIVATION_COUNT, this.queryKeys(namespace, query), [
+  async count(namespace: string, query: ActivationFilter): Promise<number> {
+    const plan = planQuery(query);
+    const count = (await runScript(this.redis(), ACTIVATION_COUNT, this.queryKeys(namespace, plan.driver), [
       this.nameIndexPrefix(namespace),
       query.upto ?? '+inf',
       query.since ?? '-inf',
       PRUNE_BUDGET,
-    ]);
-    return count as number;
+      this.filterIndexPrefix(namespace),
+      this.causeIndexPrefix(namespace),
+      plan.checked ? 1 : 0,
+      ...filterArgs(query),
+      COUNT_SCAN_BUDGET,
+      this.triggerIndexPrefix(namespace),
+    ])) as number;
+    if (count < 0) throw new PlatformError('activation-query-too-broad', Messages.activationQueryTooBroad(COUNT_SCAN_BUDGET));
+    return count;
   }
 
   async claim(activationId: string, holder: string, ttlMs: number, options: ClaimOptions = {}): Promise<ClaimOutcome> {
@@ -124,9 +170,40 @@ class RedisActivationStore implements ActivationStore {
     return this.connection.client;
   }
 
-  private queryKeys(namespace: string, query: Pick<ActivationQuery, 'name'>): string[] {
-    const namespaceIndex = this.namespaceIndex(namespace);
-    return [query.name === undefined ? namespaceIndex : this.nameIndex(namespace, query.name), namespaceIndex, this.expiryKey(namespace)];
+  private queryKeys(namespace: string, driver: IndexDriver): string[] {
+    return [this.indexKey(namespace, driver), this.namespaceIndex(namespace), this.expiryKey(namespace), this.metaKey(namespace)];
+  }
+
+  /** The namespace and name indexes keep their names from before ADR 0023, so records written then stay listed. */
+  private indexKey(namespace: string, driver: IndexDriver): string {
+    if (driver.by === 'cause') return this.causeIndexPrefix(namespace) + escapeKeyPart(driver.cause);
+    if (driver.by === 'trigger') return this.triggerIndexPrefix(namespace) + escapeKeyPart(driver.trigger);
+    const selector: IndexSelector = driver.selector;
+    if (selector.status === undefined && selector.start === undefined) {
+      return selector.name === undefined ? this.namespaceIndex(namespace) : this.nameIndex(namespace, selector.name);
+    }
+    const parts = [
+      ...(selector.name !== undefined ? [`n${escapeKeyPart(selector.name)}`] : []),
+      ...(selector.status !== undefined ? [`s${selector.status}`] : []),
+      ...(selector.start !== undefined ? [`k${selector.start}`] : []),
+    ];
+    return this.filterIndexPrefix(namespace) + parts.join(':');
+  }
+
+  private filterIndexPrefix(namespace: string): string {
+    return this.options.naming.redisKey('activation-filter-index', escapeKeyPart(namespace), '');
+  }
+
+  private causeIndexPrefix(namespace: string): string {
+    return this.options.naming.redisKey('activation-cause-index', escapeKeyPart(namespace), '');
+  }
+
+  private triggerIndexPrefix(namespace: string): string {
+    return this.options.naming.redisKey('activation-trigger-index', escapeKeyPart(namespace), '');
+  }
+
+  private metaKey(namespace: string): string {
+    return this.options.naming.redisKey('activation-meta', escapeKeyPart(namespace));
   }
 
   private recordKey(activationId: string): string {
@@ -148,4 +225,9 @@ class RedisActivationStore implements ActivationStore {
   private expiryKey(namespace: string): string {
     return this.options.naming.redisKey('activation-expiry', escapeKeyPart(namespace));
   }
+}
+
+/** The record-by-record check's filters, '' for each one not given (ACTIVATION_PAGE's ARGV 13-18). */
+function filterArgs(query: ActivationFilter): (string | number)[] {
+  return [query.name ?? '', query.status ?? '', query.start ?? '', query.cause ?? '', query.minDuration ?? '', query.trigger ?? ''];
 }

@@ -18,7 +18,7 @@ export interface RedisEntityStoreOptions {
   readonly logger: Logger;
 }
 
-const ENTITY_TYPES: Readonly<Record<EntityType, true>> = { action: true, package: true, trigger: true, rule: true, identity: true, api: true };
+const ENTITY_TYPES: Readonly<Record<EntityType, true>> = { action: true, package: true, trigger: true, rule: true, identity: true, registration: true, api: true };
 const TYPE_ORDER = Object.keys(ENTITY_TYPES) as EntityType[];
 
 type PutReply = [0, Extract<PutOutcome, { ok: false }>['reason']] | [1, string];
