@@ -96,6 +96,8 @@ export interface ActionDoc {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** The same test as isBinaryCode, as source text for the JSON parse worker, which examines large uploads. */
+export const BASE64_PATTERN_SOURCE = BASE64.source;
 
 /** OpenWhisk computes `binary` for string code instead of trusting the client (clients §3.6). */
 export function isBinaryCode(code: string): boolean {

@@ -4,6 +4,8 @@ import { isPlatformError } from '../../common/errors/platform-error';
 import { ZIP_LIMITS } from '../../common/archive/zip-check';
 import { defaultBounds } from '../../common/entities/limits';
 import { buildAction } from './action-input';
+import { closeJsonParseWorker, parseJsonOffThread } from '../http/json-parse-worker';
+import { examinedCodeOf } from '../http/examined-code';
 
 // A zip action is refused before it is stored when the runtime proxy would refuse it at /init.
 
@@ -87,3 +89,39 @@ describe('zip actions are checked before they are stored', () => {
     expect(refusal(zip.subarray(0, zip.length - 30))).toMatchObject({ code: 'action-archive-invalid' });
   });
 });
+
+describe('a large upload examined by the parse worker', () => {
+  afterAll(() => closeJsonParseWorker());
+
+  // A zip of ~3 MB of incompressible bytes: its base64 code is past the size the worker examines.
+  const big = createZip({ 'package.json': '{"main":"index.js"}', 'index.js': 'exports.main = () => ({})', 'blob.bin': require('node:crypto').randomBytes(3 * 1024 * 1024).toString('latin1') });
+
+  it('hands back whether the code is base64 and its decoded bytes, so the main thread scans nothing again', async () => {
+    const body = (await parseJsonOffThread(Buffer.from(JSON.stringify(asAction(big))))) as { exec: object };
+    const examined = examinedCodeOf(body.exec);
+    expect(examined?.binary).toBe(true);
+    expect(examined?.bytes?.equals(big)).toBe(true);
+    expect(buildAction(body, context).exec).toMatchObject({ binary: true });
+  });
+
+  it("checks the archive the worker decoded: a bomb is refused from the worker's bytes", async () => {
+    const body = (await parseJsonOffThread(Buffer.from(JSON.stringify({ exec: { kind: 'nodejs:20', code: bomb(ZIP_LIMITS.maxInflatedBytes + 1024 * 1024).toString('base64') } })))) as { exec: object };
+    // Past the size the worker examines: the bytes checked are the ones it decoded.
+    expect(examinedCodeOf(body.exec)?.binary).toBe(true);
+    let refused: unknown;
+    try {
+      buildAction(body, context);
+    } catch (error) {
+      refused = error;
+    }
+    expect(isPlatformError(refused) && refused.code).toBe('action-archive-invalid');
+  });
+
+  it('keeps plain source code plain', async () => {
+    const source = `function main() { return {}; } // ${'x'.repeat(300 * 1024)}`;
+    const body = (await parseJsonOffThread(Buffer.from(JSON.stringify({ exec: { kind: 'nodejs:20', code: source } })))) as { exec: object };
+    expect(examinedCodeOf(body.exec)).toEqual({ binary: false });
+    expect(buildAction(body, context).exec).toMatchObject({ binary: false });
+  });
+});
+

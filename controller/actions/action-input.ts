@@ -1,3 +1,4 @@
+import { examinedCodeOf } from '../http/examined-code';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
 import {
@@ -78,18 +79,21 @@ function parseExec(raw: unknown, callerNamespace: string): ActionExec {
     if (typeof exec.image !== 'string') throw malformed('image-invalid', Messages.blackboxImageUndefined);
     if (!isImageReference(exec.image)) throw malformed('image-invalid', Messages.imageInvalid(exec.image));
     // Code is optional for a blackbox: the image may carry its own action.
-    const code = exec.code === undefined || exec.code === null || exec.code === '' ? undefined : parseCode(exec.code, kind);
-    return { kind, image: exec.image, binary: code !== undefined && isBinaryCode(code), ...(code !== undefined ? { code } : {}), ...parseMain(exec.main) };
+    const parsed = exec.code === undefined || exec.code === null || exec.code === '' ? undefined : parseCode(exec.code, kind, exec);
+    return { kind, image: exec.image, binary: parsed?.binary ?? false, ...(parsed !== undefined ? { code: parsed.code } : {}), ...parseMain(exec.main) };
   }
   if (!isRuntimeKind(kind)) throw malformed('kind-unsupported', Messages.unsupportedRuntime(kind, SUPPORTED_KINDS));
-  const code = parseCode(exec.code, kind);
-  return { kind: resolveDefaultKind(kind), code, binary: isBinaryCode(code), ...parseMain(exec.main) };
+  const { code, binary } = parseCode(exec.code, kind, exec);
+  return { kind: resolveDefaultKind(kind), code, binary, ...parseMain(exec.main) };
 }
 
-function parseCode(raw: unknown, kind: string): string {
+/** The code, and whether it is a base64 archive (checked before it is stored); a large upload's answers come from the parse worker. */
+function parseCode(raw: unknown, kind: string, exec: object): { code: string; binary: boolean } {
   if (typeof raw !== 'string' || raw.trim().length === 0) throw malformed('action-code-missing', Messages.codeUndefined(kind));
-  if (isBinaryCode(raw)) checkArchive(Buffer.from(raw, 'base64'));
-  return raw;
+  const examined = examinedCodeOf(exec);
+  const binary = examined ? examined.binary : isBinaryCode(raw);
+  if (binary) checkArchive(examined?.bytes ?? Buffer.from(raw, 'base64'));
+  return { code: raw, binary };
 }
 
 /**
