@@ -27,6 +27,7 @@ import type { FeedRegistrations } from './feeds/feed-registrations';
 import { webActionRoutes } from './routes/web-actions.routes';
 import { apiGatewayRoutes } from './routes/api-gateway.routes';
 import { apiManagementRoutes } from './routes/api-management.routes';
+import { dashboardRoutes } from './routes/dashboard.routes';
 import type { ApiRateLimit } from './apis/api-rate-limit';
 import type { ApiService } from './apis/api-service';
 import type { ActionService } from './actions/action-service';
@@ -91,6 +92,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(webActionRoutes(deps));
   app.use(apiGatewayRoutes(deps));
   app.use(system.routes());
+  app.use(dashboardRoutes({ registry: deps.registry }).routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true, methodNotAllowed: methodNotAllowed, notImplemented: methodNotAllowed }));
   return app;

@@ -3,7 +3,8 @@
 #
 # The real services that integration tests, e2e tests and the distributed profile run against:
 # Kafka 3.9.1 (one KRaft node), Redis, NATS with JetStream, a Docker engine, plus the npm packages
-# the readiness probes need, the action runtime images and the prometheus binary the metrics test runs.
+# the readiness probes need, the action runtime images, the prometheus binary the metrics test runs
+# and the chromium the dashboard test drives.
 #
 #   up      use whatever already answers, install what is missing (apt, Maven Central, npm), start
 #           what is down, wait until each answers. Never wipes data. Safe to run again and again.
@@ -23,7 +24,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for part in lib npm kafka redis nats docker images prometheus; do
+for part in lib npm kafka redis nats docker images prometheus chromium; do
   # shellcheck source=/dev/null
   source "$ROOT/deploy/stack/$part.sh"
 done
@@ -39,6 +40,7 @@ cmd_up() {
   kafka_wait
   images_up
   prometheus_up
+  chromium_up
   print_summary
   printf '\nstack: up in %ss; state and logs in %s\n' "$((SECONDS - started))" "$STATE_DIR"
 }

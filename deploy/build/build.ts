@@ -7,7 +7,7 @@ import { withBuildLock } from './build-lock';
 
 // `npm run build`: tsc compiles the product folders into dist/ (tsconfig.build.json), esbuild
 // bundles the nodejs runtime proxy next to the compiled runtime code, and the files the code
-// reads at run time (proxy.py, the system actions) are copied beside it. `--if-stale` skips all
+// reads at run time (proxy.py, the system actions, the dashboard page) are copied beside it. `--if-stale` skips all
 // of it when dist/ was built from the same inputs, so `npm start` can ask on every start.
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -15,7 +15,7 @@ const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, '.inputs-hash');
 const SOURCE_DIRS = ['common', 'controller', 'invoker', 'triggers', 'actions', 'deploy'];
 const INPUT_FILES = ['package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
-const ASSETS = ['actions/runtime-python/proxy.py', 'actions/system'];
+const ASSETS = ['actions/runtime-python/proxy.py', 'actions/system', 'controller/dashboard/page'];
 /** The package.json `bin` entries, relative to dist/. */
 const BINS = ['deploy/cli/main.js'];
 /** The compiled runtime-proxy-files.ts looks for the bundle here (NODEJS_PROXY_BUNDLE_DIR). */
