@@ -4,8 +4,8 @@ import { perMinute } from './activations.js';
 // Throughput (bars: activations started per minute) and latency (line: median duration per
 // minute) of the last hour, drawn as inline SVG from the activations the page holds.
 
-const W = 720;
-const H = 200;
+const W = 1200;
+const H = 220;
 const PAD = { left: 44, right: 56, top: 16, bottom: 22 };
 
 export function drawChart(container, activations, now) {
@@ -28,6 +28,10 @@ export function drawChart(container, activations, now) {
   });
   const points = buckets.flatMap((b, i) => (b.p50 === undefined ? [] : [`${(PAD.left + (i + 0.5) * slot).toFixed(1)},${y(b.p50, maxP50).toFixed(1)}`]));
   if (points.length > 0) root.append(svg('polyline', { class: 'line', points: points.join(' ') }));
+  for (const point of points) {
+    const [cx, cy] = point.split(',');
+    root.append(svg('circle', { class: 'dot', cx, cy, r: 3 }));
+  }
   root.append(svg('text', { class: 'legend-count', x: 4, y: PAD.top + 4 }, `${maxCount}/min`));
   root.append(svg('text', { class: 'legend-p50', x: W - PAD.right + 4, y: PAD.top + 4 }, `${maxP50} ms`));
   root.append(svg('text', { x: PAD.left, y: H - 6 }, '60 min ago'));

@@ -53,6 +53,7 @@ async function signIn(key) {
     return;
   }
   storeKey(key);
+  $('key').value = '';
   text('namespace', Array.isArray(namespaces) ? namespaces.join(', ') : '');
   $('signin').hidden = true;
   $('dashboard').hidden = false;
@@ -74,7 +75,7 @@ function startSession(client) {
     const [actions, triggers, rules] = await Promise.all([client.list('actions'), client.list('triggers'), client.list('rules')]);
     if (changed('actions', actions.map((a) => [a.namespace, a.name, a.version]))) renderActions(actions, client, () => poll());
     fillTable('triggers', triggers.map((t) => row([t.name, t.version])));
-    fillTable('rules', rules.map((r) => row([r.name, qualified(r.trigger), qualified(r.action), r.status ?? ''])));
+    fillTable('rules', rules.map((r) => row([r.name, qualified(r.trigger), qualified(r.action)])));
   };
 
   const loadInvokers = async () => {
