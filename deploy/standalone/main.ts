@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     `\nWisp standalone is ready at ${controller.url}\n` +
       `  data dir:   ${standalone.dataDir}\n` +
       `  containers: ${factoryKind}\n` +
+      `  dashboard:  ${controller.url}/dashboard/\n` +
       (metricsServer ? `  metrics:    ${metricsServer.url}\n` : '') +
       (sandbox.warning ? `  WARNING:    ${sandbox.warning}\n` : '') +
       (guest !== undefined
