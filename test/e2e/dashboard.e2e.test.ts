@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import openwhisk from 'openwhisk';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { startStandalonePlatform, type StandalonePlatform } from '../harness/platforms';
 
@@ -139,6 +139,29 @@ describe('the dashboard in chromium', () => {
     await page.reload({ waitUntil: 'load' });
     await textIn('#signin-error', /refused/);
     expect(await storedKey()).toBeNull();
+  });
+
+  it('signs out when a poll is refused mid-session (a key revoked while the page is open)', async () => {
+    await page.type('#key', GUEST_AUTH);
+    await page.click('#signin-button');
+    await visible(`#actions tbody tr[data-action="${ACTION}"]`);
+    expect(await textOf('#signin-error')).toBe('');
+    // From now on the API refuses the key, as it does once the key is revoked: the next poll gets a 401.
+    await page.setRequestInterception(true);
+    const refuse = (request: HTTPRequest) => {
+      if (request.isInterceptResolutionHandled()) return;
+      if (request.url().includes('/api/v1/')) void request.respond({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: 'The supplied authentication is invalid', code: 'x' }) });
+      else void request.continue();
+    };
+    page.on('request', refuse);
+    try {
+      await textIn('#signin-error', /refused/);
+      expect(await page.$eval('#dashboard', (node) => (node as unknown as { hidden: boolean }).hidden)).toBe(true);
+      expect(await storedKey()).toBeNull();
+    } finally {
+      page.off('request', refuse);
+      await page.setRequestInterception(false);
+    }
   });
 
   it('ran without script errors, CSP violations or dialogs', () => {

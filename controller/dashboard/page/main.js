@@ -54,6 +54,7 @@ async function signIn(key) {
   }
   storeKey(key);
   $('key').value = '';
+  text('signin-error', '');
   text('namespace', Array.isArray(namespaces) ? namespaces.join(', ') : '');
   $('signin').hidden = true;
   $('dashboard').hidden = false;
