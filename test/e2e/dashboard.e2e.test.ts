@@ -128,6 +128,9 @@ describe('the dashboard in chromium', () => {
     await page.click('#signout');
     await visible('#signin-form');
     expect(await storedKey()).toBeNull();
+    // Nothing of the namespace stays in the page after signing out.
+    expect(await page.$$('#activations tbody tr')).toHaveLength(0);
+    expect(await textOf('#logs-lines')).toBe('');
     await page.type('#key', BAD_KEY);
     await page.click('#signin-button');
     await textIn('#signin-error', /refused/);

@@ -28,6 +28,11 @@ function showSignin(message = '') {
   session?.stop();
   session = undefined;
   shown.clear();
+  // Nothing of the last namespace stays on the page for whoever signs in next.
+  for (const table of ['actions', 'triggers', 'rules', 'invokers', 'activations']) fillTable(table, []);
+  for (const id of ['namespace', 'poll-state', 'invoke-state', 'logs-id', 'logs-lines', 'logs-result']) text(id, '');
+  $('chart').replaceChildren();
+  $('logs').hidden = true;
   $('dashboard').hidden = true;
   $('signin').hidden = false;
   text('signin-error', message);
@@ -74,6 +79,7 @@ function startSession(client) {
 
   const loadEntities = async () => {
     const [actions, triggers, rules] = await Promise.all([client.list('actions'), client.list('triggers'), client.list('rules')]);
+    if (stopped) return;
     if (changed('actions', actions.map((a) => [a.namespace, a.name, a.version]))) renderActions(actions, client, () => poll());
     fillTable('triggers', triggers.map((t) => row([t.name, t.version])));
     fillTable('rules', rules.map((r) => row([r.name, qualified(r.trigger), qualified(r.action)])));
@@ -81,6 +87,7 @@ function startSession(client) {
 
   const loadInvokers = async () => {
     const invokers = await client.invokers();
+    if (stopped) return;
     fillTable('invokers', invokers.map((i) => row([i.invokerId, cell(i.state, `state-${i.state}`), `${i.freeMemoryMb} of ${i.userMemoryMb} MB`, i.gpus])));
   };
 
@@ -93,6 +100,8 @@ function startSession(client) {
       cursor = answer.nextCursor;
       if (!cursor) break;
     }
+    // An answer that comes after a sign-out is not shown.
+    if (stopped) return;
     const list = window_.list();
     if (changed('activations', list.slice(0, SHOWN_ACTIVATIONS).map((a) => [a.activationId, a.statusCode, a.duration]))) renderActivations(list, client);
     drawChart($('chart'), list, Date.now());
@@ -206,6 +215,7 @@ function renderActivations(activations, client) {
 async function showLogs(client, id) {
   try {
     const record = await client.activation(id);
+    if (!session) return;
     text('logs-id', id);
     text('logs-lines', Array.isArray(record.logs) && record.logs.length > 0 ? record.logs.join('\n') : '(no log lines)');
     text('logs-result', JSON.stringify(record.response?.result ?? null, null, 2));
