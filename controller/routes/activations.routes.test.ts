@@ -131,10 +131,10 @@ describe('GET /namespaces/{ns}/activations/{id}/logs and docs=true', () => {
 
   it('loads logs for docs=true only: summaries carry none', async () => {
     const page = jest.spyOn(t.stores.activations, 'page');
-    const docs = (await okBody(get('?docs=true&limit=1'))) as Array<{ logs: string[] }>;
+    const docs = (await okBody(get('?docs=true&limit=1'))) as unknown as Array<{ logs: string[] }>;
     expect(docs.map((d) => d.logs)).toEqual([seeded[4]!.logs]);
     expect(page.mock.calls[0]![1].withLogs).toBe(true);
-    const summaries = (await okBody(get('?limit=1'))) as Array<Record<string, unknown>>;
+    const summaries = (await okBody(get('?limit=1'))) as unknown as Array<Record<string, unknown>>;
     expect(summaries[0]).not.toHaveProperty('logs');
     expect(page.mock.calls[1]![1].withLogs).toBe(false);
   });

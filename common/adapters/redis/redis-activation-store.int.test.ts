@@ -126,7 +126,7 @@ describe('redis activation store specifics', () => {
     await store.close();
   });
 
-  it('counts with a bare ZCOUNT while nothing is due, and never counts an expired record', async () => {
+  it('counts with a lone ZCOUNT while nothing is due, and never counts an expired record', async () => {
     const naming = createNaming(newPrefix());
     const marker = naming.redisKey('activation-none-expired', 'guest');
     const keeper = createRedisActivationStore({ redis, naming, logger: silentLogger, retentionMs: 60_000 });

@@ -8,7 +8,7 @@ import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, planQuery, selector
 import { checkRecord } from '../embedded/activation-record-check';
 import { connectRedis, type RedisSource } from './redis-connection';
 import { escapeKeyPart } from './redis-key-part';
-import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
+import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_COUNT_IF_NONE_EXPIRED, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
 
 // ActivationStore on Redis. Layout (every key from naming.redisKey):
 //   activation:<id>                      string  record JSON without its logs, PX retention (records
@@ -26,7 +26,7 @@ import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE,
 //   activation-expiry:<ns>               zset    "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>" by
 //                                                 expiry time, to prune every index and the meta hash
 //   activation-none-expired:<ns>         string  exists only while no expiry entry is due (PXAT the oldest):
-//                                                 while it does, a count is a bare ZCOUNT
+//                                                 while it does, a count is a ZCOUNT in a two-line script
 //   activation-claim:<id>                string  holder, PX claim ttl
 //   activation-attempts:<id>             counter of granted claims, PX claim memory
 // The record is keyed by id alone: the id is the deduplication key (create-only across
@@ -156,14 +156,12 @@ class RedisActivationStore implements ActivationStore {
   async count(namespace: string, query: ActivationFilter): Promise<number> {
     const plan = planQuery(query);
     if (!plan.checked) {
-      // While nothing is due for pruning, one index's ZCOUNT is the answer: both commands go out
-      // together, in one round trip and without a script (ADR 0023, "count").
-      const redis = this.redis();
-      const [noneExpired, count] = await Promise.all([
-        redis.exists(this.noneExpiredKey(namespace)),
-        redis.zcount(this.indexKey(namespace, plan.driver), query.since ?? '-inf', query.upto ?? '+inf'),
-      ]);
-      if (noneExpired === 1) return count;
+      // While nothing is due for pruning, one index's ZCOUNT is the answer (ADR 0023, "count").
+      const count = (await runScript(this.redis(), ACTIVATION_COUNT_IF_NONE_EXPIRED, [this.indexKey(namespace, plan.driver), this.noneExpiredKey(namespace)], [
+        query.since ?? '-inf',
+        query.upto ?? '+inf',
+      ])) as number;
+      if (count >= 0) return count;
     }
     const count = (await runScript(this.redis(), ACTIVATION_COUNT, this.queryKeys(namespace, plan.driver), [
       this.nameIndexPrefix(namespace),

@@ -311,6 +311,20 @@ end
 );
 
 /**
+ * KEYS: the driving index, none-expired marker. ARGV: min, max.
+ * Returns the count, or -2 when the marker is gone (some record may be due for pruning: count
+ * with ACTIVATION_COUNT instead). The count's common path: nothing to prune and no check, so no
+ * clock, no expiry set and no long script to run.
+ */
+export const ACTIVATION_COUNT_IF_NONE_EXPIRED = defineScript(
+  'activationCountIfNoneExpired',
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+return redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[2])
+`,
+);
+
+/**
  * KEYS: claim, attempt counter. ARGV: holder, claim ttl ms, attempt counter ttl ms, superseded
  * holder ('' for none). Returns {1, attempt} when granted, {0, holder} when a live claim of
  * another holder exists.
