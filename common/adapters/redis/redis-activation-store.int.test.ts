@@ -95,6 +95,18 @@ describe('redis activation store specifics', () => {
     await keeper.close();
   });
 
+  it('forgets an index entry whose record is gone without passing through the expiry set (evicted)', async () => {
+    const naming = createNaming(newPrefix());
+    const store = createRedisActivationStore({ redis, naming, logger: silentLogger });
+    const written = [record({ start: 1000 }), record({ start: 1001 }), record({ start: 1002 })];
+    for (const each of written) await store.create(each);
+    await redis.del(naming.redisKey('activation', written[1]!.activationId));
+    expect((await store.list('guest', { skip: 0, limit: 10, withLogs: true })).map((r) => r.activationId)).toEqual([written[2]!.activationId, written[0]!.activationId]);
+    expect(await redis.zrange(naming.redisKey('activation-index', 'guest'), 0, -1)).toEqual([written[0]!.activationId, written[2]!.activationId]);
+    expect(await store.list('guest', { skip: 0, limit: 10 })).toEqual([written[2], written[0]].map((r) => ({ ...r!, logs: [] })));
+    await store.close();
+  });
+
   it('lets the logs key expire with its record', async () => {
     const naming = createNaming(newPrefix());
     const store = createRedisActivationStore({ redis, naming, logger: silentLogger, retentionMs: 300 });

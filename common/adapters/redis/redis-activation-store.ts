@@ -284,7 +284,9 @@ function withLogs(json: string, logsJson: string | null): ActivationRecord {
 
 /** A stored record for a list that did not ask for logs: `logs: []` in either layout. */
 function withoutLogs(json: string): ActivationRecord {
-  return { ...(JSON.parse(json) as ActivationRecord), logs: [] };
+  const record = JSON.parse(json) as { logs?: readonly string[] };
+  record.logs = [];
+  return record as ActivationRecord;
 }
 
 /** The record-by-record check's filters, '' for each one not given (ACTIVATION_PAGE's ARGV 13-18). */

@@ -241,12 +241,37 @@ local offset = 0
 -- without checks or a cursor the skip is an offset into the index
 if not checked and not has_after then offset, skip = skip, 0 end
 local batch_size = checked and 200 or math.max(limit, 50)
-local out = {'', ''}
 local found, scanned = 0, 0
 local last_score, last_id = nil, nil
+-- the page's ids first, then its records (and logs) in one MGET each
+local picked = {}
+local function finish(next_score, next_id)
+  local out = {next_score or '', next_id or ''}
+  if #picked == 0 then return out end
+  local keys = {}
+  for j, id in ipairs(picked) do keys[j] = ARGV[1] .. id end
+  local records = redis.call('MGET', unpack(keys))
+  local logs = nil
+  if with_logs then
+    for j, id in ipairs(picked) do keys[j] = ARGV[22] .. id end
+    logs = redis.call('MGET', unpack(keys))
+  end
+  for j, id in ipairs(picked) do
+    if records[j] then
+      out[#out + 1] = records[j]
+      if with_logs then out[#out + 1] = logs[j] end
+    else
+      -- gone without passing through the expiry set (evicted): forget it here; the page is
+      -- one short, as a page may be
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('ZREM', KEYS[2], id)
+    end
+  end
+  return out
+end
 while true do
   local batch = redis.call('ZREVRANGEBYSCORE', KEYS[1], max, ARGV[6], 'WITHSCORES', 'LIMIT', offset, batch_size)
-  if #batch == 0 then return out end
+  if #batch == 0 then return finish() end
   offset = offset + #batch / 2
   for i = 1, #batch, 2 do
     local id, score = batch[i], batch[i + 1]
@@ -257,26 +282,12 @@ while true do
         if skip > 0 then
           skip = skip - 1
         else
-          local record = redis.call('GET', ARGV[1] .. id)
-          if record then
-            out[#out + 1] = record
-            if with_logs then out[#out + 1] = redis.call('GET', ARGV[22] .. id) end
-            found = found + 1
-          else
-            -- gone without passing through the expiry set (evicted): forget it here
-            redis.call('ZREM', KEYS[1], id)
-            redis.call('ZREM', KEYS[2], id)
-          end
-          if found >= limit then
-            out[1], out[2] = last_score, last_id
-            return out
-          end
+          picked[#picked + 1] = id
+          found = found + 1
+          if found >= limit then return finish(last_score, last_id) end
         end
       end
-      if checked and scanned >= budget then
-        out[1], out[2] = last_score, last_id
-        return out
-      end
+      if checked and scanned >= budget then return finish(last_score, last_id) end
     end
   end
 end
