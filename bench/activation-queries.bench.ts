@@ -15,6 +15,8 @@ import { printComparison, summarize } from './stats';
 //                                        raw: ZREVRANGEBYSCORE (name, status, kind) index since..+inf LIMIT 0 50, MGET
 //   - count of an action's activations in the last hour with status application_error
 //                                        raw: ZCOUNT (name, status) index since..+inf
+//   - newest 50 for an action with their logs (docs=true; logs are stored apart, so the summaries
+//     above read none)               raw: ZREVRANGEBYSCORE, MGET the 50 records and their 50 logs keys
 // A query and its raw calls run in turn, round by round, so that both see the same load. The
 // store parses the records it returns; a second floor adds that JSON.parse to the raw calls.
 // Every key of the run carries its own prefix and is removed at the end.
@@ -142,6 +144,18 @@ async function main(): Promise<void> {
       rawList(failedColdIndex, hourAgo, false),
       rawList(failedColdIndex, hourAgo, true),
     );
+    const logsKey = (id: string) => naming.redisKey('activation-logs', id);
+    const rawWithLogs = (parse: boolean) => async () => {
+      const ids = await redis.zrevrangebyscore(nameIndex, '+inf', '-inf', 'LIMIT', 0, 50);
+      if (ids.length === 0) return;
+      const values = await redis.mget(...ids.map(recordKey), ...ids.map(logsKey));
+      if (parse) values.map((json) => JSON.parse(json!) as unknown);
+    };
+    const [withLogs, withLogsRaw, withLogsParsed] = await interleaved(
+      () => store.list(NAMESPACE, { name: action, skip: 0, limit: 50, withLogs: true }),
+      rawWithLogs(false),
+      rawWithLogs(true),
+    );
     const [count, countRaw] = await interleaved(
       () => store.count(NAMESPACE, { name: action, status: 1, since: hourAgo }),
       () => redis.zcount(failedIndex, hourAgo, '+inf'),
@@ -159,6 +173,8 @@ async function main(): Promise<void> {
       { name: 'failed cold of an action, 1 h', value: summarize(failedCold), floor: summarize(failedColdRaw), floorName: 'raw ZREVRANGEBYSCORE + MGET' },
       { name: 'failed cold of an action, 1 h', value: summarize(failedCold), floor: summarize(failedColdParsed), floorName: 'same + JSON.parse of the records' },
       { name: 'count failed of an action, 1 h', value: summarize(count), floor: summarize(countRaw), floorName: 'raw ZCOUNT' },
+      { name: 'newest 50 with logs (docs=true)', value: summarize(withLogs), floor: summarize(withLogsRaw), floorName: 'raw ZREVRANGEBYSCORE + MGET 100' },
+      { name: 'newest 50 with logs (docs=true)', value: summarize(withLogs), floor: summarize(withLogsParsed), floorName: 'same + JSON.parse of the values' },
     ]);
   } finally {
     await store.close();

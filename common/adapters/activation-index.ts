@@ -46,7 +46,7 @@ export interface QueryPlan {
   readonly checked: boolean;
 }
 
-export function indexedFields(record: ActivationRecord): IndexedFields {
+export function indexedFields(record: Omit<ActivationRecord, 'logs'>): IndexedFields {
   const startKind = record.annotations.find((a) => a.key === 'startKind')?.value;
   const trigger = record.annotations.find((a) => a.key === 'trigger')?.value;
   return {

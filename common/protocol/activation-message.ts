@@ -1,6 +1,6 @@
 import type { ActionLimits } from '../entities/limits';
-import { isActivationId } from '../ids';
-import { seal, unseal, type MessageKey } from './message-seal';
+import { unseal, type MessageKey } from './message-seal';
+import { readEnvelope, writeEnvelope } from './sealed-envelope';
 
 // Controller → invoker. Versioned envelope; carries the action's name and revision, never its
 // code (the invoker fetches code by revision and caches it). On the bus the caller's key and the
@@ -53,30 +53,16 @@ function associatedData(m: { activationId: string; controllerId: string; user: {
 export function encodeActivationMessage(message: ActivationMessage, key: MessageKey): Buffer {
   const { user, content, ...envelope } = message;
   const secret: SealedFields = { authKey: user.authKey, content };
-  const sealed = seal(key, Buffer.from(JSON.stringify(secret)), associatedData(message));
-  return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace }, sealed }));
+  return writeEnvelope(envelope, user, secret, key, associatedData(message));
 }
 
 /** Never throws: a message that cannot be decoded is reported with whatever id could be read. */
 export function decodeActivationMessage(raw: Buffer, key: MessageKey): DecodeResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not an object' };
-  const m = parsed as Record<string, unknown>;
-  const activationId = typeof m.activationId === 'string' && isActivationId(m.activationId) ? m.activationId : undefined;
+  const envelopeRead = readEnvelope(raw);
+  if (!envelopeRead.ok) return envelopeRead;
+  const { fields: m, activationId, fail } = envelopeRead;
   const controllerId = typeof m.controllerId === 'string' ? m.controllerId : undefined;
   const transid = typeof m.transid === 'string' ? m.transid : undefined;
-  const fail = (reason: string): DecodeResult => ({
-    ok: false,
-    reason,
-    ...(activationId ? { activationId } : {}),
-    ...(controllerId ? { controllerId } : {}),
-    ...(transid ? { transid } : {}),
-  });
   if (m.v !== ACTIVATION_MESSAGE_VERSION) return fail(`unsupported envelope version ${String(m.v)}`);
   if (!activationId) return fail('missing or invalid activationId');
   if (!controllerId || !transid) return fail('missing controllerId or transid');

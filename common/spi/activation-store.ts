@@ -2,6 +2,8 @@ import type { ActivationRecord, StartKind, StatusCode } from '../entities/activa
 
 // ActivationStore: activation records with logs, indexes for filtered queries, and the claim
 // that keeps two invokers from running the same activation. Adapters: redis, embedded.
+// Logs are stored apart from the rest of a record (ADR 0023): get and getById put them back,
+// logs reads only them, and a list loads them only when asked (withLogs).
 
 export type CreateOutcome = 'created' | 'duplicate';
 
@@ -47,6 +49,8 @@ export interface ActivationQuery extends ActivationFilter {
   readonly limit: number;
   /** Go on after this position (cursor paging); records written meanwhile never shift a page. */
   readonly after?: ActivationPosition;
+  /** Load each record's logs too; without it the records come with `logs: []` and no log is read. */
+  readonly withLogs?: boolean;
 }
 
 export interface ActivationPage {
@@ -66,7 +70,9 @@ export interface ActivationStore {
   get(namespace: string, activationId: string): Promise<ActivationRecord | undefined>;
   /** Looks a record up by id alone (the controller's waiter knows only the id). */
   getById(activationId: string): Promise<ActivationRecord | undefined>;
-  /** Newest (start, id) first. */
+  /** A record's logs alone, without reading the rest of it; undefined when no such record is in the namespace. */
+  logs(namespace: string, activationId: string): Promise<readonly string[] | undefined>;
+  /** Newest (start, id) first; logs only with `withLogs`. */
   list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]>;
   /** As list, with where the next page starts. */
   page(namespace: string, query: ActivationQuery): Promise<ActivationPage>;

@@ -114,3 +114,28 @@ describe('GET /namespaces/{ns}/activations', () => {
     await expectErrorAnswer(await get(query), 400, message);
   });
 });
+
+describe('GET /namespaces/{ns}/activations/{id}/logs and docs=true', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reads the logs alone, never the whole record', async () => {
+    const get = jest.spyOn(t.stores.activations, 'get');
+    const getById = jest.spyOn(t.stores.activations, 'getById');
+    const logs = jest.spyOn(t.stores.activations, 'logs');
+    expect(await okBody(t.call('GET', `/namespaces/_/activations/${seeded[2]!.activationId}/logs`))).toEqual({ logs: seeded[2]!.logs });
+    expect(logs).toHaveBeenCalledWith('guest', seeded[2]!.activationId);
+    expect(get).not.toHaveBeenCalled();
+    expect(getById).not.toHaveBeenCalled();
+    await expectErrorAnswer(await t.call('GET', `/namespaces/_/activations/${newActivationId()}/logs`), 404, 'The requested resource does not exist.');
+  });
+
+  it('loads logs for docs=true only: summaries carry none', async () => {
+    const page = jest.spyOn(t.stores.activations, 'page');
+    const docs = (await okBody(get('?docs=true&limit=1'))) as unknown as Array<{ logs: string[] }>;
+    expect(docs.map((d) => d.logs)).toEqual([seeded[4]!.logs]);
+    expect(page.mock.calls[0]![1].withLogs).toBe(true);
+    const summaries = (await okBody(get('?limit=1'))) as unknown as Array<Record<string, unknown>>;
+    expect(summaries[0]).not.toHaveProperty('logs');
+    expect(page.mock.calls[1]![1].withLogs).toBe(false);
+  });
+});

@@ -33,7 +33,8 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
       ctx.body = { activations: await store.count(namespace, filter) };
       return;
     }
-    const page = await store.page(namespace, { ...filter, skip: list.skip, limit: list.limit, ...(after ? { after } : {}) });
+    // summaries carry no logs, so only docs=true reads them
+    const page = await store.page(namespace, { ...filter, skip: list.skip, limit: list.limit, ...(after ? { after } : {}), withLogs: docs });
     const activations = page.records.map((r) => (docs ? toActivationView(r) : activationSummary(r)));
     const nextCursor = page.next && encodeCursor(page.next);
     if (nextCursor) {
@@ -43,11 +44,15 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
     ctx.body = paged ? { activations, ...(nextCursor ? { nextCursor } : {}) } : activations;
   });
 
-  const load = async (ctx: Router.RouterContext<RequestState>): Promise<ActivationRecord> => {
+  const target = (ctx: Router.RouterContext<RequestState>): { namespace: string; id: string } => {
     const namespace = resolveNamespace(ctx.params.namespace ?? '', ctx.state.identity!, 'activations');
     const id = ctx.params.id ?? '';
     if (id.length !== 32) throw new PlatformError('activation-id-invalid', Messages.activationIdLength(id.length));
     if (!isActivationId(id)) throw new PlatformError('activation-id-invalid', Messages.activationIdInvalid);
+    return { namespace, id };
+  };
+  const load = async (ctx: Router.RouterContext<RequestState>): Promise<ActivationRecord> => {
+    const { namespace, id } = target(ctx);
     const record = await store.get(namespace, id);
     if (!record) throw new PlatformError('activation-not-found', Messages.resourceDoesNotExist);
     return record;
@@ -57,7 +62,11 @@ export function activationRoutes(store: ActivationStore): Router<RequestState> {
     ctx.body = toActivationView(await load(ctx));
   });
   router.get('/namespaces/:namespace/activations/:id/logs', async (ctx) => {
-    ctx.body = { logs: (await load(ctx)).logs };
+    // the logs alone: the rest of the record is not read
+    const { namespace, id } = target(ctx);
+    const logs = await store.logs(namespace, id);
+    if (!logs) throw new PlatformError('activation-not-found', Messages.resourceDoesNotExist);
+    ctx.body = { logs };
   });
   router.get('/namespaces/:namespace/activations/:id/result', async (ctx) => {
     ctx.body = toActivationView(await load(ctx)).response;

@@ -1,8 +1,9 @@
 import type { ActionDoc } from '../../common/entities/action';
 import type { Identity } from '../../common/entities/identity';
 import { isActivationId } from '../../common/ids';
-import { seal, unseal, type MessageKey } from '../../common/protocol/message-seal';
+import { unseal, type MessageKey } from '../../common/protocol/message-seal';
 import type { Stored } from '../../common/spi/entity-store';
+import { readEnvelope, writeEnvelope } from '../../common/protocol/sealed-envelope';
 
 // A topmost sequence on the sequence topic (ADR 0016), from acceptance until its record is
 // written. Laid out like an activation message: ids, routing and the names an operator or the
@@ -62,30 +63,16 @@ export function sequenceJobAction(job: SequenceJob): Stored<ActionDoc> {
 export function encodeSequenceJob(job: SequenceJob, key: MessageKey): Buffer {
   const { user, payload, doc, ...envelope } = job;
   const secret: SealedFields = { uuid: user.uuid, authKey: user.authKey, payload, doc };
-  const sealed = seal(key, Buffer.from(JSON.stringify(secret)), associatedData(job));
-  return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace }, sealed }));
+  return writeEnvelope(envelope, user, secret, key, associatedData(job));
 }
 
 /** Never throws: a job that cannot be decoded is reported with whatever ids could be read. */
 export function decodeSequenceJob(raw: Buffer, key: MessageKey): SequenceJobDecodeResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not an object' };
-  const m = parsed as Record<string, unknown>;
-  const activationId = typeof m.activationId === 'string' && isActivationId(m.activationId) ? m.activationId : undefined;
+  const envelopeRead = readEnvelope(raw);
+  if (!envelopeRead.ok) return envelopeRead;
+  const { fields: m, activationId, fail } = envelopeRead;
   const controllerId = typeof m.controllerId === 'string' ? m.controllerId : undefined;
   const transid = typeof m.transid === 'string' ? m.transid : undefined;
-  const fail = (reason: string): SequenceJobDecodeResult => ({
-    ok: false,
-    reason,
-    ...(activationId ? { activationId } : {}),
-    ...(controllerId ? { controllerId } : {}),
-    ...(transid ? { transid } : {}),
-  });
   if (m.v !== SEQUENCE_JOB_VERSION) return fail(`unsupported sequence job version ${String(m.v)}`);
   if (!activationId) return fail('missing or invalid activationId');
   if (!controllerId || !transid) return fail('missing controllerId or transid');

@@ -17,7 +17,13 @@ export interface OpenActivationStoreOptions {
 }
 
 /** Opens a store on one location; every call opens that same location again. */
-export type OpenActivationStore = (options?: OpenActivationStoreOptions) => Promise<ActivationStore>;
+export type OpenActivationStore = ((options?: OpenActivationStoreOptions) => Promise<ActivationStore>) & {
+  /**
+   * Stores records at this location as the adapter did before logs were kept apart from records
+   * (logs inside the record). Called while no store of the location is open.
+   */
+  readonly writeOldLayout: (records: readonly ActivationRecord[]) => Promise<void>;
+};
 
 function record(fields: Partial<ActivationRecord> = {}): ActivationRecord {
   const start = fields.start ?? 1_718_000_000_000;
@@ -124,9 +130,12 @@ export function describeActivationStoreContract(
       });
       const at = (...indexes: number[]) => indexes.map((i) => all[i]!.activationId);
 
-      it('lists a namespace newest start first', async () => {
+      it('lists a namespace newest start first, with logs only when asked', async () => {
         expect(ids(await store.list('ns1', { skip: 0, limit: 30 }))).toEqual(at(5, 4, 3, 2, 1, 0));
-        expect(await store.list('ns1', { skip: 0, limit: 30 })).toEqual([...all].reverse());
+        expect(await store.list('ns1', { skip: 0, limit: 30, withLogs: true })).toEqual([...all].reverse());
+        expect(await store.list('ns1', { skip: 0, limit: 30 })).toEqual([...all].reverse().map((r) => ({ ...r, logs: [] })));
+        expect((await store.page('ns1', { name: 'hello', skip: 1, limit: 2, withLogs: true })).records).toEqual([all[3], all[2]]);
+        expect((await store.page('ns1', { minDuration: 0, skip: 0, limit: 1, withLogs: true })).records).toEqual([all[5]]);
       });
 
       it('pages with skip and limit', async () => {
@@ -311,7 +320,52 @@ export function describeActivationStoreContract(
           after = page.next;
         }
         expect(seen).toEqual(expected);
-        expect(await store.list('ns1', { since: 9000, skip: 0, limit: 30 })).toEqual(expected.map((id) => same.find((r) => r.activationId === id)));
+        expect(await store.list('ns1', { since: 9000, skip: 0, limit: 30, withLogs: true })).toEqual(expected.map((id) => same.find((r) => r.activationId === id)));
+      });
+    });
+
+    describe('logs', () => {
+      it("reads a record's logs alone, only in its namespace, and the whole record with get", async () => {
+        const written = record({ logs: ['2024-06-10T06:13:20.123456789Z stdout: one', '2024-06-10T06:13:20.123456790Z stderr: "two"\n\ttabbed ünïcödé'] });
+        const silent = record({ logs: [] });
+        await store.create(written);
+        await store.create(silent);
+        expect(await store.logs('ns1', written.activationId)).toEqual(written.logs);
+        expect(await store.logs('ns1', silent.activationId)).toEqual([]);
+        expect(await store.logs('ns2', written.activationId)).toBeUndefined();
+        expect(await store.logs('ns1', newActivationId())).toBeUndefined();
+        expect(await store.get('ns1', written.activationId)).toEqual(written);
+        expect(await store.getById(silent.activationId)).toEqual(silent);
+      });
+
+      it('keeps the first record\'s logs when a duplicate create brings others', async () => {
+        const first = record({ logs: ['first'] });
+        await store.create(first);
+        expect(await store.create({ ...first, logs: ['second'] })).toBe('duplicate');
+        expect(await store.logs('ns1', first.activationId)).toEqual(['first']);
+        expect(await store.getById(first.activationId)).toEqual(first);
+      });
+
+      it('reads records stored before logs were kept apart (logs inside the record)', async () => {
+        const old = [record({ start: 7000, logs: ['old one'] }), record({ start: 7001, logs: [] }), record({ start: 7002, name: 'other', logs: ['old', 'three'] })];
+        await store.close();
+        opened.forget(store);
+        await open.writeOldLayout(old);
+        const reopened = await openTracked();
+        const fresh = record({ start: 7003, logs: ['new'] });
+        await reopened.create(fresh);
+        for (const each of [...old, fresh]) {
+          expect(await reopened.get('ns1', each.activationId)).toEqual(each);
+          expect(await reopened.getById(each.activationId)).toEqual(each);
+          expect(await reopened.logs('ns1', each.activationId)).toEqual(each.logs);
+          expect(await reopened.logs('ns2', each.activationId)).toBeUndefined();
+        }
+        const newestFirst = [fresh, ...[...old].reverse()];
+        expect(await reopened.list('ns1', { skip: 0, limit: 30, withLogs: true })).toEqual(newestFirst);
+        expect(await reopened.list('ns1', { skip: 0, limit: 30 })).toEqual(newestFirst.map((r) => ({ ...r, logs: [] })));
+        expect(await reopened.list('ns1', { name: 'hello', skip: 0, limit: 30, withLogs: true })).toEqual([fresh, old[1], old[0]]);
+        expect(await reopened.count('ns1', {})).toBe(4);
+        expect(await reopened.count('ns1', { name: 'other' })).toBe(1);
       });
     });
 
@@ -365,7 +419,10 @@ export function describeActivationStoreContract(
         const old = record({ start: 5000, cause, response: { statusCode: 1, result: {} }, annotations: [{ key: 'startKind', value: 'cold' }, { key: 'trigger', value: 'ns1/t' }] });
         await short.create(old);
         expect(await short.get('ns1', old.activationId)).toEqual(old);
+        expect(await short.logs('ns1', old.activationId)).toEqual(old.logs);
         await eventually(async () => ((await short.getById(old.activationId)) === undefined ? true : undefined), 5_000, 50);
+        // its logs go with it
+        expect(await short.logs('ns1', old.activationId)).toBeUndefined();
         const fresh = record({ start: 4000 });
         await short.create(fresh);
         expect(await short.get('ns1', old.activationId)).toBeUndefined();
@@ -394,6 +451,8 @@ export function describeActivationStoreContract(
 
         const reopened = await openTracked();
         expect(await reopened.get('ns1', written.activationId)).toEqual(written);
+        expect(await reopened.logs('ns1', written.activationId)).toEqual(written.logs);
+        expect(await reopened.list('ns1', { skip: 0, limit: 30, withLogs: true })).toEqual([written]);
         expect(await reopened.count('ns1', {})).toBe(1);
         expect(await reopened.count('ns1', { name: 'hello', status: 2, start: 'prewarmed' })).toBe(1);
         expect(ids(await reopened.list('ns1', { cause: written.cause!, minDuration: 700, skip: 0, limit: 30 }))).toEqual([written.activationId]);

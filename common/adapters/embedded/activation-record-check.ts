@@ -5,6 +5,11 @@ import type { ActivationRecord } from '../../entities/activation';
 
 /** Returns the record when it has the indexed fields; throws naming the first one missing. */
 export function checkRecord(value: unknown): ActivationRecord {
+  return checkStoredRecord(value) as ActivationRecord;
+}
+
+/** As checkRecord, for a record whose logs may be stored apart. */
+export function checkStoredRecord(value: unknown): Omit<ActivationRecord, 'logs'> & { readonly logs?: readonly string[] } {
   const record = value as Partial<Record<string, unknown>>;
   if (typeof record !== 'object' || record === null) throw new Error('activation record is not an object');
   for (const field of ['namespace', 'name', 'activationId'] as const) {

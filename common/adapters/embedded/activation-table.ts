@@ -3,16 +3,21 @@ import { Messages } from '../../errors/messages';
 import { PlatformError } from '../../errors/platform-error';
 import type { ActivationFilter, ActivationPosition, ActivationQuery, ClaimOutcome } from '../../spi/activation-store';
 import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, isAfter, matches, planQuery, selectorsOf, type IndexDriver, type IndexSelector, type IndexedFields } from '../activation-index';
-import { checkRecord } from './activation-record-check';
+import { checkStoredRecord } from './activation-record-check';
 import { SortedIndex, type ScoreRange } from './sorted-index';
 
 // The embedded activation store's state and rules, without I/O. Time comes in as `now` so that
 // retention and claim expiry behave like Redis TTLs and can be tested with a fake clock.
 // The query indexes (activation-index.ts) live in memory only: replaying the journal on start
-// writes every record to them again.
+// writes every record to them again. Logs are kept apart from the rest of a record, in a map of
+// their own (journaled in the create entry beside the record, rebuilt with it on start), so that
+// a list parses none of them unless asked.
+
+/** A record as stored, its logs apart. */
+export type StoredRecord = Omit<ActivationRecord, 'logs'>;
 
 export type ActivationJournalEntry =
-  | { readonly op: 'create'; readonly record: ActivationRecord; readonly createdAt: number }
+  | { readonly op: 'create'; readonly record: StoredRecord; readonly logs: readonly string[]; readonly createdAt: number }
   | {
       readonly op: 'claim';
       readonly id: string;
@@ -49,6 +54,8 @@ export interface TablePage {
 
 export class ActivationTable {
   private readonly records = new Map<string, ActivationRow>();
+  /** Each record's logs as JSON, by id; beside `records`, written and dropped with it. */
+  private readonly logsById = new Map<string, string>();
   /** By namespace and index: every selector of activation-index.ts, and each cause. */
   private readonly indexes = new Map<string, SortedIndex>();
   private readonly recordExpiry = new SortedIndex();
@@ -74,7 +81,13 @@ export class ActivationTable {
 
   get(activationId: string): ActivationRecord | undefined {
     const row = this.records.get(activationId);
-    return row && (JSON.parse(row.json) as ActivationRecord);
+    return row && this.withLogs(row);
+  }
+
+  /** The record's logs alone. */
+  logs(activationId: string): readonly string[] | undefined {
+    const logs = this.logsById.get(activationId);
+    return logs === undefined ? undefined : (JSON.parse(logs) as string[]);
   }
 
   namespaceOf(activationId: string): string | undefined {
@@ -114,7 +127,7 @@ export class ActivationTable {
       this.live += bytes;
       return;
     }
-    const { record, createdAt } = entry;
+    const { record, logs, createdAt } = entry;
     const expiresAt = createdAt + this.retentionMs;
     if (expiresAt <= now) return;
     this.removeRecord(record.activationId);
@@ -128,6 +141,7 @@ export class ActivationTable {
       bytes,
     };
     this.records.set(row.id, row);
+    this.logsById.set(row.id, JSON.stringify(logs));
     for (const key of indexKeys(row)) indexFor(this.indexes, key).add(row.fields.start, row.id);
     this.recordExpiry.add(expiresAt, row.id);
     this.live += bytes;
@@ -156,7 +170,7 @@ export class ActivationTable {
       if (!plan.checked || matches(row.fields, query)) {
         if (skip > 0) skip -= 1;
         else {
-          records.push(JSON.parse(row.json) as ActivationRecord);
+          records.push(query.withLogs === true ? this.withLogs(row) : { ...(JSON.parse(row.json) as StoredRecord), logs: [] });
           if (records.length >= query.limit) return { records, next: last };
         }
       }
@@ -181,15 +195,20 @@ export class ActivationTable {
 
   *snapshot(): Iterable<ActivationJournalEntry> {
     for (const row of this.records.values()) {
-      yield { op: 'create', record: JSON.parse(row.json) as ActivationRecord, createdAt: row.createdAt };
+      yield { op: 'create', record: JSON.parse(row.json) as StoredRecord, logs: this.logs(row.id) ?? [], createdAt: row.createdAt };
     }
     for (const claim of this.claims.values()) yield claim.entry;
+  }
+
+  private withLogs(row: ActivationRow): ActivationRecord {
+    return { ...(JSON.parse(row.json) as StoredRecord), logs: this.logs(row.id) ?? [] };
   }
 
   private removeRecord(id: string): void {
     const row = this.records.get(id);
     if (!row) return;
     this.records.delete(id);
+    this.logsById.delete(id);
     this.live -= row.bytes;
     this.recordExpiry.remove(row.expiresAt, id);
     for (const key of indexKeys(row)) dropFrom(this.indexes, key, row.fields.start, id);
@@ -202,7 +221,13 @@ export function parseActivationEntry(value: unknown): ActivationJournalEntry {
   if (typeof entry !== 'object' || entry === null) throw new Error('entry is not an object');
   if (entry.op === 'create') {
     if (typeof entry.createdAt !== 'number') throw new Error('create entry lacks createdAt');
-    return { op: 'create', record: checkRecord(entry.record), createdAt: entry.createdAt };
+    if (entry.logs === undefined) {
+      // written before logs were kept apart: they are inside the record
+      const { logs = [], ...record } = checkStoredRecord(entry.record);
+      return { op: 'create', record, logs, createdAt: entry.createdAt };
+    }
+    if (!Array.isArray(entry.logs) || !entry.logs.every((line) => typeof line === 'string')) throw new Error('create entry has logs that are not strings');
+    return { op: 'create', record: checkStoredRecord(entry.record), logs: entry.logs as string[], createdAt: entry.createdAt };
   }
   if (entry.op === 'claim') {
     const { id, holder, expiresAt, attempt, forgetAt } = entry;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivationRecord } from '../../entities/activation';
 import { newActivationId } from '../../ids';
@@ -8,6 +8,7 @@ import { killMidStream } from '../../../test/harness/kill-mid-stream';
 import { useTempDirs } from '../../../test/harness/temp-dirs';
 import { ACTIVATION_JOURNAL_FILE, openEmbeddedActivationStore } from './embedded-activation-store';
 import { openEmbeddedStores } from './embedded-stores';
+import { encodeEntry } from './journal-framing';
 
 const newDataDir = useTempDirs('wisp-embedded-activations');
 
@@ -15,7 +16,12 @@ describeActivationStoreContract(
   'embedded',
   async () => {
     const dataDir = newDataDir();
-    return async (options) => openEmbeddedActivationStore({ dataDir, logger: silentLogger, ...options });
+    return Object.assign(async (options?: { retentionMs?: number }) => openEmbeddedActivationStore({ dataDir, logger: silentLogger, ...options }), {
+      // the create entry as journaled before logs were kept apart: the record with its logs inside
+      writeOldLayout: async (records: readonly ActivationRecord[]) => {
+        for (const each of records) appendFileSync(join(dataDir, ACTIVATION_JOURNAL_FILE), encodeEntry({ op: 'create', record: each, createdAt: Date.now() }));
+      },
+    });
   },
   { sharedAccess: false },
 );
@@ -49,7 +55,7 @@ describe('embedded activation store on disk', () => {
     now += 5_000; // the old ones are 11 s old, young 5 s
     expect(await store.getById(old[0]!.activationId)).toBeUndefined();
     expect(await store.count('ns', {})).toBe(1);
-    expect(await store.list('ns', { skip: 0, limit: 30 })).toEqual([young]);
+    expect(await store.list('ns', { skip: 0, limit: 30, withLogs: true })).toEqual([young]);
     await store.close();
     const journalPath = join(dataDir, ACTIVATION_JOURNAL_FILE);
     expect(readFileSync(journalPath, 'utf8')).toContain(old[0]!.activationId);

@@ -74,7 +74,8 @@ class EmbeddedActivationStore implements ActivationStore {
       await this.journal.barrier();
       return 'duplicate';
     }
-    await this.write({ op: 'create', record, createdAt: now }, now);
+    const { logs, ...withoutLogs } = record;
+    await this.write({ op: 'create', record: withoutLogs, logs, createdAt: now }, now);
     return 'created';
   }
 
@@ -90,6 +91,13 @@ class EmbeddedActivationStore implements ActivationStore {
     const record = this.table.get(activationId);
     await this.journal.barrier();
     return record;
+  }
+
+  async logs(namespace: string, activationId: string): Promise<readonly string[] | undefined> {
+    this.begin();
+    const logs = this.table.namespaceOf(activationId) === namespace ? this.table.logs(activationId) : undefined;
+    await this.journal.barrier();
+    return logs;
   }
 
   async list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]> {

@@ -8,10 +8,12 @@ import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, planQuery, selector
 import { checkRecord } from '../embedded/activation-record-check';
 import { connectRedis, type RedisSource } from './redis-connection';
 import { escapeKeyPart } from './redis-key-part';
-import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
+import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_COUNT_IF_NONE_EXPIRED, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
 
 // ActivationStore on Redis. Layout (every key from naming.redisKey):
-//   activation:<id>                      string  record JSON (logs included), PX retention
+//   activation:<id>                      string  record JSON without its logs, PX retention (records
+//                                                 written before logs were kept apart have them inside)
+//   activation-logs:<id>                 string  {"namespace", "logs"} JSON, written with the record, same PX
 //   activation-index:<ns>                zset    id by start
 //   activation-name-index:<ns>:<name>    zset    id by start
 //   activation-filter-index:<ns>:<sel>   zset    id by start, one per index of activation-index.ts
@@ -23,12 +25,15 @@ import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_CREATE, ACTIVATION_PAGE,
 //                                                 for filters checked record by record
 //   activation-expiry:<ns>               zset    "<id>\n<name>\n<status>\n<start kind>\n<cause>\n<trigger>" by
 //                                                 expiry time, to prune every index and the meta hash
+//   activation-none-expired:<ns>         string  exists only while no expiry entry is due (PXAT the oldest):
+//                                                 while it does, a count is a ZCOUNT in a two-line script
 //   activation-claim:<id>                string  holder, PX claim ttl
 //   activation-attempts:<id>             counter of granted claims, PX claim memory
 // The record is keyed by id alone: the id is the deduplication key (create-only across
 // namespaces), and getById needs no second lookup. Index entries whose record expired are
 // pruned by list and count before they answer, so counts do not include expired records. A
-// record and all its index entries are written by one script: a query never sees half of it.
+// record, its logs and all its index entries are written by one script: a query never sees half
+// of it. Logs are apart so that a list reads none of them unless asked, and /logs only them.
 
 /** Same defaults as the embedded store. */
 export const DEFAULT_ACTIVATION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -79,11 +84,12 @@ class RedisActivationStore implements ActivationStore {
     const expiryMember = [escapeKeyPart(activationId), escapeKeyPart(name), fields.statusCode, kind, cause, trigger].join('\n');
     // Tabs and newlines appear in no entity name or activation id.
     const meta = [fields.statusCode, kind, fields.duration, fields.cause ?? '', name, fields.trigger ?? ''].join('\t');
+    const { logs, ...withoutLogs } = record;
     const created = await runScript(
       this.redis(),
       ACTIVATION_CREATE,
-      [this.recordKey(activationId), this.expiryKey(namespace), this.metaKey(namespace), ...indexKeys],
-      [JSON.stringify(record), start, escapeKeyPart(activationId), this.retentionMs, expiryMember, meta],
+      [this.recordKey(activationId), this.logsKey(activationId), this.expiryKey(namespace), this.metaKey(namespace), this.noneExpiredKey(namespace), ...indexKeys],
+      [JSON.stringify(withoutLogs), start, escapeKeyPart(activationId), this.retentionMs, expiryMember, meta, JSON.stringify({ namespace, logs } satisfies StoredLogs)],
     );
     if (created === 1) return 'created';
     this.logger.debug({ activationId, namespace }, 'activation record already exists');
@@ -96,8 +102,19 @@ class RedisActivationStore implements ActivationStore {
   }
 
   async getById(activationId: string): Promise<ActivationRecord | undefined> {
-    const json = await this.redis().get(this.recordKey(activationId));
-    return json === null ? undefined : (JSON.parse(json) as ActivationRecord);
+    const [json, logs] = await this.redis().mget(this.recordKey(activationId), this.logsKey(activationId));
+    return json === null || json === undefined ? undefined : withLogs(json, logs ?? null);
+  }
+
+  async logs(namespace: string, activationId: string): Promise<readonly string[] | undefined> {
+    const json = await this.redis().get(this.logsKey(activationId));
+    if (json !== null) {
+      const stored = JSON.parse(json) as StoredLogs;
+      return stored.namespace === namespace ? stored.logs : undefined;
+    }
+    // no logs key: a record written before logs were kept apart (they are inside it), or none
+    const record = await this.get(namespace, activationId);
+    return record?.logs;
   }
 
   async list(namespace: string, query: ActivationQuery): Promise<ActivationRecord[]> {
@@ -107,7 +124,8 @@ class RedisActivationStore implements ActivationStore {
   async page(namespace: string, query: ActivationQuery): Promise<ActivationPage> {
     if (query.limit <= 0) return { records: [] };
     const plan = planQuery(query);
-    const [nextStart, nextId, ...records] = (await runScript(this.redis(), ACTIVATION_PAGE, this.queryKeys(namespace, plan.driver), [
+    const loadLogs = query.withLogs === true;
+    const [nextStart, nextId, ...values] = (await runScript(this.redis(), ACTIVATION_PAGE, this.queryKeys(namespace, plan.driver), [
       this.options.naming.redisKey('activation', ''),
       this.nameIndexPrefix(namespace),
       this.filterIndexPrefix(namespace),
@@ -123,15 +141,28 @@ class RedisActivationStore implements ActivationStore {
       ...filterArgs(query),
       PAGE_SCAN_BUDGET,
       this.triggerIndexPrefix(namespace),
-    ])) as string[];
+      loadLogs ? 1 : 0,
+      this.options.naming.redisKey('activation-logs', ''),
+    ])) as (string | null)[];
+    const records: ActivationRecord[] = [];
+    if (loadLogs) for (let i = 0; i < values.length; i += 2) records.push(withLogs(values[i]!, values[i + 1] ?? null));
+    else for (const json of values) records.push(withoutLogs(json!));
     return {
-      records: records.map((json) => JSON.parse(json) as ActivationRecord),
+      records,
       ...(nextStart ? { next: { start: Number(nextStart), id: nextId! } } : {}),
     };
   }
 
   async count(namespace: string, query: ActivationFilter): Promise<number> {
     const plan = planQuery(query);
+    if (!plan.checked) {
+      // While nothing is due for pruning, one index's ZCOUNT is the answer (ADR 0023, "count").
+      const count = (await runScript(this.redis(), ACTIVATION_COUNT_IF_NONE_EXPIRED, [this.indexKey(namespace, plan.driver), this.noneExpiredKey(namespace)], [
+        query.since ?? '-inf',
+        query.upto ?? '+inf',
+      ])) as number;
+      if (count >= 0) return count;
+    }
     const count = (await runScript(this.redis(), ACTIVATION_COUNT, this.queryKeys(namespace, plan.driver), [
       this.nameIndexPrefix(namespace),
       query.upto ?? '+inf',
@@ -171,7 +202,7 @@ class RedisActivationStore implements ActivationStore {
   }
 
   private queryKeys(namespace: string, driver: IndexDriver): string[] {
-    return [this.indexKey(namespace, driver), this.namespaceIndex(namespace), this.expiryKey(namespace), this.metaKey(namespace)];
+    return [this.indexKey(namespace, driver), this.namespaceIndex(namespace), this.expiryKey(namespace), this.metaKey(namespace), this.noneExpiredKey(namespace)];
   }
 
   /** The namespace and name indexes keep their names from before ADR 0023, so records written then stay listed. */
@@ -206,6 +237,14 @@ class RedisActivationStore implements ActivationStore {
     return this.options.naming.redisKey('activation-meta', escapeKeyPart(namespace));
   }
 
+  private noneExpiredKey(namespace: string): string {
+    return this.options.naming.redisKey('activation-none-expired', escapeKeyPart(namespace));
+  }
+
+  private logsKey(activationId: string): string {
+    return this.options.naming.redisKey('activation-logs', escapeKeyPart(activationId));
+  }
+
   private recordKey(activationId: string): string {
     return this.options.naming.redisKey('activation', escapeKeyPart(activationId));
   }
@@ -225,6 +264,29 @@ class RedisActivationStore implements ActivationStore {
   private expiryKey(namespace: string): string {
     return this.options.naming.redisKey('activation-expiry', escapeKeyPart(namespace));
   }
+}
+
+/** What activation-logs:<id> holds: the namespace lets /logs check it without reading the record. */
+interface StoredLogs {
+  readonly namespace: string;
+  readonly logs: readonly string[];
+}
+
+/**
+ * A stored record with its logs: from the logs key, or from inside the record when it was written
+ * before logs were kept apart (such a record has a `logs` field and no logs key).
+ */
+function withLogs(json: string, logsJson: string | null): ActivationRecord {
+  const record = JSON.parse(json) as ActivationRecord;
+  if (record.logs !== undefined) return record;
+  return { ...record, logs: logsJson === null ? [] : (JSON.parse(logsJson) as StoredLogs).logs };
+}
+
+/** A stored record for a list that did not ask for logs: `logs: []` in either layout. */
+function withoutLogs(json: string): ActivationRecord {
+  const record = JSON.parse(json) as { logs?: readonly string[] };
+  record.logs = [];
+  return record as ActivationRecord;
 }
 
 /** The record-by-record check's filters, '' for each one not given (ACTIVATION_PAGE's ARGV 13-18). */
