@@ -1,14 +1,20 @@
 // The REST API as the page calls it: same origin, the namespace key as basic auth. The key lives
-// in sessionStorage only (gone with the tab), never in the page or a URL.
+// in this module's memory only, never in the page, a URL or web storage: a web action's HTML is
+// served from the same origin, and a hostile tenant's page opened in this tab could read
+// sessionStorage or localStorage. A reload asks for the key again.
 
-const KEY_ITEM = 'wisp.dashboard.key';
+let key = null;
 
 /** Thrown for a 401: the key is wrong or revoked, so the page asks for one again. */
 export class SignedOut extends Error {}
 
-export const storedKey = () => sessionStorage.getItem(KEY_ITEM);
-export const storeKey = (key) => sessionStorage.setItem(KEY_ITEM, key);
-export const forgetKey = () => sessionStorage.removeItem(KEY_ITEM);
+export const storedKey = () => key;
+export const storeKey = (given) => {
+  key = given;
+};
+export const forgetKey = () => {
+  key = null;
+};
 
 async function call(key, method, path, body) {
   const headers = { Accept: 'application/json', Authorization: `Basic ${btoa(key)}` };
