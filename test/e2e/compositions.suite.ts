@@ -24,6 +24,9 @@ const SQUARE = `async function main(p) {
   return { sq: p.x * p.x, tag: p.tag };
 }`;
 
+// Fails items 7, 107, 207, 307 and 407 on purpose.
+const QUICK = `function main(p) { return p.x % 100 === 7 ? { error: 'failed ' + p.x } : { y: p.x + 1 }; }`;
+
 interface Annotated {
   readonly annotations: { key: string; value: unknown }[];
 }
@@ -63,6 +66,7 @@ export function describeCompositions(platform: () => PlatformUnderTest): void {
       create(n('boom'), BOOM),
       create(n('square'), SQUARE),
       create(n('idle'), INC1),
+      create(n('quick'), QUICK),
     ]);
   });
 
@@ -118,6 +122,19 @@ export function describeCompositions(platform: () => PlatformUnderTest): void {
     const overlap = Math.max(...itemRecords.map((r) => itemRecords.filter((o) => o.start <= r.start && r.start < o.end).length));
     expect(overlap).toBeLessThanOrEqual(4);
   });
+
+  it('a map over 500 items ends with every result in order and its few failing items counted', async () => {
+    const items = Array.from({ length: 500 }, (_, x) => ({ x }));
+    // Not blocking: on a loaded machine the map may take longer than a blocking call's 60 s.
+    const accepted = await rest(`actions/${n('quick')}?map=true&concurrency=16`, { method: 'POST', body: JSON.stringify({ items }) });
+    expect(accepted.status).toBe(202);
+    const map = await eventually(async () => (await client().activations.get({ name: accepted.body.activationId as string }).catch(() => undefined)) as unknown as Record_ | undefined, 140_000, 250);
+    const result = map.response.result as { results: Record<string, unknown>[]; activationIds: string[]; failed: number };
+    expect(result.failed).toBe(5);
+    expect(new Set(result.activationIds).size).toBe(500);
+    expect(map.logs).toEqual(result.activationIds);
+    result.results.forEach((r, x) => expect(r).toEqual(x % 100 === 7 ? { error: 'failed ' + x } : { y: x + 1 }));
+  }, 170_000);
 
   it('a map answers result=true with the gathered result alone, and non-blocking with its id', async () => {
     const items = [{ x: 2 }, { x: 3 }];
