@@ -140,7 +140,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     activations: deps.activations,
     // Its acks free the sequence's throttle slot here, as an invoker's ack does an action's.
     waiter,
-    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog }),
+    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog, compositionTimeLimitMs: config.compositionTimeLimitMs }),
     logger: sequenceLog,
     replayWindowMs: config.sequenceReplayWindowMs,
     // A job replayed at start (standalone starts its invoker after its controller) waits for one.
