@@ -111,8 +111,8 @@ export function decodeSequenceJob(raw: Buffer, key: MessageKey): SequenceJobDeco
   if (typeof secret.authKey !== 'string' || typeof secret.uuid !== 'string') return fail('missing or invalid user');
   if (typeof secret.payload !== 'object' || secret.payload === null) return fail('payload is not an object or array');
   const doc = secret.doc as Partial<ActionDoc> | undefined;
-  if (typeof doc !== 'object' || doc === null || typeof doc.exec !== 'object' || doc.exec === null || typeof doc.limits !== 'object' || !Array.isArray(doc.annotations)) return fail('sealed document is not a sequence');
-  if (doc.exec.kind !== 'sequence' && !isConductorAction(doc as ActionDoc)) return fail('sealed document is not a sequence or a conductor action');
+  if (typeof doc !== 'object' || doc === null || typeof doc.exec !== 'object' || doc.exec === null || typeof doc.limits !== 'object') return fail('sealed document is not a sequence');
+  if (doc.exec.kind !== 'sequence' && !(Array.isArray(doc.annotations) && isConductorAction(doc as ActionDoc))) return fail('sealed document is not a sequence or a conductor action');
   const { sealed: _sealed, ...envelope } = m;
   const job = { ...envelope, user: { subject: user.subject, namespace: user.namespace, uuid: secret.uuid, authKey: secret.authKey }, payload: secret.payload, doc: secret.doc };
   return { ok: true, job: job as unknown as SequenceJob };
