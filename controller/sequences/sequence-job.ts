@@ -59,8 +59,18 @@ export function sequenceJobAction(job: SequenceJob): Stored<ActionDoc> {
   return { revision: job.action.revision, doc: job.doc };
 }
 
+/**
+ * A conductor action's code stays out of its job: the steps' activation messages name the
+ * action's revision and the invoker reads the code from the store, while the job must fit the
+ * topic's 2 MB messages and the code may be 48 MB.
+ */
+function withoutCode(doc: ActionDoc): ActionDoc {
+  return 'code' in doc.exec && doc.exec.code !== undefined ? { ...doc, exec: { ...doc.exec, code: '' } } : doc;
+}
+
 export function encodeSequenceJob(job: SequenceJob, key: MessageKey): Buffer {
-  const { user, payload, doc, ...envelope } = job;
+  const { user, payload, doc: fullDoc, ...envelope } = job;
+  const doc = withoutCode(fullDoc);
   const secret: SealedFields = { uuid: user.uuid, authKey: user.authKey, payload, doc };
   const sealed = seal(key, Buffer.from(JSON.stringify(secret)), associatedData(job));
   return Buffer.from(JSON.stringify({ ...envelope, user: { subject: user.subject, namespace: user.namespace }, sealed }));
