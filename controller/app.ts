@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { RequestState } from './http/request-context';
 import { transactionId } from './http/transaction-id';
 import type { Dispatcher } from './invocation/dispatcher';
+import type { MapRunner } from './maps/map-runner';
 import type { InvokerRegistry } from './invocation/invoker-registry';
 import { actionRoutes } from './routes/actions.routes';
 import { activationRoutes } from './routes/activations.routes';
@@ -54,6 +55,8 @@ export interface AppDeps {
   readonly actions: ActionService;
   readonly activations: ActivationStore;
   readonly dispatcher: Dispatcher;
+  /** Runs `?map=true` invokes (ADR 0028). */
+  readonly maps?: MapRunner;
   readonly registry: InvokerRegistry;
   readonly triggers: TriggerService;
   readonly fires: TriggerFireService;

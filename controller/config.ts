@@ -33,6 +33,8 @@ export interface ControllerConfig {
   readonly redispatchWindowMs: number;
   /** A sequence accepted longer ago than this is recorded as failed rather than started or replayed (ADR 0016). */
   readonly sequenceReplayWindowMs: number;
+  /** A conductor action's composition starts no step later than this after it was accepted (ADR 0028). */
+  readonly compositionTimeLimitMs: number;
   /** Namespaces created at start with these `uuid:key` credentials (idempotent; a revoked key stays revoked). */
   readonly bootstrap: readonly { subject: string; namespace: string; auth: string }[];
   /**
@@ -89,6 +91,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     reapAfterMs: reader.int('WISP_REAPER_AFTER_MS', defaultBounds().timeout.max + 60_000, { min: 1000 }),
     redispatchWindowMs: reader.int('WISP_REAPER_REDISPATCH_WINDOW_MS', 15 * 60_000, { min: 0 }),
     sequenceReplayWindowMs: reader.int('WISP_SEQUENCE_REPLAY_WINDOW_MS', 15 * 60_000, { min: 1000 }),
+    compositionTimeLimitMs: reader.int('WISP_COMPOSITION_TIME_LIMIT_MS', 10 * 60_000, { min: 1000 }),
     allowDevKeys,
     apiRatePerMinute: reader.int('WISP_API_RATE_PER_MINUTE', 600, { min: 0 }),
     bootstrap: [

@@ -22,6 +22,7 @@ import { InvokerRegistry } from './invocation/invoker-registry';
 import { InvokerReaper } from './invocation/invoker-reaper';
 import { SequenceRunner } from './sequences/sequence-runner';
 import { SequenceQueue } from './sequences/sequence-queue';
+import { MapRunner } from './maps/map-runner';
 import { LoadBalancer } from './invocation/load-balancer';
 import { ActionService } from './actions/action-service';
 import { ruleActionLookup } from './actions/action-lookup';
@@ -139,7 +140,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     activations: deps.activations,
     // Its acks free the sequence's throttle slot here, as an invoker's ack does an action's.
     waiter,
-    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog }),
+    runner: new SequenceRunner({ invoker: dispatcher, activations: deps.activations, resolve: components, logger: sequenceLog, compositionTimeLimitMs: config.compositionTimeLimitMs }),
     logger: sequenceLog,
     replayWindowMs: config.sequenceReplayWindowMs,
     // A job replayed at start (standalone starts its invoker after its controller) waits for one.
@@ -157,7 +158,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const fires = new TriggerFireService({ store: deps.entities, activations: deps.activations, dispatcher, lookupAction, throttles, logger: scope.child({ component: 'trigger-fire' }) });
   const apis = new ApiService({ store: deps.entities, actions, packageResolver });
   const apiRateLimit = new ApiRateLimit(config.apiRatePerMinute);
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey), rules, packages, packageResolver, apis, apiRateLimit });
+  // A map holds one concurrency slot until its record is stored (ADR 0028).
+  const maps = new MapRunner({ invoker: dispatcher, activations: deps.activations, logger: scope.child({ component: 'maps' }), onDone: (activationId) => throttles.release(activationId) });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, maps, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey), rules, packages, packageResolver, apis, apiRateLimit });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -180,6 +183,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         server.closeIdleConnections();
       });
       await sequences.stop();
+      await maps.stop();
       await reaper.stop();
       if (!deps.leaderLock) await leaderLock.close();
       dispatcher.stop();

@@ -73,6 +73,16 @@ export function isSequenceExec(exec: ActionExec): exec is SequenceExec {
   return exec.kind === SEQUENCE_KIND;
 }
 
+/**
+ * An action the controller runs as a composition (OpenWhisk's conductor actions, reference §7.3):
+ * a truthy `conductor` annotation on anything but a sequence, where OpenWhisk ignores it.
+ */
+export function isConductorAction(doc: Pick<ActionDoc, 'exec' | 'annotations'>): boolean {
+  if (isSequenceExec(doc.exec)) return false;
+  const value = doc.annotations.find((a) => a.key === 'conductor')?.value;
+  return value === true || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== 'false');
+}
+
 export function isBlackboxExec(exec: ActionExec): exec is BlackboxExec {
   return exec.kind === BLACKBOX_KIND;
 }

@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   'activation-query-too-broad': { status: 400, description: 'A count with filters checked record by record (`minDuration`, or `cause` with other filters) would check more records than allowed.' },
   'activation-id-invalid': { status: 400, description: 'An activation id is not 32 lowercase hex characters.' },
   'timeout-invalid': { status: 400, description: 'A blocking invoke asked for a wait outside 1 to 60000 ms.' },
+  'map-items-invalid': { status: 400, description: 'A map (`?map=true`) was not given `items` as a non-empty array of at most 1000 entries.' },
+  'map-concurrency-invalid': { status: 400, description: "A map's `concurrency` query parameter is not an integer from 1 to 64." },
   'parameters-not-allowed': { status: 400, description: "An invoke's parameters override ones the action or package fixed." },
   'web-response-invalid': { status: 400, description: "A web action's result does not fit the extension asked for (e.g. `.json` of a string, a malformed `.http` shape)." },
   'web-response-content-type-unknown': { status: 400, description: "A web action's `.http` result names a content type that cannot be parsed." },

@@ -1,4 +1,4 @@
-import { isSequenceExec, type ActionDoc } from '../../common/entities/action';
+import { isConductorAction, isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import type { ActivationRecord } from '../../common/entities/activation';
 import type { Identity } from '../../common/entities/identity';
 import { toObject } from '../../common/entities/parameters';
@@ -32,9 +32,11 @@ export interface InvokeRequest {
   readonly trigger?: string;
   /** An id chosen before dispatch (the throttle's concurrency slot is taken under it); a fresh one otherwise. */
   readonly activationId?: string;
+  /** A conductor's own turn: run the action on an invoker, not as a composition. */
+  readonly conductorTurn?: boolean;
 }
 
-/** Runs sequences, which never reach an invoker (sequence-runner.ts). */
+/** Runs sequences and compositions, which never reach an invoker themselves (sequence-runner.ts). */
 export interface SequenceInvoker {
   invoke(request: InvokeRequest, blocking: boolean, maxWaitMs?: number): Promise<InvokeOutcome>;
 }
@@ -84,7 +86,8 @@ export class Dispatcher {
   async invoke(request: InvokeRequest, blocking: boolean, maxWaitMs = 0): Promise<InvokeOutcome> {
     const { action, identity } = request;
     const doc = action.doc;
-    if (isSequenceExec(doc.exec)) {
+    // Compositions (conductor actions) are run by the same durable runner as sequences (ADR 0028).
+    if (isSequenceExec(doc.exec) || (!request.conductorTurn && isConductorAction(doc))) {
       if (!this.sequences) throw new Error('sequences cannot be run: no sequence runner is attached to the dispatcher');
       return this.sequences.invoke(request, blocking, maxWaitMs);
     }

@@ -10,6 +10,7 @@ import type { ActionService } from '../actions/action-service';
 import type { NamespaceLimitsService } from '../identity/namespace-limits-service';
 import type { Throttler } from '../throttles/throttler';
 import type { Dispatcher } from '../invocation/dispatcher';
+import type { MapRunner } from '../maps/map-runner';
 import { actionSummary, actionView } from './action-views';
 import { invokeAction } from './invoke-action';
 
@@ -20,6 +21,7 @@ export interface ActionRoutesDeps {
   readonly dispatcher: Dispatcher;
   readonly throttles?: Throttler;
   readonly limits?: NamespaceLimitsService;
+  readonly maps?: MapRunner;
 }
 
 export function actionRoutes(deps: ActionRoutesDeps): Router<RequestState> {

@@ -38,6 +38,9 @@ const invokeQuery: readonly QueryParam[] = [
   { name: 'blocking', type: 'boolean', description: 'wait for the activation (up to the timeout) and answer it' },
   { name: 'result', type: 'boolean', description: 'with blocking, answer the result alone' },
   { name: 'timeout', type: 'integer', description: 'how long a blocking call waits, 1..60000 ms' },
+  // Wisp's extension (ADR 0028); an OpenWhisk client never sends it.
+  { name: 'map', type: 'boolean', description: 'run the action once per entry of the body {"items": [...] (1..1000), "params": {...shared}}; the map activation\'s result is {results, activationIds, failed}' },
+  { name: 'concurrency', type: 'integer', description: 'with map, how many items run at once, 1..64 (default 8, never above the namespace\'s concurrent invocations)' },
 ];
 const codeQuery: QueryParam = { name: 'code', type: 'boolean', description: 'include exec.code (default true)' };
 

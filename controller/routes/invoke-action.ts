@@ -11,6 +11,8 @@ import type { Dispatcher, InvokeOutcome, InvokeRequest } from '../invocation/dis
 import type { ResolvedAction } from '../packages/package-resolver';
 import type { Throttler } from '../throttles/throttler';
 import { answerAccepted, answerCompleted } from './invoke-response';
+import { MAP_BODY_LIMIT_BYTES, mapConcurrency, parseMapBody } from '../maps/map-body';
+import type { MapRunner } from '../maps/map-runner';
 
 // POST on an action, wherever it lives (namespace root or a package): query and body checks,
 // throttles against the caller's namespace, the `final` rule, dispatch, and OpenWhisk's answer.
@@ -23,13 +25,22 @@ export const MAX_BLOCKING_WAIT_MS = 60_000;
 export interface InvokeDeps {
   readonly dispatcher: Dispatcher;
   readonly throttles?: Throttler;
+  /** Runs `?map=true` invokes; without it a map is refused as unavailable. */
+  readonly maps?: MapRunner;
 }
+
+/** How a throttled, prepared request is run: the Dispatcher's invoke unless a map runs it. */
+type Start = (request: InvokeRequest & { readonly activationId: string }, blocking: boolean, maxWaitMs: number) => Promise<InvokeOutcome>;
 
 export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Identity, resolve: () => Promise<ResolvedAction>): Promise<void> {
   const blocking = queryBool(ctx.query, 'blocking', false);
   const resultOnly = queryBool(ctx.query, 'result', false);
   const timeout = queryInt(ctx.query, 'timeout');
   if (timeout !== undefined && (timeout < 1 || timeout > MAX_BLOCKING_WAIT_MS)) throw new PlatformError('timeout-invalid', Messages.timeoutInvalid);
+  if (queryBool(ctx.query, 'map', false)) {
+    await invokeMap(ctx, deps, identity, resolve, { blocking, resultOnly, maxWaitMs: timeout ?? MAX_BLOCKING_WAIT_MS });
+    return;
+  }
   const payload = await readJsonObject(ctx, INVOKE_BODY_LIMIT_BYTES);
   const outcome = await dispatchActivation(ctx, deps, identity, async () => {
     const resolved = await resolve();
@@ -38,6 +49,35 @@ export async function invokeAction(ctx: Context, deps: InvokeDeps, identity: Ide
   }, blocking ? { blocking, maxWaitMs: timeout ?? MAX_BLOCKING_WAIT_MS } : { blocking });
   if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
   else answerCompleted(ctx, outcome.record, resultOnly);
+}
+
+/**
+ * `?map=true` (ADR 0028): the body and `?concurrency=` are checked before anything runs; the map
+ * is throttled as one invoke (one rate hit, one concurrency slot held until its record is
+ * stored), and its items run at most `concurrency` at a time, never more than the namespace's
+ * concurrent-invocations limit, queued in the map rather than refused.
+ */
+async function invokeMap(ctx: Context, deps: InvokeDeps, identity: Identity, resolve: () => Promise<ResolvedAction>, wait: { blocking: boolean; resultOnly: boolean; maxWaitMs: number }): Promise<void> {
+  const maps = deps.maps;
+  if (!maps) throw new PlatformError('activation-not-queued', Messages.serviceUnavailable);
+  const asked = queryInt(ctx.query, 'concurrency');
+  mapConcurrency(asked, undefined);
+  const { params, payloads } = parseMapBody(await readJsonObject(ctx, MAP_BODY_LIMIT_BYTES));
+  const concurrency = mapConcurrency(asked, await deps.throttles?.concurrencyLimit(identity.namespace));
+  const outcome = await dispatchActivation(
+    ctx,
+    deps,
+    identity,
+    async () => {
+      const resolved = await resolve();
+      for (const payload of payloads) assertNoFinalOverrides(resolved, payload);
+      return { resolved, payload: params };
+    },
+    { blocking: wait.blocking, maxWaitMs: wait.maxWaitMs },
+    (request, blocking, maxWaitMs) => maps.invoke({ request, payloads, concurrency }, blocking, maxWaitMs),
+  );
+  if (outcome.kind === 'accepted') answerAccepted(ctx, outcome.activationId);
+  else answerCompleted(ctx, outcome.record, wait.resultOnly);
 }
 
 export interface PreparedActivation {
@@ -57,6 +97,7 @@ export async function dispatchActivation(
   identity: Identity,
   prepare: () => Promise<PreparedActivation>,
   wait: { readonly blocking: boolean; readonly maxWaitMs?: number },
+  start?: Start,
 ): Promise<InvokeOutcome> {
   // The rate check, the lookup and the concurrency slot overlap (two store round trips become
   // one on the hot path); the answers keep their order: a rate refusal first, then what the
@@ -91,7 +132,8 @@ export async function dispatchActivation(
   };
   let outcome: InvokeOutcome;
   try {
-    outcome = wait.blocking ? await deps.dispatcher.invoke(request, true, wait.maxWaitMs ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
+    if (start) outcome = await start({ ...request, activationId }, wait.blocking, wait.maxWaitMs ?? MAX_BLOCKING_WAIT_MS);
+    else outcome = wait.blocking ? await deps.dispatcher.invoke(request, true, wait.maxWaitMs ?? MAX_BLOCKING_WAIT_MS) : await deps.dispatcher.invoke(request, false);
   } catch (err) {
     deps.throttles?.release(activationId);
     if (isPlatformError(err)) throw err;

@@ -6,6 +6,7 @@ import { pathNamespace } from '../http/path-namespace';
 import { queryBool } from '../http/query';
 import { readJsonObject } from '../http/read-json-body';
 import type { Dispatcher } from '../invocation/dispatcher';
+import type { MapRunner } from '../maps/map-runner';
 import type { ActionService } from '../actions/action-service';
 import type { NamespaceLimitsService } from '../identity/namespace-limits-service';
 import type { Throttler } from '../throttles/throttler';
@@ -28,6 +29,7 @@ export interface PackageActionRoutesDeps {
   readonly dispatcher: Dispatcher;
   readonly throttles?: Throttler;
   readonly limits?: NamespaceLimitsService;
+  readonly maps?: MapRunner;
 }
 
 export function packageActionRoutes(deps: PackageActionRoutesDeps): Router<RequestState> {

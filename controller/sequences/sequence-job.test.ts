@@ -78,6 +78,13 @@ describe('sequence job', () => {
     expect(decodeSequenceJob(rewire(bytes, (m) => (m.sealed = 42)), key)).toMatchObject({ ok: false, reason: 'missing sealed fields' });
     expect(decodeSequenceJob(rewire(bytes, (m) => (m.causedBy = 'sequence')), key)).toMatchObject({ ok: false, reason: 'invalid causedBy' });
     const atomic = encodeSequenceJob(job({ doc: { ...job().doc, exec: { kind: 'nodejs:20', code: 'x', binary: false } } }), key);
-    expect(decodeSequenceJob(atomic, key)).toMatchObject({ ok: false, reason: 'sealed document is not a sequence' });
+    expect(decodeSequenceJob(atomic, key)).toMatchObject({ ok: false, reason: 'sealed document is not a sequence or a conductor action' });
+    // A conductor action (any kind) is a composition: its job carries it like a sequence (ADR 0028).
+    const conductor = encodeSequenceJob(job({ doc: { ...job().doc, exec: { kind: 'nodejs:20', code: 'x', binary: false }, annotations: [{ key: 'conductor', value: true }] } }), key);
+    expect(decodeSequenceJob(conductor, key)).toMatchObject({ ok: true });
+    // Its code stays out of the job (the invokers read it by revision): a 3 MB action still fits the topic's 2 MB messages.
+    const big = encodeSequenceJob(job({ doc: { ...job().doc, exec: { kind: 'nodejs:20', code: 'x'.repeat(3 * 1024 * 1024), binary: false }, annotations: [{ key: 'conductor', value: true }] } }), key);
+    expect(big.length).toBeLessThan(16 * 1024);
+    expect(decodeSequenceJob(big, key)).toMatchObject({ ok: true, job: { doc: { exec: { code: '' }, annotations: [{ key: 'conductor', value: true }] } } });
   });
 });

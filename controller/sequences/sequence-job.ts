@@ -1,4 +1,4 @@
-import type { ActionDoc } from '../../common/entities/action';
+import { isConductorAction, type ActionDoc } from '../../common/entities/action';
 import type { Identity } from '../../common/entities/identity';
 import { isActivationId } from '../../common/ids';
 import { unseal, type MessageKey } from '../../common/protocol/message-seal';
@@ -60,8 +60,18 @@ export function sequenceJobAction(job: SequenceJob): Stored<ActionDoc> {
   return { revision: job.action.revision, doc: job.doc };
 }
 
+/**
+ * A conductor action's code stays out of its job: the steps' activation messages name the
+ * action's revision and the invoker reads the code from the store, while the job must fit the
+ * topic's 2 MB messages and the code may be 48 MB.
+ */
+function withoutCode(doc: ActionDoc): ActionDoc {
+  return 'code' in doc.exec && doc.exec.code !== undefined ? { ...doc, exec: { ...doc.exec, code: '' } } : doc;
+}
+
 export function encodeSequenceJob(job: SequenceJob, key: MessageKey): Buffer {
-  const { user, payload, doc, ...envelope } = job;
+  const { user, payload, doc: fullDoc, ...envelope } = job;
+  const doc = withoutCode(fullDoc);
   const secret: SealedFields = { uuid: user.uuid, authKey: user.authKey, payload, doc };
   return writeEnvelope(envelope, user, secret, key, associatedData(job));
 }
@@ -98,7 +108,8 @@ export function decodeSequenceJob(raw: Buffer, key: MessageKey): SequenceJobDeco
   if (typeof secret.authKey !== 'string' || typeof secret.uuid !== 'string') return fail('missing or invalid user');
   if (typeof secret.payload !== 'object' || secret.payload === null) return fail('payload is not an object or array');
   const doc = secret.doc as Partial<ActionDoc> | undefined;
-  if (typeof doc !== 'object' || doc === null || typeof doc.exec !== 'object' || doc.exec === null || doc.exec.kind !== 'sequence' || typeof doc.limits !== 'object') return fail('sealed document is not a sequence');
+  if (typeof doc !== 'object' || doc === null || typeof doc.exec !== 'object' || doc.exec === null || typeof doc.limits !== 'object') return fail('sealed document is not a sequence');
+  if (doc.exec.kind !== 'sequence' && !(Array.isArray(doc.annotations) && isConductorAction(doc as ActionDoc))) return fail('sealed document is not a sequence or a conductor action');
   const { sealed: _sealed, ...envelope } = m;
   const job = { ...envelope, user: { subject: user.subject, namespace: user.namespace, uuid: secret.uuid, authKey: secret.authKey }, payload: secret.payload, doc: secret.doc };
   return { ok: true, job: job as unknown as SequenceJob };

@@ -38,6 +38,8 @@ export interface SequenceRecordInput {
   /** The largest memory limit among the components that ran. */
   readonly maxMemoryMb: number;
   readonly waitTime: number;
+  /** A conductor action's composition: OpenWhisk marks its record `conductor: true`. */
+  readonly conductor?: boolean;
 }
 
 export function sequenceRecord(input: SequenceRecordInput): ActivationRecord {
@@ -47,6 +49,7 @@ export function sequenceRecord(input: SequenceRecordInput): ActivationRecord {
     { key: 'topmost', value: input.cause === undefined },
     { key: 'path', value: `${input.actionNamespace}/${input.actionName}` },
     { key: 'kind', value: 'sequence' },
+    ...(input.conductor ? [{ key: 'conductor', value: true }] : []),
     { key: 'waitTime', value: input.waitTime },
     { key: 'limits', value: limits },
   ];

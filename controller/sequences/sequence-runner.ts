@@ -1,4 +1,4 @@
-import { MAX_SEQUENCE_LENGTH, isSequenceExec } from '../../common/entities/action';
+import { MAX_SEQUENCE_LENGTH, isConductorAction, isSequenceExec, type ActionDoc } from '../../common/entities/action';
 import { errorResponse, type ActivationRecord, type ActivationResponse } from '../../common/entities/activation';
 import type { Identity } from '../../common/entities/identity';
 import type { Logger } from '../../common/logging/logger';
@@ -11,6 +11,7 @@ import type { ComponentResolver, ResolvedComponent } from './sequence-resolver';
 import type { InvokeOutcome, InvokeRequest } from '../invocation/dispatcher';
 import { nextInput, sequenceRecord } from './sequence-record';
 import { stepActivationId } from './step-ids';
+import { conductorDecision, conductorInput, resolveConductorName } from './conductor-turn';
 
 // Sequences run in the controller, as in OpenWhisk (SequenceActions.scala): the components are
 // resolved together, then invoked one after another through the Dispatcher as blocking
@@ -36,6 +37,8 @@ export interface SequenceRunnerDeps {
   readonly componentGraceMs?: number;
   /** First delay between tries to store the sequence's record while the store fails. */
   readonly storeRetryMs?: number;
+  /** A composition (conductor action) starts no step later than this after it was accepted. */
+  readonly compositionTimeLimitMs?: number;
   readonly now?: () => number;
 }
 
@@ -70,6 +73,14 @@ class Abandoned extends Error {
 }
 
 const DEFAULT_COMPONENT_GRACE_MS = 60_000;
+export const DEFAULT_COMPOSITION_TIME_LIMIT_MS = 10 * 60_000;
+
+/** One step of a composition: its record, or how the composition ends without one. */
+type StepOutcome = { readonly kind: 'ran'; readonly record: ActivationRecord } | { readonly kind: 'failed'; readonly response: ActivationResponse; readonly activationId?: string };
+
+function runsInController(doc: ActionDoc): boolean {
+  return isSequenceExec(doc.exec) || isConductorAction(doc);
+}
 
 export class SequenceRunner {
   private readonly running = new Set<Promise<unknown>>();
@@ -115,6 +126,7 @@ export class SequenceRunner {
       componentIds: [],
       maxMemoryMb: request.action.doc.limits.memory,
       waitTime: Math.max(0, now - acceptedAt),
+      ...(isConductorAction(request.action.doc) ? { conductor: true } : {}),
     });
     try {
       return await this.store(record, request.transid);
@@ -166,11 +178,12 @@ export class SequenceRunner {
     const start = this.now();
     let outcome: Outcome;
     try {
-      outcome = await this.runComponents(target, payload, activationId, state, depth);
+      outcome = isConductorAction(target.action.doc) ? await this.runComposition(target, payload, activationId, state, depth) : await this.runComponents(target, payload, activationId, state, depth);
     } catch (error) {
       if (error instanceof Abandoned) throw error;
       this.deps.logger.error({ err: error, activationId, transid: state.transid }, 'sequence failed');
-      outcome = { response: errorResponse(3, Messages.sequenceFailed), componentIds: [], duration: 0, maxMemoryMb: target.action.doc.limits.memory };
+      const failed = isConductorAction(target.action.doc) ? Messages.compositionFailed : Messages.sequenceFailed;
+      outcome = { response: errorResponse(3, failed), componentIds: [], duration: 0, maxMemoryMb: target.action.doc.limits.memory };
     }
     const record = sequenceRecord({
       activationId,
@@ -188,6 +201,7 @@ export class SequenceRunner {
       componentIds: outcome.componentIds,
       maxMemoryMb: outcome.maxMemoryMb,
       waitTime: Math.max(0, start - state.acceptedAt),
+      ...(isConductorAction(target.action.doc) ? { conductor: true } : {}),
     });
     return this.store(record, state.transid);
   }
@@ -239,7 +253,7 @@ export class SequenceRunner {
       // A replay: this step ran (or was recorded) before the sequence's previous run ended.
       const stored = await this.lookUp(stepId, state.transid);
       let record: ActivationRecord;
-      if (isSequenceExec(component.action.doc.exec)) {
+      if (runsInController(component.action.doc)) {
         record = stored ?? (await this.runSequence(component, input, stepId, activationId, state, depth + 1));
         if (stored) state.atomic += stored.logs.length;
         maxMemoryMb = Math.max(maxMemoryMb, memoryOf(record) ?? 0);
@@ -284,6 +298,103 @@ export class SequenceRunner {
       input = nextInput(response.result);
     }
     return ended(response);
+  }
+
+  /**
+   * A conductor action's composition (reference §7.3): the conductor runs, and while its result
+   * names a next `action`, that component runs with `params` and the conductor runs again on the
+   * component's result with the saved `state` over it. Steps alternate conductor, component,
+   * conductor…, each with an id derived from the composition's and its place (a replay reads the
+   * recorded ones back, and so follows the same path). Unlike OpenWhisk, which feeds a failed
+   * component's `{error}` back to the conductor, a step that does not succeed ends the
+   * composition with its status (ADR 0028).
+   */
+  private async runComposition(target: SequenceTarget, payload: Record<string, unknown> | unknown[], activationId: string, state: RunState, depth: number): Promise<Outcome> {
+    const stepIds: string[] = [];
+    let duration = 0;
+    let maxMemoryMb = target.action.doc.limits.memory;
+    const ended = (response: ActivationResponse): Outcome => ({ response, componentIds: stepIds, duration, maxMemoryMb });
+    if (depth > MAX_SEQUENCE_LENGTH) return ended(errorResponse(1, Messages.compositionTooLong));
+    const limitMs = this.deps.compositionTimeLimitMs ?? DEFAULT_COMPOSITION_TIME_LIMIT_MS;
+    const deadline = state.acceptedAt + limitMs;
+    const took = (record: ActivationRecord, memoryMb: number): void => {
+      stepIds.push(record.activationId);
+      duration += record.duration ?? Math.max(0, record.end - record.start);
+      maxMemoryMb = Math.max(maxMemoryMb, memoryOf(record) ?? memoryMb);
+    };
+    let input: Record<string, unknown> | unknown[] = payload;
+    let components = 0;
+    for (;;) {
+      if (this.now() > deadline) return ended(errorResponse(2, Messages.compositionTimeLimit(limitMs)));
+      const turn = await this.runStep(target, input, activationId, stepIds.length, state, depth);
+      if (turn.kind === 'failed') {
+        if (turn.activationId) stepIds.push(turn.activationId);
+        return ended(turn.response);
+      }
+      took(turn.record, target.action.doc.limits.memory);
+      const decision = conductorDecision(turn.record.response);
+      if (decision.kind === 'end') return ended(decision.response);
+      const step = stepIds.length + 1;
+      if (decision.kind === 'malformed') return ended(errorResponse(2, Messages.compositionStepMalformed(step, decision.reason)));
+      if (components >= MAX_SEQUENCE_LENGTH) return ended(errorResponse(1, Messages.compositionTooLong));
+      components += 1;
+      const component = await this.resolveStep(decision.action, state.identity.namespace);
+      if (!component) return ended(errorResponse(2, Messages.compositionComponentMissing(step, decision.action)));
+      if (this.now() > deadline) return ended(errorResponse(2, Messages.compositionTimeLimit(limitMs)));
+      const ran = await this.runStep(component, decision.params, activationId, stepIds.length, state, depth);
+      if (ran.kind === 'failed') {
+        if (ran.activationId) stepIds.push(ran.activationId);
+        return ended(ran.response);
+      }
+      took(ran.record, component.action.doc.limits.memory);
+      if (ran.record.response.statusCode !== 0) return ended(ran.record.response);
+      input = conductorInput(ran.record.response.result, decision.state);
+    }
+  }
+
+  /** Step `index` of composition `compositionId`: read back when recorded, else run (a nested sequence or composition inline, an action on an invoker). */
+  private async runStep(target: SequenceTarget, payload: Record<string, unknown> | unknown[], compositionId: string, index: number, state: RunState, depth: number): Promise<StepOutcome> {
+    this.assertRunning();
+    const stepId = stepActivationId(compositionId, index);
+    const stored = await this.lookUp(stepId, state.transid);
+    if (stored) return { kind: 'ran', record: stored };
+    // The conductor itself (index 0, 2, …) is a conductor action, but its turn runs on an invoker.
+    const conductorTurn = index % 2 === 0;
+    if (!conductorTurn && runsInController(target.action.doc)) return { kind: 'ran', record: await this.runSequence(target, payload, stepId, compositionId, state, depth + 1) };
+    let outcome: InvokeOutcome;
+    try {
+      const request: InvokeRequest = {
+        identity: state.identity,
+        action: target.action,
+        actionNamespace: target.actionNamespace,
+        actionName: target.actionName,
+        payload,
+        transid: state.transid,
+        cause: compositionId,
+        causedBy: 'sequence',
+        activationId: stepId,
+        ...(conductorTurn ? { conductorTurn: true } : {}),
+        ...(target.binding ? { binding: target.binding } : {}),
+      };
+      outcome = await this.deps.invoker.invoke(request, true, target.action.doc.limits.timeout + (this.deps.componentGraceMs ?? DEFAULT_COMPONENT_GRACE_MS));
+    } catch (error) {
+      this.deps.logger.error({ err: error, activationId: compositionId, transid: state.transid, compositionStep: index + 1 }, 'composition step could not be invoked');
+      return { kind: 'failed', response: errorResponse(3, Messages.compositionFailed) };
+    }
+    if (outcome.kind === 'accepted') return { kind: 'failed', activationId: outcome.activationId, response: errorResponse(3, Messages.compositionComponentTimeout(index + 1, outcome.activationId)) };
+    return { kind: 'ran', record: outcome.record };
+  }
+
+  /** A conductor's next action as the caller may see it; undefined when malformed, missing or not entitled. */
+  private async resolveStep(name: string, asNamespace: string): Promise<ResolvedComponent | undefined> {
+    const parsed = resolveConductorName(name, asNamespace);
+    if (!parsed) return undefined;
+    try {
+      return await this.deps.resolve(parsed, asNamespace);
+    } catch (error) {
+      if (isPlatformError(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Every component, resolved concurrently as the caller may see it; undefined if any is missing. */

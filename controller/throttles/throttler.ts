@@ -63,6 +63,11 @@ export class Throttler {
     this.held.set(activationId, { namespace, deadline });
   }
 
+  /** How many activations the namespace may run at once (a map runs no more items at a time). */
+  async concurrencyLimit(namespace: string): Promise<number> {
+    return (await this.options.limits.effective(namespace)).concurrentInvocations;
+  }
+
   /** Frees the slot of a completed (or never dispatched) activation; unknown ids are ignored. */
   release(activationId: string): void {
     const slot = this.held.get(activationId);
