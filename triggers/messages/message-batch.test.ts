@@ -71,8 +71,8 @@ describe('batchFireId', () => {
 
 describe('parseMessageSpec', () => {
   it('takes brokers as a list or a comma-separated string', () => {
-    expect(kafka({ brokers: ['a:1', 'b:2'] }).brokers).toEqual(['a:1', 'b:2']);
-    expect(kafka({ brokers: 'a:1, b:2' }).brokers).toEqual(['a:1', 'b:2']);
+    expect(kafka({ brokers: ['a:1', 'b:2'] })).toMatchObject({ brokers: ['a:1', 'b:2'] });
+    expect(kafka({ brokers: 'a:1, b:2' })).toMatchObject({ brokers: ['a:1', 'b:2'] });
   });
 
   it('names the parameter at fault', () => {
