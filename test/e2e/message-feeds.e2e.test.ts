@@ -2,6 +2,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { connect, JSONCodec, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import openwhisk from 'openwhisk';
 import { GUEST_AUTH } from '../../common/entities/credentials';
+import { startCuttableProxy } from '../harness/cuttable-proxy';
 import { eventually } from '../harness/eventually';
 import { TEST_MESSAGE_KEY_ENV } from '../harness/message-key';
 import { startStandalonePlatform, type StandalonePlatform } from '../harness/platforms';
@@ -210,6 +211,33 @@ describe('messaging feeds on the standalone platform', () => {
       return (await recorded(trigger)).flat().some((m) => m.data === 'hello') || undefined;
     }, 30_000, 500);
     await feedsOf(client()).delete({ name: '/whisk.system/messaging/natsFeed', trigger });
+  });
+
+  it('natsFeed whose server goes away after CREATE: READ says retrying with the reason; it resumes, losing nothing, when the server is back', async () => {
+    const proxy = await startCuttableProxy({ host: '127.0.0.1', port: 4222 });
+    try {
+      const subject = `${subjectRoot}.cut`;
+      const trigger = await feedToRecorder(`nf-cut-${unique}`, 'natsFeed', { servers: `127.0.0.1:${proxy.port}`, subject, stream, isJSONData: true, batchWindowMs: 50 });
+      const js = nc!.jetstream();
+      const jc = JSONCodec();
+      const ids = Array.from({ length: 10 }, (_, i) => 2000 + i);
+      for (const i of ids.slice(0, 5)) await js.publish(subject, jc.encode({ i }));
+      await allRecorded(trigger, ids.slice(0, 5), (m) => m.data);
+      proxy.cut();
+      const retrying = await eventually(async () => {
+        const source = (await read(trigger, 'natsFeed')).status.source as { state: string; reason?: string };
+        return source.state === 'retrying' ? source : undefined;
+      }, 30_000, 250);
+      expect(retrying.reason).toMatch(/unreachable/);
+      for (const i of ids.slice(5)) await js.publish(subject, jc.encode({ i }));
+      proxy.restore();
+      const { seen } = await allRecorded(trigger, ids, (m) => m.data);
+      expect([...seen.values()].every((count) => count === 1)).toBe(true);
+      await eventually(async () => ((await read(trigger, 'natsFeed')).status.source as { state: string }).state === 'running' || undefined, 30_000, 250);
+      await feedsOf(client()).delete({ name: '/whisk.system/messaging/natsFeed', trigger });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('kafkaFeed across a SIGKILL of the platform mid-stream: every produced message reaches an activation; duplicates are counted', async () => {
