@@ -84,6 +84,7 @@ export const ERROR_CATALOGUE = {
   'entity-exists': { status: 409, description: 'An entity of that name exists and `overwrite` was not set.' },
   'entity-in-other-collection': { status: 409, description: 'An entity of that name exists in another collection (e.g. an action where a trigger was asked for).' },
   'feed-registration-exists': { status: 409, description: 'The trigger already has an active feed registration; DELETE it first.' },
+  'trigger-fire-in-progress': { status: 409, description: 'A fire with the same `X-Wisp-Fire-Id` is being dispatched (or its controller died doing so less than 30 s ago); try again.' },
   'revision-conflict': { status: 409, description: 'The entity changed between reading and writing it; the write was not made.' },
   'package-not-empty': { status: 409, description: 'A package still holds actions and `force` was not set.' },
   'binding-target-not-a-package': { status: 409, description: 'A package binding refers to an entity that is not a package.' },

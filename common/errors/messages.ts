@@ -121,6 +121,7 @@ export const Messages = {
   feedBrokerUnreachable: (what: string, detail: string) => `could not reach ${what}: ${detail}`,
   feedTopicUnknown: (topic: string, brokers: string) => `topic '${topic}' does not exist on ${brokers}`,
   feedStreamUnknown: (stream: string, subject: string) => `JetStream stream '${stream}' does not exist or does not take subject '${subject}'`,
+  fireInProgress: (fireId: string) => `a fire with id '${fireId}' is being dispatched; try again shortly`,
   feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
   feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
   activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,

@@ -101,7 +101,10 @@ describe('messaging feeds on the standalone platform', () => {
         const i = (valueOf(m) as { i?: number })?.i;
         if (typeof i === 'number') seen.set(i, (seen.get(i) ?? 0) + 1);
       }
-      return ids.every((i) => seen.has(i)) ? { batches, seen } : undefined;
+      const missing = ids.filter((i) => !seen.has(i));
+      // Thrown, not undefined: a timeout then names what never arrived.
+      if (missing.length > 0) throw new Error(`not recorded yet: ${missing.join(',')} (of ${ids.length}; ${batches.length} activations)`);
+      return { batches, seen };
     }, timeoutMs, 250);
   }
 
@@ -241,20 +244,22 @@ describe('messaging feeds on the standalone platform', () => {
   });
 
   it('kafkaFeed across a SIGKILL of the platform mid-stream: every produced message reaches an activation; duplicates are counted', async () => {
-    const trigger = await feedToRecorder(`kf-kill-${unique}`, 'kafkaFeed', { brokers: KAFKA, topic, isJSONData: true, batchSize: 5, batchWindowMs: 100 });
+    // Small batches, so the stream takes many fires and the kill lands while some are in flight.
+    const trigger = await feedToRecorder(`kf-kill-${unique}`, 'kafkaFeed', { brokers: KAFKA, topic, isJSONData: true, batchSize: 2, batchWindowMs: 50 });
     const base = 1000;
     const ids = Array.from({ length: 60 }, (_, i) => base + i);
     const send = (from: number, to: number) => producer!.send({ topic, messages: ids.slice(from, to).map((i) => ({ key: `k${i % 3}`, value: JSON.stringify({ i }) })) });
-    await send(0, 20);
-    // Killed once some of the stream has fired and the rest is still on its way.
-    await eventually(async () => ((await recorded(trigger)).flat().length > 0 ? true : undefined), 60_000, 100);
-    await send(20, 40);
+    await send(0, 40);
+    const beforeKill = await eventually(async () => {
+      const n = (await recorded(trigger)).flat().length;
+      return n > 0 ? n : undefined;
+    }, 60_000, 50);
     await platform!.process.kill();
     await send(40, 60);
     await platform!.restart('standalone-msgfeeds-after-kill');
     const { seen } = await allRecorded(trigger, ids, (m) => m.value, 90_000);
     const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
-    process.stdout.write(`kafkaFeed across SIGKILL: ${ids.length} produced, ${ids.length} delivered, ${duplicates} duplicate deliveries\n`);
+    process.stdout.write(`kafkaFeed across SIGKILL: ${ids.length} produced (40 before the kill, ${beforeKill} of them seen by the action then), ${ids.length} delivered, ${duplicates} duplicate deliveries\n`);
     expect(ids.filter((i) => !seen.has(i))).toEqual([]);
     await feedsOf(client()).delete({ name: '/whisk.system/messaging/kafkaFeed', trigger });
   });
