@@ -28,6 +28,8 @@ export interface SourceState {
   readonly skipped: { readonly notJson: number; readonly oversize: number };
   /** Messages in accepted fires, since the registration was created (a redelivered batch counts again). */
   readonly fired: number;
+  /** The triggers replica running the source (WISP_TRIGGERS_ID). */
+  readonly replica?: string;
 }
 
 export type FeedSpec = AlarmSpec | MessageSpec;

@@ -156,7 +156,7 @@ export function readAnswer(doc: RegistrationDoc): FeedReadAnswer {
       config: { name: doc.trigger, namespace: doc.namespace, ...shown, delivery: spec.feed === 'natsFeed' && !spec.stream ? 'at-most-once (core NATS: messages published while no replica is subscribed are lost)' : 'at-least-once' },
       status: {
         ...statusAnswer,
-        source: source ? { state: source.state, ...(source.reason ? { reason: source.reason } : {}), since: new Date(source.since).toISOString() } : { state: 'starting' },
+        source: source ? { state: source.state, ...(source.reason ? { reason: source.reason } : {}), since: new Date(source.since).toISOString(), ...(source.replica ? { replica: source.replica } : {}) } : { state: 'starting' },
         fired: source?.fired ?? 0,
         skipped: source?.skipped ?? { notJson: 0, oversize: 0 },
       },

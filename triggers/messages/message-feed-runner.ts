@@ -98,7 +98,7 @@ export class MessageFeedRunner {
     let queued = 0;
     let paused = false;
     const skipped = { notJson: 0, oversize: 0, ...doc.source?.skipped };
-    const state: { -readonly [K in keyof SourceState]: SourceState[K] } = { state: 'running', since: clock.now(), fired: doc.source?.fired ?? 0, skipped };
+    const state: { -readonly [K in keyof SourceState]: SourceState[K] } = { state: 'running', since: clock.now(), fired: doc.source?.fired ?? 0, skipped, replica: this.deps.holder };
     let dirty = true;
     let persistedAt = 0;
     const setState = (next: 'running' | 'retrying', reason?: string) => {
