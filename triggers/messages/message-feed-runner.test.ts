@@ -25,7 +25,14 @@ class FakeSource implements MessageSource {
   deliver: ((message: RawMessage) => void) | undefined;
   readonly doneMessages: RawMessage[] = [];
   forgotten = false;
+  /** Start attempts that fail, as with a broker that is not there yet. */
+  failStarts = 0;
+  healthy = true;
   async start(onMessage: (message: RawMessage) => void): Promise<void> {
+    if (this.failStarts > 0) {
+      this.failStarts--;
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
+    }
     this.deliver = onMessage;
   }
   done(messages: readonly RawMessage[]): void {
@@ -34,7 +41,7 @@ class FakeSource implements MessageSource {
   pause(): void {}
   resume(): void {}
   health() {
-    return { ok: true };
+    return this.healthy ? { ok: true } : { ok: false, reason: 'the Kafka consumer is reconnecting after an error' };
   }
   async close(): Promise<void> {}
   async forget(): Promise<void> {
@@ -85,7 +92,8 @@ describe('MessageFeedRunner', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = async (params: Record<string, unknown>) => {
+  const start = async (params: Record<string, unknown>, failStarts = 0) => {
+    source.failStarts = failStarts;
     const spec: MessageSpec = parseMessageSpec('kafkaFeed', { brokers: '127.0.0.1:9092', topic: 't', ...params });
     const doc: RegistrationDoc = { entityType: 'registration', id: 'reg1', namespace: 'guest', trigger: 'tr', spec, params, sealedAuth: sealAuth(KEY, AUTH, { namespace: 'guest', trigger: 'tr', id: 'reg1' }), status: { active: true, dateChanged: 0 }, createdAt: 0, updatedAt: 0 };
     await store.put(REGISTRATIONS_NAMESPACE, registrationKey('guest', 'tr'), doc, null);
@@ -139,6 +147,27 @@ describe('MessageFeedRunner', () => {
     expect((await stored())?.status.reason).toMatchObject({ kind: 'AUTO', statusCode: 404 });
     expect(source.doneMessages).toEqual([]);
     await until(() => !runner.running, 'the runner to stop');
+  });
+
+  it('a broker away shows as retrying with the reason, at start and later, and running again once it is back', async () => {
+    await start({ batchWindowMs: 0 }, 2);
+    await until(async () => (await stored())?.source?.state === 'running', 'running after two failed starts');
+    source.healthy = false;
+    await until(async () => (await stored())?.source?.reason === 'the Kafka consumer is reconnecting after an error', 'retrying with the reason');
+    expect((await stored())?.source?.state).toBe('retrying');
+    source.healthy = true;
+    source.send(0, 0, 'back');
+    await until(async () => (await stored())?.source?.state === 'running' && (await stored())?.source?.fired === 1, 'running and firing again');
+  });
+
+  it('a source that cannot start is retrying, with the broker\'s error as the reason', async () => {
+    const spec: MessageSpec = parseMessageSpec('kafkaFeed', { brokers: '127.0.0.1:9092', topic: 't' });
+    const doc: RegistrationDoc = { entityType: 'registration', id: 'reg1', namespace: 'guest', trigger: 'tr', spec, params: {}, sealedAuth: sealAuth(KEY, AUTH, { namespace: 'guest', trigger: 'tr', id: 'reg1' }), status: { active: true, dateChanged: 0 }, createdAt: 0, updatedAt: 0 };
+    await store.put(REGISTRATIONS_NAMESPACE, 'guest/tr', doc, null);
+    source.failStarts = Number.MAX_SAFE_INTEGER;
+    runners.push(new MessageFeedRunner('guest/tr', { store, client: controller, messageKey: KEY, clock: systemClock, logger: silentLogger, lease: createMemoryLeaderLock(), holder: 'a', leaseMs: 10_000, backoff: { firstMs: 10, maxMs: 40 }, recheckMs: 1000, openSource: () => source }));
+    await until(async () => (await stored())?.source?.state === 'retrying', 'retrying');
+    expect((await stored())?.source).toMatchObject({ state: 'retrying', reason: 'connect ECONNREFUSED 127.0.0.1:9092', replica: 'a' });
   });
 
   it('forgets the consumer group when stopped because the registration was deleted', async () => {
