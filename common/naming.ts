@@ -19,6 +19,10 @@ export interface Naming {
   sequenceGroup(): string;
   /** Every completed activation as an OpenWhisk user event, for downstream consumers (issue #15). */
   userEventsTopic(): string;
+  /** A messaging feed's own consumer group on the user's Kafka (ADR 0026): one per registration. */
+  feedGroup(registrationId: string): string;
+  /** A messaging feed's durable JetStream consumer (no dots: NATS consumer names forbid them). */
+  feedDurable(registrationId: string): string;
   redisKey(...parts: string[]): string;
   containerName(invokerId: string, suffix: string): string;
   containerLabels(invokerId: string): Record<string, string>;
@@ -42,6 +46,8 @@ export function createNaming(prefix: string): Naming {
     sequenceTopic: () => `${prefix}.sequences`,
     sequenceGroup: () => `${prefix}.sequences.consumer`,
     userEventsTopic: () => `${prefix}.events`,
+    feedGroup: (registrationId) => `${prefix}.feed.${registrationId}`,
+    feedDurable: (registrationId) => `${prefix.replace(/[^\w-]/g, '_')}-feed-${registrationId}`,
     redisKey: (...parts) => [prefix, ...parts].join(':'),
     containerName: (invokerId, suffix) => `${prefix}_${invokerId}_${suffix}`,
     containerLabels: (invokerId) => ({ [labelKey]: prefix, [invokerLabelKey]: invokerId }),

@@ -1,12 +1,13 @@
+import { isAlarmFeed, type AlarmSpec } from '../common/feeds/alarm-spec';
 import { fireIdOf, REGISTRATIONS_NAMESPACE, unsealAuth, type RegistrationDoc, type RegistrationStatus } from '../common/feeds/registration';
 import type { Logger } from '../common/logging/logger';
 import type { MessageKey } from '../common/protocol/message-seal';
 import type { EntityStore } from '../common/spi/entity-store';
 import type { LeaderLock } from '../common/spi/leader-lock';
-import { retry, TRY_AGAIN } from '../common/retry/retry';
 import { finishedMessage, scheduleStep } from './alarms/alarm-schedule';
 import type { Clock } from './clock';
 import { fireVerdict, type Backoff } from './fire-verdict';
+import { updateRegistration } from './registration-update';
 import type { TriggerClient } from './trigger-client';
 
 // The I/O driver of one alarm registration this replica holds the lease of: it reads the
@@ -65,8 +66,8 @@ export class RegistrationRunner {
     try {
       while (!this.abort.signal.aborted) {
         const stored = await store.get<RegistrationDoc>(REGISTRATIONS_NAMESPACE, this.key);
-        if (!stored || stored.doc.entityType !== 'registration' || !stored.doc.status.active) return;
-        const doc = stored.doc;
+        if (!stored || stored.doc.entityType !== 'registration' || !stored.doc.status.active || !isAlarmFeed(stored.doc.spec.feed)) return;
+        const doc = stored.doc as RegistrationDoc<AlarmSpec>;
         this.revision = stored.revision;
         const now = clock.now();
         const step = scheduleStep(doc, now);
@@ -101,7 +102,7 @@ export class RegistrationRunner {
     }
   }
 
-  private async fireTick(doc: RegistrationDoc, tick: number): Promise<TickOutcome> {
+  private async fireTick(doc: RegistrationDoc<AlarmSpec>, tick: number): Promise<TickOutcome> {
     const log = this.deps.logger.child({ namespace: doc.namespace, trigger: doc.trigger, tick: new Date(tick).toISOString() });
     const auth = unsealAuth(this.deps.messageKey, doc);
     if (auth === undefined) {
@@ -126,7 +127,7 @@ export class RegistrationRunner {
     return 'stopped';
   }
 
-  private async accepted(doc: RegistrationDoc, tick: number, last: boolean): Promise<void> {
+  private async accepted(doc: RegistrationDoc<AlarmSpec>, tick: number, last: boolean): Promise<void> {
     if (last && doc.spec.feed === 'once' && doc.spec.deleteAfterFire !== 'false') {
       const auth = unsealAuth(this.deps.messageKey, doc);
       try {
@@ -140,7 +141,7 @@ export class RegistrationRunner {
     await this.update(doc.id, (current) => ({
       ...current,
       lastTick: Math.max(current.lastTick ?? 0, tick),
-      ...(last ? { status: { active: false, dateChanged: this.deps.clock.now(), reason: { kind: 'AUTO' as const, message: finishedMessage(current.spec.feed) } } } : {}),
+      ...(last && isAlarmFeed(current.spec.feed) ? { status: { active: false, dateChanged: this.deps.clock.now(), reason: { kind: 'AUTO' as const, message: finishedMessage(current.spec.feed) } } } : {}),
     }));
   }
 
@@ -148,19 +149,8 @@ export class RegistrationRunner {
     await this.update(id, (current) => ({ ...current, status }));
   }
 
-  /** Read, change, write with the revision; a registration deleted or created again meanwhile is left alone. */
   private async update(id: string, change: (current: RegistrationDoc) => RegistrationDoc): Promise<void> {
-    const { store } = this.deps;
-    await retry(
-      async () => {
-        const stored = await store.get<RegistrationDoc>(REGISTRATIONS_NAMESPACE, this.key);
-        if (!stored || stored.doc.id !== id) return undefined;
-        const outcome = await store.put(REGISTRATIONS_NAMESPACE, this.key, change(stored.doc), stored.revision);
-        if (!outcome.ok) return TRY_AGAIN;
-        this.revision = outcome.revision;
-        return undefined;
-      },
-      { attempts: 10, exhausted: () => new Error(`registration ${this.key} keeps changing underneath`) },
-    );
+    const revision = await updateRegistration(this.deps.store, this.key, id, change);
+    if (revision !== undefined) this.revision = revision;
   }
 }

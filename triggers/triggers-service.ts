@@ -5,6 +5,9 @@ import type { EntityStore, Stored } from '../common/spi/entity-store';
 import type { LeaderLock } from '../common/spi/leader-lock';
 import type { Clock } from './clock';
 import type { Backoff } from './fire-verdict';
+import { isMessageFeed, type MessageSpec } from '../common/feeds/message-spec';
+import type { MessageSource } from './messages/message-source';
+import { MessageFeedRunner } from './messages/message-feed-runner';
 import { RegistrationRunner } from './registration-runner';
 import type { TriggerClient } from './trigger-client';
 
@@ -25,6 +28,15 @@ export interface TriggersServiceDeps {
   readonly scanMs: number;
   readonly leaseMs: number;
   readonly backoff: Backoff;
+  /** A messaging feed's source on the broker it names (ADR 0026); without it, messaging feeds are not run here. */
+  readonly openSource?: (doc: RegistrationDoc<MessageSpec>) => MessageSource;
+}
+
+/** What the service asks of a registration's runner, whichever feed it runs. */
+interface Runner {
+  readonly running: boolean;
+  notice(revision: string): void;
+  stop(forget?: boolean): Promise<void>;
 }
 
 const PAGE = 200;
@@ -32,7 +44,7 @@ const PAGE = 200;
 const RECHECK_MIN_MS = 30_000;
 
 export class TriggersService {
-  private readonly runners = new Map<string, RegistrationRunner>();
+  private readonly runners = new Map<string, Runner>();
   private readonly leases = new Map<string, LeaderLock>();
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
@@ -74,15 +86,18 @@ export class TriggersService {
 
   async scanOnce(): Promise<void> {
     const active = new Set<string>();
+    const present = new Set<string>();
     for (const stored of await this.listAll()) {
-      if (!stored.doc.status.active) continue;
       const key = `${stored.doc.namespace}/${stored.doc.trigger}`;
+      present.add(key);
+      if (!stored.doc.status.active) continue;
+      if (isMessageFeed(stored.doc.spec.feed) && !this.deps.openSource) continue;
       active.add(key);
       if (this.abort.signal.aborted) return;
       const lease = this.leaseOf(key);
       const held = await lease.acquire(this.deps.holder, this.deps.leaseMs);
       const runner = this.runners.get(key);
-      if (held && (!runner || !runner.running)) this.runners.set(key, this.newRunner(key, lease));
+      if (held && (!runner || !runner.running)) this.runners.set(key, this.newRunner(key, lease, isMessageFeed(stored.doc.spec.feed)));
       else if (held && runner) runner.notice(stored.revision);
       else if (!held && runner) {
         this.runners.delete(key);
@@ -93,7 +108,7 @@ export class TriggersService {
     for (const [key, runner] of this.runners) {
       if (active.has(key)) continue;
       this.runners.delete(key);
-      await runner.stop();
+      await runner.stop(!present.has(key));
     }
     for (const [key, lease] of this.leases) {
       if (active.has(key)) continue;
@@ -103,9 +118,10 @@ export class TriggersService {
     }
   }
 
-  private newRunner(key: string, lease: LeaderLock): RegistrationRunner {
-    const { store, client, messageKey, clock, logger, holder, leaseMs, backoff, scanMs } = this.deps;
-    return new RegistrationRunner(key, { store, client, messageKey, clock, logger: logger.child({ registration: key }), lease, holder, leaseMs, backoff, recheckMs: Math.max(10 * scanMs, RECHECK_MIN_MS) });
+  private newRunner(key: string, lease: LeaderLock, messages: boolean): Runner {
+    const { store, client, messageKey, clock, logger, holder, leaseMs, backoff, scanMs, openSource } = this.deps;
+    const deps = { store, client, messageKey, clock, logger: logger.child({ registration: key }), lease, holder, leaseMs, backoff, recheckMs: Math.max(10 * scanMs, RECHECK_MIN_MS) };
+    return messages && openSource ? new MessageFeedRunner(key, { ...deps, openSource }) : new RegistrationRunner(key, deps);
   }
 
   private leaseOf(key: string): LeaderLock {

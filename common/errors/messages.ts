@@ -127,6 +127,12 @@ export const Messages = {
   noTickBeforeStop: (cron: string) => `cron pattern '${cron}' has no scheduled time between the startDate and the stopDate`,
   deleteAfterFireInvalid: 'deleteAfterFire parameter must be one of [false, true, rules].',
   payloadInvalid: 'trigger_payload must be a JSON object or a string',
+  // The messaging feeds (kafkaFeed, natsFeed).
+  feedParameterType: (param: string, value: unknown, expected: string) => `the ${param} parameter must be ${expected}, but was ${describeValue(value)}`,
+  feedBrokerUnreachable: (what: string, detail: string) => `could not reach ${what}: ${detail}`,
+  feedTopicUnknown: (topic: string, brokers: string) => `topic '${topic}' does not exist on ${brokers}`,
+  feedStreamUnknown: (stream: string, subject: string) => `JetStream stream '${stream}' does not exist or does not take subject '${subject}'`,
+  fireInProgress: (fireId: string) => `a fire with id '${fireId}' is being dispatched; try again shortly`,
   feedRegistrationMissing: (trigger: string) => `trigger ${trigger} has no feed registration`,
   feedRegistrationExists: (trigger: string) => `trigger ${trigger} already has an active feed registration; delete it first`,
   activationFilterInvalid: (field: string, value: string, expected: string) => `The query parameter '${field}' must be ${expected}, but was '${value.length > 64 ? `${value.slice(0, 64)}...` : value}'.`,

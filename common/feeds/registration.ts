@@ -1,6 +1,7 @@
 import { seal, unseal, type MessageKey } from '../protocol/message-seal';
 import type { EntityDocument } from '../spi/entity-store';
 import type { AlarmSpec } from './alarm-spec';
+import type { MessageSpec } from './message-spec';
 
 // A feed registration: what a feed action's CREATE stored for one trigger, read by the triggers
 // service (ADR 0017). The controller writes it (CREATE, UPDATE, DELETE); the triggers service
@@ -17,19 +18,37 @@ export interface RegistrationStatus {
   readonly reason?: { readonly kind: 'AUTO' | 'USER'; readonly statusCode?: number; readonly message: string };
 }
 
-export interface RegistrationDoc extends EntityDocument {
+/** What a messaging feed's source is doing, written by the replica running it (READ shows it). */
+export interface SourceState {
+  readonly state: 'running' | 'retrying';
+  /** Why it is retrying: the broker unreachable, fires refused with 429/5xx. */
+  readonly reason?: string;
+  readonly since: number;
+  /** Messages skipped and never fired, by cause (committed past, so they do not stall their partition). */
+  readonly skipped: { readonly notJson: number; readonly oversize: number };
+  /** Messages in accepted fires, since the registration was created (a redelivered batch counts again). */
+  readonly fired: number;
+  /** The triggers replica running the source (WISP_TRIGGERS_ID). */
+  readonly replica?: string;
+}
+
+export type FeedSpec = AlarmSpec | MessageSpec;
+
+export interface RegistrationDoc<S extends FeedSpec = FeedSpec> extends EntityDocument {
   readonly entityType: 'registration';
   /** New at every CREATE: fire ids and the sealed key are bound to it, so a re-created feed starts afresh. */
   readonly id: string;
   readonly namespace: string;
   readonly trigger: string;
-  readonly spec: AlarmSpec;
+  readonly spec: S;
   /** The feed's own parameters as given, for UPDATE to merge into. */
   readonly params: Record<string, unknown>;
   readonly sealedAuth: string;
   readonly status: RegistrationStatus;
   /** The newest tick whose fire was accepted (2xx); ticks up to it never fire again. */
   readonly lastTick?: number;
+  /** A messaging feed's source state and counts; its position lives in the broker (group offsets, acks). */
+  readonly source?: SourceState;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -1,5 +1,7 @@
 import { GUEST_AUTH } from '../../common/entities/credentials';
 import { REGISTRATIONS_NAMESPACE, unsealAuth, type RegistrationDoc } from '../../common/feeds/registration';
+import { fireActivationId } from '../triggers/trigger-fire-service';
+import { eventually } from '../../test/harness/eventually';
 import { startControllerUnderTest, type ControllerUnderTest } from '../../test/harness/controller-under-test';
 import { errorOf, okBody } from '../../test/harness/error-answer';
 import { TEST_MESSAGE_KEY } from '../../test/harness/message-key';
@@ -110,5 +112,25 @@ describe('a fire id', () => {
     const record = await okBody(t.call('GET', `/namespaces/_/activations/${first}`));
     expect(record.annotations).toEqual([{ key: 'fireId', value: 'abc-1000' }]);
     expect((await t.call('POST', '/namespaces/_/triggers/fid-t', '{}', { 'x-wisp-fire-id': 'no spaces allowed' })).status).toBe(400);
+  });
+
+  it('a fire id whose controller died before dispatching the rules is answered 409 (retried), then runs the rules once the pending claim lapses', async () => {
+    await okBody(t.call('PUT', '/namespaces/_/actions/fid-act2', JSON.stringify({ exec: { kind: 'nodejs:20', code: 'function main(p){return p}' } })));
+    await okBody(t.call('PUT', '/namespaces/_/triggers/fid-t2', '{}'));
+    await okBody(t.call('PUT', '/namespaces/_/rules/fid-r2', JSON.stringify({ trigger: '/_/fid-t2', action: '/_/fid-act2' })));
+    const id = fireActivationId('guest', 'fid-t2', 'crashed-1');
+    // What a controller killed between the claim and the dispatch leaves behind.
+    expect(await t.stores.activations.claim(id, 'trigger-fire-pending:dead', 300)).toMatchObject({ granted: true });
+    const retried = await t.call('POST', '/namespaces/_/triggers/fid-t2', '{}', { 'x-wisp-fire-id': 'crashed-1' });
+    expect(await errorOf(retried)).toEqual({ status: 409, error: "a fire with id 'crashed-1' is being dispatched; try again shortly" });
+    expect(invoker.sent.filter((m) => m.cause === id)).toHaveLength(0);
+    const fired = await eventually(async () => {
+      const res = await t.call('POST', '/namespaces/_/triggers/fid-t2', '{}', { 'x-wisp-fire-id': 'crashed-1' });
+      return res.status === 202 ? ((await res.json()) as { activationId: string }).activationId : undefined;
+    }, 10_000, 50);
+    expect(fired).toBe(id);
+    // Dispatched: from now on the id answers "fired" and never runs the rules again.
+    expect((await t.call('POST', '/namespaces/_/triggers/fid-t2', '{}', { 'x-wisp-fire-id': 'crashed-1' })).status).toBe(202);
+    expect(invoker.sent.filter((m) => m.cause === id)).toHaveLength(1);
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { parseAlarmSpec } from '../../common/feeds/alarm-spec';
-import { REGISTRATIONS_NAMESPACE, registrationKey, sealAuth, type RegistrationDoc } from '../../common/feeds/registration';
+import { ALARM_FEEDS, isAlarmFeed, parseAlarmSpec } from '../../common/feeds/alarm-spec';
+import { probeMessageSource, type MessageProbe } from '../../common/feeds/message-probe';
+import { isMessageFeed, MESSAGE_FEEDS, parseMessageSpec } from '../../common/feeds/message-spec';
+import { REGISTRATIONS_NAMESPACE, registrationKey, sealAuth, type FeedSpec, type RegistrationDoc } from '../../common/feeds/registration';
 import { Messages } from '../../common/errors/messages';
 import { PlatformError } from '../../common/errors/platform-error';
 import type { TriggerDoc } from '../../common/entities/trigger';
@@ -15,7 +17,7 @@ import { retry, TRY_AGAIN } from '../../common/retry/retry';
 
 export interface FeedReadAnswer {
   readonly config: Record<string, unknown>;
-  readonly status: { active: boolean; dateChanged: number; dateChangedISO: string; reason?: unknown };
+  readonly status: { active: boolean; dateChanged: number; dateChangedISO: string; reason?: unknown; [more: string]: unknown };
 }
 
 export class FeedRegistrations {
@@ -23,12 +25,21 @@ export class FeedRegistrations {
     private readonly store: EntityStore,
     private readonly messageKey: MessageKey,
     private readonly now: () => number = Date.now,
+    /** A messaging feed's broker check (ADR 0026); tests pass a stand-in. */
+    private readonly probe: MessageProbe = probeMessageSource,
   ) {}
+
+  /** The validated spec; a messaging feed's broker is asked first (bounded), so a bad one fails CREATE. */
+  private async parseSpec(feed: unknown, params: Record<string, unknown>, at: number): Promise<FeedSpec> {
+    if (isMessageFeed(feed)) return this.probe(parseMessageSpec(feed, params));
+    if (isAlarmFeed(feed)) return parseAlarmSpec(feed, params, at);
+    throw new PlatformError('feed-parameter-invalid', Messages.feedUnknown(feed, [...ALARM_FEEDS, ...MESSAGE_FEEDS]));
+  }
 
   async create(namespace: string, trigger: string, auth: string, feed: unknown, params: Record<string, unknown>): Promise<RegistrationDoc> {
     await this.requireTrigger(namespace, trigger);
     const at = this.now();
-    const spec = parseAlarmSpec(feed, params, at);
+    const spec = await this.parseSpec(feed, params, at);
     const id = randomBytes(8).toString('hex');
     const doc: RegistrationDoc = {
       entityType: 'registration',
@@ -68,7 +79,11 @@ export class FeedRegistrations {
         const merged: Record<string, unknown> = { ...stored.doc.params, ...params };
         // A startDate that has passed no longer constrains anything; it must not fail an UPDATE of the cron.
         if (params.startDate === undefined && 'startDate' in stored.doc.spec && stored.doc.spec.startDate !== undefined && stored.doc.spec.startDate <= at) delete merged.startDate;
-        const spec = parseAlarmSpec(stored.doc.spec.feed, merged, at);
+        const previous = stored.doc.spec;
+        let spec = await this.parseSpec(previous.feed, merged, at);
+        // The consumer group keeps its offsets across an UPDATE of the same topic: where it started is kept too.
+        if (spec.feed === 'kafkaFeed' && previous.feed === 'kafkaFeed' && previous.topic === spec.topic && previous.startOffsets) spec = { ...spec, startOffsets: previous.startOffsets };
+        if (spec.feed === 'natsFeed' && previous.feed === 'natsFeed' && previous.stream === spec.stream && previous.startSequence !== undefined) spec = { ...spec, startSequence: previous.startSequence };
         const doc: RegistrationDoc = {
           ...stored.doc,
           spec,
@@ -132,6 +147,21 @@ export class FeedRegistrations {
 export function readAnswer(doc: RegistrationDoc): FeedReadAnswer {
   const { spec } = doc;
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const { status } = doc;
+  const statusAnswer = { active: status.active, dateChanged: status.dateChanged, dateChangedISO: new Date(status.dateChanged).toISOString(), ...(status.reason ? { reason: status.reason } : {}) };
+  if (spec.feed === 'kafkaFeed' || spec.feed === 'natsFeed') {
+    const { startOffsets: _startOffsets, startSequence: _startSequence, ...shown } = spec as typeof spec & { startOffsets?: unknown; startSequence?: unknown };
+    const source = doc.source;
+    return {
+      config: { name: doc.trigger, namespace: doc.namespace, ...shown, delivery: spec.feed === 'natsFeed' && !spec.stream ? 'at-most-once (core NATS: messages published while no replica is subscribed are lost)' : 'at-least-once' },
+      status: {
+        ...statusAnswer,
+        source: source ? { state: source.state, ...(source.reason ? { reason: source.reason } : {}), since: new Date(source.since).toISOString(), ...(source.replica ? { replica: source.replica } : {}) } : { state: 'starting' },
+        fired: source?.fired ?? 0,
+        skipped: source?.skipped ?? { notJson: 0, oversize: 0 },
+      },
+    };
+  }
   const config: Record<string, unknown> = { name: doc.trigger, namespace: doc.namespace, feed: spec.feed, payload: spec.payload };
   if (spec.feed === 'once') Object.assign(config, { date: iso(spec.date), deleteAfterFire: spec.deleteAfterFire });
   else {
@@ -141,9 +171,5 @@ export function readAnswer(doc: RegistrationDoc): FeedReadAnswer {
     if (spec.stopDate !== undefined) config.stopDate = iso(spec.stopDate);
   }
   if (doc.lastTick !== undefined) config.lastFired = iso(doc.lastTick);
-  const { status } = doc;
-  return {
-    config,
-    status: { active: status.active, dateChanged: status.dateChanged, dateChangedISO: new Date(status.dateChanged).toISOString(), ...(status.reason ? { reason: status.reason } : {}) },
-  };
+  return { config, status: statusAnswer };
 }

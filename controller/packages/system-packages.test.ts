@@ -41,6 +41,8 @@ describe('ensureSystemPackages', () => {
         ...['cat', 'date', 'echo', 'head', 'sort', 'split'].map((a) => `whisk.system/utils/${a}`),
         'whisk.system/alarms',
         ...['alarm', 'interval', 'once'].map((a) => `whisk.system/alarms/${a}`),
+        'whisk.system/messaging',
+        ...['kafkaFeed', 'natsFeed'].map((a) => `whisk.system/messaging/${a}`),
       ].sort(),
     );
     for (const path of paths) expect(all.filter((o) => o[path] === 'created')).toHaveLength(1);

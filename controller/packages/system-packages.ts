@@ -27,11 +27,14 @@ interface SystemPackageSpec {
 interface SystemActionSpec {
   readonly name: string;
   readonly description: string;
-  /** The source file in the package's folder, when it is not `<name>.js` (the alarms feeds share one). */
+  /** The source file, relative to the system actions folder, when it is not `<package>/<name>.js` (every feed action shares one). */
   readonly source?: string;
   /** A feed action (annotation `feed: true`), driven by the feed lifecycle. */
   readonly feed?: true;
 }
+
+/** One lifecycle source for every feed action: it maps the event onto the trigger's registration route. */
+const FEED_SOURCE = 'feed-lifecycle.js';
 
 // Descriptions as apache/openwhisk-catalog's packages/utils/manifest.yaml has them.
 const SYSTEM_PACKAGES: readonly SystemPackageSpec[] = [
@@ -53,9 +56,18 @@ const SYSTEM_PACKAGES: readonly SystemPackageSpec[] = [
     name: 'alarms',
     description: 'Alarms and periodic utility',
     actions: [
-      { name: 'alarm', description: 'Fire trigger when alarm occurs', source: 'feed.js', feed: true },
-      { name: 'interval', description: 'Fire trigger at specified interval', source: 'feed.js', feed: true },
-      { name: 'once', description: 'Fire trigger once when alarm occurs', source: 'feed.js', feed: true },
+      { name: 'alarm', description: 'Fire trigger when alarm occurs', source: FEED_SOURCE, feed: true },
+      { name: 'interval', description: 'Fire trigger at specified interval', source: FEED_SOURCE, feed: true },
+      { name: 'once', description: 'Fire trigger once when alarm occurs', source: FEED_SOURCE, feed: true },
+    ],
+  },
+  // As apache/openwhisk-package-kafka installs kafkaFeed, with Wisp's natsFeed beside it (ADR 0026).
+  {
+    name: 'messaging',
+    description: 'Feeds that fire a trigger with batches of messages from Kafka or NATS',
+    actions: [
+      { name: 'kafkaFeed', description: 'Feed to listen to Kafka messages', source: FEED_SOURCE, feed: true },
+      { name: 'natsFeed', description: 'Feed to listen to NATS or JetStream messages', source: FEED_SOURCE, feed: true },
     ],
   },
 ];
@@ -86,7 +98,7 @@ export async function ensureSystemPackages(options: SystemPackagesOptions): Prom
       (doc) => [doc.publish, boundPackage(doc) ?? null, doc.parameters, doc.annotations],
     );
     for (const action of spec.actions) {
-      const code = readFileSync(join(dir, spec.name, action.source ?? `${action.name}.js`), 'utf8');
+      const code = readFileSync(action.source ? join(dir, action.source) : join(dir, spec.name, `${action.name}.js`), 'utf8');
       const annotations = [{ key: 'description', value: action.description }, ...(action.feed ? [{ key: 'feed', value: true }] : [])];
       const body = { exec: { kind: 'nodejs:default', code }, annotations };
       const context = { namespace: `${SYSTEM_NAMESPACE}/${spec.name}`, name: action.name, bounds: options.bounds };

@@ -23,6 +23,15 @@ export type FireOutcome = { readonly kind: 'no-active-rules' } | { readonly kind
 /** How long a fire id is remembered: a feed retries a tick for minutes, never for a day. */
 export const FIRE_ID_MEMORY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How long a fire id is held while its rules are being dispatched (ADR 0026): a process that dies
+ * in between leaves this claim, not the final one, so the feed's retry is answered 409 (tried
+ * again) until it lapses and then runs the rules, instead of being told "done" for a fire that never ran.
+ */
+export const FIRE_ID_PENDING_MS = 30_000;
+const PENDING_HOLDER = 'trigger-fire-pending:';
+const FIRED_HOLDER = 'trigger-fire';
+
 /** A fire id's trigger activation id: the same id for the same trigger and fire id, so a retried fire is recognised. */
 export function fireActivationId(namespace: string, name: string, fireId: string): string {
   return createHash('sha256').update(`wisp-fire\0${namespace}/${name}\0${fireId}`).digest('hex').slice(0, 32);
@@ -55,8 +64,10 @@ export class TriggerFireService {
     if (!links.some(([, link]) => link.status === 'active')) return { kind: 'no-active-rules' };
 
     const activationId = fireId === undefined ? newActivationId() : fireActivationId(namespace, name, fireId);
+    const pending = `${PENDING_HOLDER}${newActivationId()}`;
     if (fireId !== undefined) {
-      const claim = await this.deps.activations.claim(activationId, 'trigger-fire', FIRE_ID_MEMORY_MS);
+      const claim = await this.deps.activations.claim(activationId, pending, FIRE_ID_PENDING_MS);
+      if (!claim.granted && claim.holder.startsWith(PENDING_HOLDER)) throw new PlatformError('trigger-fire-in-progress', Messages.fireInProgress(fireId));
       if (!claim.granted) {
         this.deps.logger.info({ transid, activationId, trigger: `${namespace}/${name}`, fireId }, 'duplicate fire id: the trigger was fired for it already');
         return { kind: 'fired', activationId, duplicate: true };
@@ -69,6 +80,8 @@ export class TriggerFireService {
     const owner = trigger.namespace;
     const path = `${trigger.namespace}/${trigger.name}`;
     const outcomes = await Promise.all(links.map(([rule, link]) => this.runRule({ identity, owner, rule, link, args, cause: activationId, trigger: path, transid })));
+    // Every rule's action is on its way: from now on the fire id answers "fired" for a day.
+    if (fireId !== undefined) await this.deps.activations.claim(activationId, FIRED_HOLDER, FIRE_ID_MEMORY_MS, { supersedes: pending });
     const record = triggerActivation({ trigger, identity, activationId, start, payload, outcomes, ...(fireId !== undefined ? { fireId } : {}) });
     try {
       await this.deps.activations.create(record);

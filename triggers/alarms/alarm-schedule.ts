@@ -1,4 +1,4 @@
-import { latestDueTick, nextTick } from '../../common/feeds/alarm-spec';
+import { latestDueTick, nextTick, type AlarmSpec } from '../../common/feeds/alarm-spec';
 import type { RegistrationDoc } from '../../common/feeds/registration';
 
 // What an alarm registration should do now, from its spec and position alone (pure). Only the
@@ -10,7 +10,7 @@ export type ScheduleStep =
   | { readonly kind: 'wait'; readonly until: number }
   | { readonly kind: 'finished'; readonly message: string };
 
-export function scheduleStep(doc: Pick<RegistrationDoc, 'spec' | 'lastTick' | 'createdAt'>, now: number): ScheduleStep {
+export function scheduleStep(doc: Pick<RegistrationDoc<AlarmSpec>, 'spec' | 'lastTick' | 'createdAt'>, now: number): ScheduleStep {
   const after = doc.lastTick ?? doc.createdAt;
   const due = latestDueTick(doc.spec, after, now, doc.createdAt);
   if (due !== undefined) return { kind: 'fire', tick: due, last: nextTick(doc.spec, due, doc.createdAt) === undefined };
@@ -20,7 +20,7 @@ export function scheduleStep(doc: Pick<RegistrationDoc, 'spec' | 'lastTick' | 'c
 }
 
 /** OpenWhisk's provider's sentences for a schedule that has run out. */
-export function finishedMessage(feed: RegistrationDoc['spec']['feed']): string {
+export function finishedMessage(feed: AlarmSpec['feed']): string {
   switch (feed) {
     case 'once':
       return 'Automatically disabled after firing once';

@@ -1,5 +1,5 @@
-// The /whisk.system/alarms feed actions (alarm, interval, once; one source, told apart by the
-// action's own name). As OpenWhisk's alarm.js maps each lifecycle event onto a web action, this
+// The feed actions of /whisk.system/alarms (alarm, interval, once) and /whisk.system/messaging
+// (kafkaFeed, natsFeed): one source, told apart by the action's own name. As OpenWhisk's alarm.js maps each lifecycle event onto a web action, this
 // maps it onto Wisp's registration route of the trigger (ADR 0017), authenticated with the
 // authKey the client passed, so only a key that may fire the trigger can register a feed on it.
 
