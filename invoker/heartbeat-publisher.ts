@@ -1,7 +1,7 @@
 import { systemLogger, type Logger } from '../common/logging/logger';
 import type { Naming } from '../common/naming';
 import type { GpuDeviceStatus } from '../common/entities/gpu';
-import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS, HEARTBEAT_VERSION } from '../common/protocol/heartbeat';
+import { encodeHeartbeat, HEARTBEAT_INTERVAL_MS, HEARTBEAT_VERSION, type PoolCensus } from '../common/protocol/heartbeat';
 import type { ConsumerHealth } from '../common/spi/message-bus';
 import type { SignalBus } from '../common/spi/signal-bus';
 
@@ -17,6 +17,8 @@ export interface HeartbeatPublisherOptions {
   readonly freeMemoryMb: () => number;
   /** The invoker's GPUs and their free memory; none on an invoker without GPUs. */
   readonly gpus?: () => readonly GpuDeviceStatus[];
+  /** The pool's containers by state, for operators (the dashboard). */
+  readonly pool?: () => PoolCensus;
   /** Placement keys of the GPU containers initialised and idle. */
   readonly gpuWarm?: () => readonly string[];
   /** Undefined until the invoker has subscribed to its topic. */
@@ -58,6 +60,7 @@ export class HeartbeatPublisher {
           consumer: options.consumer() ?? { state: 'starting', lastFetchAt: 0 },
           gpus: options.gpus?.() ?? [],
           gpuWarm: options.gpuWarm?.() ?? [],
+          ...(options.pool ? { pool: options.pool() } : {}),
         }),
       );
     } catch (error) {

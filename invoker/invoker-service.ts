@@ -114,6 +114,7 @@ export class InvokerService {
       freeMemoryMb: () => deps.pool.availableMemoryMb(),
       gpus: () => deps.pool.gpuStatus(),
       gpuWarm: () => deps.pool.gpuWarm(),
+      pool: () => deps.pool.census(),
       consumer: () => this.subscription?.health(),
       logger: deps.logger,
       ...(deps.heartbeatIntervalMs !== undefined ? { intervalMs: deps.heartbeatIntervalMs } : {}),

@@ -28,4 +28,10 @@ describe('heartbeat', () => {
     expect(decodeHeartbeat(Buffer.from(JSON.stringify({ ...beat, v: 3 })))).toBeUndefined();
     expect(decodeHeartbeat(Buffer.from('not json'))).toBeUndefined();
   });
+
+  it('carries the pool census when the invoker sends one, and drops a malformed one without refusing the beat', () => {
+    const pool = { prewarmed: 1, starting: 0, busy: 2, idle: 3, paused: 4 };
+    expect(decodeHeartbeat(encodeHeartbeat({ ...beat, pool }))).toEqual({ ...beat, pool });
+    expect(decodeHeartbeat(Buffer.from(JSON.stringify({ ...beat, pool: { idle: -1 } })))).toEqual(beat);
+  });
 });

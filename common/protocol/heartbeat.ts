@@ -9,6 +9,11 @@ import type { ConsumerHealth } from '../spi/message-bus';
 // rolling deploy, still decodes: as an invoker without GPUs.
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
+
+/** An invoker's containers by state, as its pool counts them (optional in a beat: older invokers omit it). */
+export type PoolCensusState = 'prewarmed' | 'starting' | 'busy' | 'idle' | 'paused';
+export type PoolCensus = Readonly<Record<PoolCensusState, number>>;
+const CENSUS_STATES: readonly PoolCensusState[] = ['prewarmed', 'starting', 'busy', 'idle', 'paused'];
 export const HEARTBEAT_VERSION = 2;
 
 export interface Heartbeat {
@@ -21,6 +26,7 @@ export interface Heartbeat {
   readonly gpus: readonly GpuDeviceStatus[];
   /** gpuPlacementKey (common/entities/gpu.ts) of every GPU container initialised and idle: its model is loaded. */
   readonly gpuWarm: readonly string[];
+  readonly pool?: PoolCensus;
 }
 
 export function encodeHeartbeat(beat: Heartbeat): Buffer {
@@ -36,10 +42,17 @@ export function decodeHeartbeat(raw: Buffer): Heartbeat | undefined {
     const gpuWarm = parsed.v === 1 ? [] : parsed.gpuWarm;
     if (!Array.isArray(gpus) || !gpus.every(isDeviceStatus)) return undefined;
     if (!Array.isArray(gpuWarm) || !gpuWarm.every((key) => typeof key === 'string')) return undefined;
-    return { ...(parsed as unknown as Heartbeat), v: HEARTBEAT_VERSION, gpus, gpuWarm };
+    const { pool, ...rest } = parsed;
+    return { ...(rest as unknown as Heartbeat), v: HEARTBEAT_VERSION, gpus, gpuWarm, ...(isCensus(pool) ? { pool } : {}) };
   } catch {
     return undefined;
   }
+}
+
+function isCensus(value: unknown): value is PoolCensus {
+  if (typeof value !== 'object' || value === null) return false;
+  const census = value as Record<string, unknown>;
+  return CENSUS_STATES.every((state) => Number.isInteger(census[state]) && (census[state] as number) >= 0);
 }
 
 function isDeviceStatus(value: unknown): value is GpuDeviceStatus {

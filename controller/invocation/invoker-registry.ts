@@ -1,5 +1,5 @@
 import type { GpuDeviceStatus } from '../../common/entities/gpu';
-import { HEARTBEAT_INTERVAL_MS, decodeHeartbeat, type Heartbeat } from '../../common/protocol/heartbeat';
+import { HEARTBEAT_INTERVAL_MS, decodeHeartbeat, type Heartbeat, type PoolCensus } from '../../common/protocol/heartbeat';
 import { systemLogger, type Logger } from '../../common/logging/logger';
 import type { Naming } from '../../common/naming';
 import type { SignalBus, SignalSubscription } from '../../common/spi/signal-bus';
@@ -17,6 +17,8 @@ export interface InvokerView {
   readonly gpus: readonly GpuDeviceStatus[];
   /** Placement keys of its GPU containers that are warm and idle. */
   readonly gpuWarm: readonly string[];
+  /** Its containers by state, when its heartbeat says (older invokers do not). */
+  readonly pool?: PoolCensus;
 }
 
 /** Keeps the latest heartbeat of every invoker this controller has heard from. */
@@ -64,6 +66,7 @@ export class InvokerRegistry {
         heardAt: receivedAt,
         gpus: beat.gpus,
         gpuWarm: beat.gpuWarm,
+        ...(beat.pool ? { pool: beat.pool } : {}),
       }))
       .sort((a, b) => (a.invokerId < b.invokerId ? -1 : a.invokerId > b.invokerId ? 1 : 0));
   }

@@ -38,7 +38,7 @@ export function dashboardRoutes(deps: { registry: InvokerRegistry; files?: Reado
   });
   router.get(`${DASHBOARD_PATH}/`, (ctx) => serve(ctx, files.get('index.html')!));
   // What the heartbeats say of each invoker, beyond the bare state of GET /invokers: the memory
-  // it has free. Pool states (warm, prewarmed, paused, busy per container) are not in heartbeats.
+  // it has free and its containers by state (prewarmed, starting, busy, idle, paused).
   router.get(`${DASHBOARD_PATH}/invokers.json`, (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.registry.invokers().map((i) => ({
@@ -48,6 +48,7 @@ export function dashboardRoutes(deps: { registry: InvokerRegistry; files?: Reado
       userMemoryMb: i.userMemoryMb,
       heardAt: i.heardAt,
       gpus: i.gpus.length,
+      ...(i.pool ? { pool: i.pool } : {}),
     }));
   });
   router.get(`${DASHBOARD_PATH}/:file`, async (ctx, next) => {

@@ -90,9 +90,9 @@ export interface Admitted {
   readonly admission: Extract<Admission, { kind: 'warm' | 'cold' | 'prewarmed' | 'joined' }>;
 }
 
-/** What an operator sees of a pool: how many containers are in each state. */
-export type PoolCensusState = 'prewarmed' | 'starting' | 'busy' | 'idle' | 'paused';
-export type PoolCensus = Record<PoolCensusState, number>;
+// What an operator sees of a pool (how many containers are in each state) is the heartbeat's type.
+export type { PoolCensus, PoolCensusState } from '../../common/protocol/heartbeat';
+import type { PoolCensus } from '../../common/protocol/heartbeat';
 
 export class PoolState {
   private readonly entries = new Map<string, PoolEntry>();
@@ -148,7 +148,7 @@ export class PoolState {
 
   /** `paused` says which idle entries the pause scheduler holds paused. */
   census(paused: (entryId: string) => boolean): PoolCensus {
-    const census: PoolCensus = { prewarmed: 0, starting: 0, busy: 0, idle: 0, paused: 0 };
+    const census = { prewarmed: 0, starting: 0, busy: 0, idle: 0, paused: 0 };
     for (const entry of this.entries.values()) {
       if (!entry.ready) census.starting += 1;
       else if (entry.stem !== undefined) census.prewarmed += 1;

@@ -89,6 +89,11 @@ describe('the dashboard in chromium', () => {
     await textIn('#rules tbody', /dash-rule/);
     expect(await textOf('#rules tbody')).toContain(ACTION);
     await visible('#invokers tbody td.state-up');
+    // The pool's containers by state, from the invoker's heartbeat: a stem cell waits (prewarmed), or the action's container.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('#invokers tbody tr td')].slice(4).some((td) => /^[1-9]\\d*$/.test(td.textContent ?? ''))`,
+      { timeout: 30_000 },
+    );
     // The key is in the page's memory only: not in web storage, which a web action's page of the same origin could read, nor in the document.
     expect(await webStorage()).not.toContain(GUEST_AUTH.split(':')[1]);
     expect(await page.content()).not.toContain(GUEST_AUTH.split(':')[1]);

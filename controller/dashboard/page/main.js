@@ -88,7 +88,11 @@ function startSession(client) {
   const loadInvokers = async () => {
     const invokers = await client.invokers();
     if (stopped) return;
-    fillTable('invokers', invokers.map((i) => row([i.invokerId, cell(i.state, `state-${i.state}`), `${i.freeMemoryMb} of ${i.userMemoryMb} MB`, i.gpus])));
+    const census = (i, state) => (i.pool ? String(i.pool[state]) : '?');
+    fillTable(
+      'invokers',
+      invokers.map((i) => row([i.invokerId, cell(i.state, `state-${i.state}`), `${i.freeMemoryMb} of ${i.userMemoryMb} MB`, i.gpus, ...['idle', 'prewarmed', 'paused', 'busy', 'starting'].map((state) => census(i, state))])),
+    );
   };
 
   const loadActivations = async (pages) => {
