@@ -44,6 +44,12 @@ export interface ControllerConfig {
   readonly allowDevKeys: boolean;
   /** Requests per minute one API (namespace and base path) may take at its gateway URL, per controller (0: no limit). ADR 0025. */
   readonly apiRatePerMinute: number;
+  /**
+   * The Kafka brokers and NATS servers (`host:port`, or `host` for any port) messaging feeds may
+   * name; empty: any. The controller and the triggers service connect where a tenant says, so an
+   * operator who does not want the platform's own network probed lists the brokers tenants use.
+   */
+  readonly feedAllowedHosts: readonly string[];
 }
 
 /** The one line a controller that refuses a public key says why with. */
@@ -94,6 +100,7 @@ export function loadControllerConfig(env: Env): ControllerConfig {
     compositionTimeLimitMs: reader.int('WISP_COMPOSITION_TIME_LIMIT_MS', 10 * 60_000, { min: 1000 }),
     allowDevKeys,
     apiRatePerMinute: reader.int('WISP_API_RATE_PER_MINUTE', 600, { min: 0 }),
+    feedAllowedHosts: reader.list('WISP_FEED_ALLOWED_HOSTS', []),
     bootstrap: [
       ...(guestAuth !== undefined ? [{ subject: 'guest', namespace: 'guest', auth: guestAuth }] : []),
       ...(systemAuth !== undefined ? [{ subject: 'whisk.system', namespace: 'whisk.system', auth: systemAuth }] : []),

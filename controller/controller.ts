@@ -160,7 +160,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const apiRateLimit = new ApiRateLimit(config.apiRatePerMinute);
   // A map holds one concurrency slot until its record is stored (ADR 0028).
   const maps = new MapRunner({ invoker: dispatcher, activations: deps.activations, logger: scope.child({ component: 'maps' }), onDone: (activationId) => throttles.release(activationId) });
-  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, maps, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey), rules, packages, packageResolver, apis, apiRateLimit });
+  const app = buildApp({ logger: log, build: deps.build ?? 'dev', ...(deps.sandbox ? { sandbox: deps.sandbox } : {}), ...(deps.ready ? { ready: deps.ready } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), identities, limits, throttles, actions, activations: deps.activations, dispatcher, maps, registry, triggers, fires, feedRegistrations: new FeedRegistrations(deps.entities, config.messageKey, Date.now, undefined, config.feedAllowedHosts), rules, packages, packageResolver, apis, apiRateLimit });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

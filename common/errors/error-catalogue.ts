@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   'feed-name-invalid': { status: 400, description: "A trigger's `feed` annotation is not an entity path." },
   'feed-parameter-invalid': { status: 400, description: "A feed action's parameter is missing or invalid (a cron pattern, a date, a time zone, `minutes`, `deleteAfterFire`, `brokers`, `topic`, `servers`, `subject`, `batchSize`, `batchWindowMs`)." },
   'feed-source-unreachable': { status: 400, description: "A messaging feed's CREATE or UPDATE could not reach the Kafka brokers or NATS servers it names within a few seconds." },
+  'feed-source-refused': { status: 403, description: "A messaging feed names a Kafka broker or NATS server that this deployment does not let feeds reach (`WISP_FEED_ALLOWED_HOSTS`)." },
   'feed-source-not-found': { status: 400, description: "A messaging feed names a Kafka topic, or a JetStream stream (for its subject), that its broker does not have." },
   'rule-incomplete': { status: 400, description: 'A rule does not name both a trigger and an action.' },
   'rule-state-unknown': { status: 400, description: "A rule's requested state is neither 'active' nor 'inactive'." },

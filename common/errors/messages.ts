@@ -130,6 +130,7 @@ export const Messages = {
   // The messaging feeds (kafkaFeed, natsFeed).
   feedParameterType: (param: string, value: unknown, expected: string) => `the ${param} parameter must be ${expected}, but was ${describeValue(value)}`,
   feedBrokerUnreachable: (what: string, detail: string) => `could not reach ${what}: ${detail}`,
+  feedHostRefused: (host: string) => `feeds may not connect to ${host.length > 64 ? `${host.slice(0, 64)}...` : host}: it is not among the brokers this deployment allows (WISP_FEED_ALLOWED_HOSTS)`,
   feedTopicUnknown: (topic: string, brokers: string) => `topic '${topic}' does not exist on ${brokers}`,
   feedStreamUnknown: (stream: string, subject: string) => `JetStream stream '${stream}' does not exist or does not take subject '${subject}'`,
   fireInProgress: (fireId: string) => `a fire with id '${fireId}' is being dispatched; try again shortly`,

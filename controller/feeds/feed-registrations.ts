@@ -27,11 +27,20 @@ export class FeedRegistrations {
     private readonly now: () => number = Date.now,
     /** A messaging feed's broker check (ADR 0026); tests pass a stand-in. */
     private readonly probe: MessageProbe = probeMessageSource,
+    /** `host:port` or `host` entries feeds may connect to; empty: any (controller config `feedAllowedHosts`). */
+    private readonly allowedHosts: readonly string[] = [],
   ) {}
 
   /** The validated spec; a messaging feed's broker is asked first (bounded), so a bad one fails CREATE. */
   private async parseSpec(feed: unknown, params: Record<string, unknown>, at: number): Promise<FeedSpec> {
-    if (isMessageFeed(feed)) return this.probe(parseMessageSpec(feed, params));
+    if (isMessageFeed(feed)) {
+      const spec = parseMessageSpec(feed, params);
+      // Refused before any connection is tried: a CREATE must not probe what it may not reach.
+      for (const host of 'brokers' in spec ? spec.brokers : spec.servers) {
+        if (!hostAllowed(host, this.allowedHosts)) throw new PlatformError('feed-source-refused', Messages.feedHostRefused(host));
+      }
+      return this.probe(spec);
+    }
     if (isAlarmFeed(feed)) return parseAlarmSpec(feed, params, at);
     throw new PlatformError('feed-parameter-invalid', Messages.feedUnknown(feed, [...ALARM_FEEDS, ...MESSAGE_FEEDS]));
   }
@@ -172,4 +181,11 @@ export function readAnswer(doc: RegistrationDoc): FeedReadAnswer {
   }
   if (doc.lastTick !== undefined) config.lastFired = iso(doc.lastTick);
   return { config, status: statusAnswer };
+}
+
+/** `host:port` matches an entry that is the same `host:port`, or the bare `host`; no entries: all match. */
+export function hostAllowed(hostPort: string, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return true;
+  const host = hostPort.slice(0, hostPort.lastIndexOf(':')).toLowerCase();
+  return allowed.some((entry) => entry.toLowerCase() === hostPort.toLowerCase() || entry.toLowerCase() === host);
 }
