@@ -8,7 +8,8 @@ import { COUNT_SCAN_BUDGET, PAGE_SCAN_BUDGET, indexedFields, planQuery, selector
 import { checkRecord } from '../embedded/activation-record-check';
 import { connectRedis, type RedisSource } from './redis-connection';
 import { escapeKeyPart } from './redis-key-part';
-import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_COUNT_IF_NONE_EXPIRED, ACTIVATION_CREATE, ACTIVATION_PAGE, runScript } from './redis-scripts';
+import { runScript } from './redis-scripts';
+import { ACTIVATION_CLAIM, ACTIVATION_COUNT, ACTIVATION_COUNT_IF_NONE_EXPIRED, ACTIVATION_CREATE, ACTIVATION_PAGE } from './redis-activation-scripts';
 
 // ActivationStore on Redis. Layout (every key from naming.redisKey):
 //   activation:<id>                      string  record JSON without its logs, PX retention (records
